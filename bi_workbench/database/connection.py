@@ -1,0 +1,104 @@
+"""One way to get a database connection everywhere: URL or embedded server, as an Engine."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+
+from ..errors import ConfigurationError, DatabaseUnavailableError
+from ..settings import Settings, load_settings
+from .embedded import EmbeddedServer
+
+_SCHEMES = {"postgresql", "postgres", "postgresql+psycopg"}
+
+
+def embedded_server(settings: Settings) -> EmbeddedServer:
+    """Return the embedded server described by ``settings`` (not started)."""
+    return EmbeddedServer(settings.pgdata, settings.port)
+
+
+def normalize_url(raw: str) -> URL:
+    """Return ``raw`` as a SQLAlchemy URL on the psycopg 3 driver, or raise ConfigurationError."""
+    try:
+        url = make_url(raw)
+    except ArgumentError:
+        raise ConfigurationError(
+            f"{_redact(raw)!r} is not a database URL; write it as postgresql://user:password@host:port/database."
+        ) from None
+    if url.drivername not in _SCHEMES:
+        raise ConfigurationError(
+            f"the database URL uses {url.drivername!r}; bi-workbench needs PostgreSQL: postgresql://user@host:port/database."
+        )
+    if not url.database:
+        raise ConfigurationError(f"the database URL {url.render_as_string(hide_password=True)} names no database; add /database_name.")
+    return url.set(drivername="postgresql+psycopg")
+
+
+def resolve_url(settings: Settings | None = None, *, start: bool = True) -> URL:
+    """Return the URL of the database in force, starting the embedded server if it is the one."""
+    settings = settings or load_settings()
+    if not settings.uses_embedded_server:
+        return normalize_url(settings.database_url)
+    server = embedded_server(settings)
+    if start:
+        server.start()
+        _ensure_database(make_url(server.url("postgres")), settings.database)
+    return make_url(server.url(settings.database))
+
+
+def create_engine(url: URL | str, **kwargs) -> Engine:
+    """Return an Engine on ``url`` after checking that the server answers."""
+    url = normalize_url(url) if isinstance(url, str) else url
+    engine = sa.create_engine(url, pool_pre_ping=True, **kwargs)
+    check_reachable(engine)
+    return engine
+
+
+@lru_cache(maxsize=8)
+def _engine_for(url: str) -> Engine:
+    return create_engine(url)
+
+
+def get_engine(database_url: str | None = None) -> Engine:
+    """Return the shared Engine of the database in force (argument, environment, embedded)."""
+    url = resolve_url(load_settings(database_url))
+    return _engine_for(url.render_as_string(hide_password=False))
+
+
+def check_reachable(engine: Engine) -> None:
+    """Raise DatabaseUnavailableError with the server's reason if ``engine`` cannot connect."""
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except OperationalError as exc:
+        where = engine.url.render_as_string(hide_password=True)
+        raise DatabaseUnavailableError(
+            f"cannot connect to {where}: {_first_line(exc.orig)}; check the URL and that the server is running."
+        ) from None
+
+
+def _ensure_database(admin_url: URL, database: str) -> None:
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            exists = conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": database}).scalar()
+            if not exists:
+                preparer = engine.dialect.identifier_preparer
+                conn.exec_driver_sql(f"CREATE DATABASE {preparer.quote(database)}")
+    finally:
+        engine.dispose()
+
+
+def _first_line(error: BaseException | None) -> str:
+    text = str(error or "unknown error").strip()
+    return text.splitlines()[0] if text else "unknown error"
+
+
+def _redact(raw: str) -> str:
+    if "@" in raw and ":" in raw.split("@", 1)[0]:
+        scheme_user, rest = raw.split("@", 1)
+        return scheme_user.rsplit(":", 1)[0] + ":***@" + rest
+    return raw

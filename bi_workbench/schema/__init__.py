@@ -1,0 +1,6 @@
+"""The platform schema as code: tables, read models, partitions, versioned upgrades, drift check."""
+
+from .apply import current_revision, head_revision, init_schema, require_schema, reset_schema
+from .tables import metadata
+
+__all__ = ["current_revision", "head_revision", "init_schema", "metadata", "require_schema", "reset_schema"]

@@ -1,0 +1,105 @@
+"""Applying the schema: create it on an empty database, upgrade an older one in place.
+
+Every change runs in one transaction (PostgreSQL's DDL is transactional), so a
+failure leaves the database exactly as it was.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
+
+from ..errors import SchemaApplyError, SchemaMissingError
+from .tables import metadata
+
+VERSION_TABLE = "schema_version"
+MIGRATIONS = Path(__file__).with_name("migrations")
+DEFAULT_MONTHS_AHEAD = 3
+
+
+def _alembic_config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str:
+    """Return the newest schema revision this package knows."""
+    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+
+
+def current_revision(connection: Connection) -> str | None:
+    """Return the schema revision recorded in the database, or None if it has none."""
+    return MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE}).get_current_revision()
+
+
+def init_schema(engine: Engine, *, revision: str = "head", months_ahead: int = DEFAULT_MONTHS_AHEAD) -> tuple[str | None, str]:
+    """Create or upgrade the schema to ``revision`` in one transaction; return (before, after) revisions."""
+    try:
+        with engine.begin() as conn:
+            before = current_revision(conn)
+            if before is None:
+                _refuse_foreign_tables(conn)
+            command.upgrade(_alembic_config(conn), revision)
+            after = current_revision(conn)
+            if after == head_revision():
+                conn.execute(sa.text("SELECT ensure_partitions_ahead(:n)"), {"n": months_ahead})
+    except DBAPIError as exc:
+        raise SchemaApplyError(
+            f"applying the schema failed and was rolled back: {str(exc.orig).strip().splitlines()[0]}"
+        ) from None
+    return before, after
+
+
+def require_schema(connection: Connection) -> str:
+    """Return the database's revision, or raise SchemaMissingError if it is missing or behind."""
+    revision = current_revision(connection)
+    if revision is None:
+        raise SchemaMissingError("the database holds no bi-workbench schema; run `bi-workbench db init` first.")
+    if revision != head_revision():
+        raise SchemaMissingError(
+            f"the database's schema is at revision {revision}, this package needs {head_revision()}; "
+            "run `bi-workbench db init` to upgrade it."
+        )
+    return revision
+
+
+def reset_schema(engine: Engine) -> None:
+    """Drop everything in the public schema (data included) and recreate it empty."""
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+        conn.execute(sa.text("CREATE SCHEMA public"))
+
+
+def _refuse_foreign_tables(conn: Connection) -> None:
+    # A database that already has some of our tables, but no version record,
+    # was not made by this tool: creating over it would half-merge two schemas.
+    existing = set(sa.inspect(conn).get_table_names())
+    clash = sorted(existing & set(metadata.tables))
+    if clash:
+        raise SchemaApplyError(
+            f"the database already has tables named like the workbench's ({', '.join(clash[:5])}"
+            f"{', ...' if len(clash) > 5 else ''}) but no schema version; use an empty database or `bi-workbench db reset`."
+        )
+
+
+def ensure_partitions_ahead(engine: Engine, months_ahead: int = DEFAULT_MONTHS_AHEAD) -> int:
+    """Create monthly partitions up to ``months_ahead`` months ahead; return how many were created."""
+    with engine.begin() as conn:
+        require_schema(conn)
+        return conn.execute(sa.text("SELECT ensure_partitions_ahead(:n)"), {"n": months_ahead}).scalar_one()
+
+
+def refresh_read_models(engine: Engine) -> None:
+    """Refresh the materialized read models concurrently (readers are not blocked)."""
+    with engine.begin() as conn:
+        require_schema(conn)
+        conn.execute(sa.text("SELECT refresh_analytics_views()"))

@@ -1,0 +1,153 @@
+"""Schema awareness: compare a live database with the model and list every difference.
+
+Tables, columns, types, nullability, server defaults, indexes, UNIQUE and
+foreign keys are compared by Alembic's autogenerate; CHECK constraints,
+partitioning, views, materialized views and functions are compared here.
+The loaders use `live_columns` and `TableInfo` to know what exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy.engine import Connection
+
+from ..errors import SchemaDriftError
+from .apply import VERSION_TABLE
+from .tables import MONTHLY_PARTITIONED, metadata
+
+VIEWS = ("user_dashboard_summary", "organization_analytics")
+MATERIALIZED_VIEWS = ("assessment_analytics_summary",)
+FUNCTIONS = ("ensure_monthly_partitions", "ensure_partitions_ahead", "refresh_analytics_views")
+
+
+@dataclass(frozen=True, order=True)
+class Difference:
+    """One way the database differs from the model: what kind, on which object, and how."""
+
+    kind: str
+    target: str
+    detail: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.target}" + (f" ({self.detail})" if self.detail else "")
+
+
+def compare(connection: Connection, *, ignore_tables: frozenset[str] = frozenset()) -> list[Difference]:
+    """Return every difference between the live database and the model, sorted."""
+    partitions = set(connection.execute(sa.text("SELECT inhrelid::regclass::text FROM pg_inherits")).scalars())
+    skip = partitions | set(ignore_tables) | {VERSION_TABLE}
+
+    def include_name(name, type_, parent_names):
+        return type_ != "table" or name not in skip
+
+    context = MigrationContext.configure(
+        connection, opts={"compare_type": True, "compare_server_default": True, "include_name": include_name}
+    )
+    found = [_describe(diff) for diff in _flatten(compare_metadata(context, metadata))]
+    found += _compare_checks(connection)
+    found += _compare_partitioning(connection)
+    found += _compare_routines_and_views(connection)
+    return sorted(found)
+
+
+def check(connection: Connection, *, ignore_tables: frozenset[str] = frozenset()) -> None:
+    """Raise SchemaDriftError listing the differences if the database does not match the model."""
+    differences = compare(connection, ignore_tables=ignore_tables)
+    if differences:
+        raise SchemaDriftError(f"the database differs from the schema model in {len(differences)} place(s)", differences)
+
+
+def live_columns(connection: Connection, relation: str) -> dict[str, str]:
+    """Return {column: SQL type} of a table or view as the database has it, in column order."""
+    rows = connection.execute(
+        sa.text(
+            "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
+            "WHERE a.attrelid = to_regclass(:rel) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum"
+        ),
+        {"rel": relation},
+    )
+    return dict(rows.all())
+
+
+def _flatten(diffs):
+    for diff in diffs:
+        if isinstance(diff, list):  # column modifications come grouped per column
+            yield from diff
+        else:
+            yield diff
+
+
+def _describe(diff: tuple) -> Difference:
+    op = diff[0]
+    if op in ("add_table", "remove_table"):
+        return Difference("missing table" if op == "add_table" else "extra table", diff[1].name)
+    if op in ("add_column", "remove_column"):
+        kind = "missing column" if op == "add_column" else "extra column"
+        return Difference(kind, f"{diff[2]}.{diff[3].name}", str(diff[3].type))
+    if op in ("add_index", "remove_index"):
+        index = diff[1]
+        kind = "missing index" if op == "add_index" else "extra index"
+        return Difference(kind, f"{index.table.name}.{index.name}")
+    if op in ("add_constraint", "remove_constraint", "add_fk", "remove_fk"):
+        constraint = diff[1]
+        kind = ("missing " if op.startswith("add") else "extra ") + ("foreign key" if op.endswith("fk") else "constraint")
+        return Difference(kind, f"{constraint.table.name}.{constraint.name}")
+    if op.startswith("modify_"):
+        _, _schema, table, column, _kw, live, model = diff
+        return Difference(f"different {op[7:]}", f"{table}.{column}", f"database has {live}, model has {model}")
+    return Difference("other difference", str(diff))
+
+
+def _compare_checks(connection: Connection) -> list[Difference]:
+    inspector = sa.inspect(connection)
+    live_tables = set(inspector.get_table_names())
+    found = []
+    for table in metadata.sorted_tables:
+        if table.name not in live_tables:
+            continue
+        want = {c.name for c in table.constraints if isinstance(c, sa.CheckConstraint)}
+        have = {c["name"] for c in inspector.get_check_constraints(table.name)}
+        found += [Difference("missing check constraint", f"{table.name}.{name}") for name in sorted(want - have)]
+        found += [Difference("extra check constraint", f"{table.name}.{name}") for name in sorted(have - want)]
+    return found
+
+
+def _compare_partitioning(connection: Connection) -> list[Difference]:
+    rows = connection.execute(
+        sa.text(
+            "SELECT c.relname, pg_get_partkeydef(c.oid) FROM pg_partitioned_table p "
+            "JOIN pg_class c ON c.oid = p.partrelid WHERE c.relnamespace = current_schema()::regnamespace"
+        )
+    )
+    live = dict(rows.all())
+    found = []
+    for table in MONTHLY_PARTITIONED:
+        key = live.get(table.name)
+        if key is None:
+            found.append(Difference("not partitioned", table.name, "model: RANGE (created_at)"))
+        elif key != "RANGE (created_at)":
+            found.append(Difference("different partition key", table.name, f"database has {key}"))
+        if connection.execute(sa.text("SELECT to_regclass(:n)"), {"n": f"{table.name}_default"}).scalar() is None:
+            found.append(Difference("missing default partition", f"{table.name}_default"))
+    return found
+
+
+def _compare_routines_and_views(connection: Connection) -> list[Difference]:
+    kinds = dict(
+        connection.execute(
+            sa.text("SELECT relname, relkind FROM pg_class WHERE relnamespace = current_schema()::regnamespace AND relkind IN ('v','m')")
+        ).all()
+    )
+    functions = set(
+        connection.execute(
+            sa.text("SELECT proname FROM pg_proc WHERE pronamespace = current_schema()::regnamespace")
+        ).scalars()
+    )
+    found = [Difference("missing view", name) for name in VIEWS if kinds.get(name) != "v"]
+    found += [Difference("missing materialized view", name) for name in MATERIALIZED_VIEWS if kinds.get(name) != "m"]
+    found += [Difference("missing function", name) for name in FUNCTIONS if name not in functions]
+    return found

@@ -1,0 +1,62 @@
+"""Where the database is and where the workbench keeps its files.
+
+Precedence for the database: an explicit URL (``--database-url``), then the
+environment variable ``BI_WORKBENCH_DATABASE_URL``, then the embedded server.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+from .errors import ConfigurationError
+
+DATABASE_URL_ENV = "BI_WORKBENCH_DATABASE_URL"
+DATA_DIR_ENV = "BI_WORKBENCH_DATA_DIR"
+PORT_ENV = "BI_WORKBENCH_PORT"
+
+DEFAULT_PORT = 55432
+DEFAULT_DATABASE = "bi_workbench"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings: an external database URL, or where the embedded server lives."""
+
+    database_url: str | None
+    data_dir: Path
+    port: int
+    database: str = DEFAULT_DATABASE
+
+    @property
+    def uses_embedded_server(self) -> bool:
+        """True when no URL was given, so the embedded server is the database."""
+        return self.database_url is None
+
+    @property
+    def pgdata(self) -> Path:
+        """The embedded server's data directory."""
+        return self.data_dir / "pgdata"
+
+
+def _port_from_env() -> int:
+    raw = os.environ.get(PORT_ENV)
+    if raw is None:
+        return DEFAULT_PORT
+    try:
+        port = int(raw)
+    except ValueError:
+        raise ConfigurationError(f"{PORT_ENV}={raw!r} is not a port number; give an integer from 1024 to 65535.") from None
+    if not 1024 <= port <= 65535:
+        raise ConfigurationError(f"{PORT_ENV}={port} is outside 1024-65535; choose a free unprivileged port.")
+    return port
+
+
+def load_settings(database_url: str | None = None) -> Settings:
+    """Return the settings in force, from the argument, then the environment, then defaults."""
+    url = database_url or os.environ.get(DATABASE_URL_ENV) or None
+    data_dir = Path(os.environ.get(DATA_DIR_ENV) or platformdirs.user_data_dir("bi-workbench")).expanduser()
+    return Settings(database_url=url, data_dir=data_dir, port=_port_from_env())

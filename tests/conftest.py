@@ -1,0 +1,98 @@
+"""Fixtures: a real PostgreSQL for every test, never a mock.
+
+By default a throwaway embedded server is started for the session. Set
+BI_WORKBENCH_TEST_ADMIN_URL to a superuser URL of any PostgreSQL 15+ server to
+run the suite there instead (each test still gets its own database).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, make_url
+
+from bi_workbench.database import EmbeddedServer, create_engine
+from bi_workbench.schema import init_schema
+
+ADMIN_URL_ENV = "BI_WORKBENCH_TEST_ADMIN_URL"
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def admin_url(tmp_path_factory) -> URL:
+    """Superuser URL of the server the suite runs on."""
+    if os.environ.get(ADMIN_URL_ENV):
+        yield make_url(os.environ[ADMIN_URL_ENV]).set(drivername="postgresql+psycopg")
+        return
+    server = EmbeddedServer(tmp_path_factory.mktemp("embedded") / "pgdata", free_port())
+    server.start()
+    yield make_url(server.url("postgres"))
+    server.destroy()
+
+
+class Databases:
+    """Creates and drops throwaway databases on the test server."""
+
+    def __init__(self, admin_url: URL):
+        self.admin_url = admin_url
+        self.admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+
+    def create(self, *, template: str | None = None) -> URL:
+        name = f"t_{uuid.uuid4().hex[:12]}"
+        clause = f" TEMPLATE {template}" if template else ""
+        with self.admin.connect() as conn:
+            conn.exec_driver_sql(f"CREATE DATABASE {name}{clause}")
+        return self.admin_url.set(database=name)
+
+    def drop(self, url: URL) -> None:
+        with self.admin.connect() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {url.database} WITH (FORCE)")
+
+
+@pytest.fixture(scope="session")
+def databases(admin_url) -> Databases:
+    """Factory of throwaway databases on the test server."""
+    factory = Databases(admin_url)
+    yield factory
+    factory.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def schema_template(databases) -> str:
+    """Name of a database holding the whole schema, cloned by `schema_database`."""
+    url = databases.create()
+    engine = create_engine(url)
+    init_schema(engine)
+    engine.dispose()
+    yield url.database
+    databases.drop(url)
+
+
+def _engine_fixture(databases, template=None):
+    url = databases.create(template=template)
+    engine = create_engine(url)
+    yield engine
+    engine.dispose()
+    databases.drop(url)
+
+
+@pytest.fixture
+def empty_database(databases):
+    """An Engine on a fresh, empty database."""
+    yield from _engine_fixture(databases)
+
+
+@pytest.fixture
+def schema_database(databases, schema_template):
+    """An Engine on a fresh database holding the whole new schema."""
+    yield from _engine_fixture(databases, template=schema_template)
