@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import psycopg
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
@@ -52,10 +53,10 @@ def init_schema(engine: Engine, *, revision: str = "head", months_ahead: int = D
             after = current_revision(conn)
             if after == head_revision():
                 conn.execute(sa.text("SELECT ensure_partitions_ahead(:n)"), {"n": months_ahead})
-    except DBAPIError as exc:
-        raise SchemaApplyError(
-            f"applying the schema failed and was rolled back: {str(exc.orig).strip().splitlines()[0]}"
-        ) from None
+    except (DBAPIError, psycopg.Error) as exc:
+        # .sql files run on the raw driver connection, so psycopg errors arrive unwrapped.
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise SchemaApplyError(f"applying the schema failed and was rolled back: {reason}") from None
     return before, after
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 
 from ..errors import SchemaDriftError
 from .apply import VERSION_TABLE
+from .sqlfiles import read_sql
 from .tables import MONTHLY_PARTITIONED, metadata
 
 VIEWS = ("user_dashboard_summary", "organization_analytics")
@@ -98,8 +99,16 @@ def _describe(diff: tuple) -> Difference:
         return Difference(kind, f"{constraint.table.name}.{constraint.name}")
     if op.startswith("modify_"):
         _, _schema, table, column, _kw, live, model = diff
-        return Difference(f"different {op[7:]}", f"{table}.{column}", f"database has {live}, model has {model}")
+        return Difference(
+            f"different {op[7:]}", f"{table}.{column}", f"database has {_render(live)}, model has {_render(model)}"
+        )
     return Difference("other difference", str(diff))
+
+
+def _render(value) -> str:
+    """A type, nullability or server default as SQL-ish text."""
+    arg = getattr(value, "arg", value)  # a DefaultClause wraps the default
+    return getattr(arg, "text", None) or str(arg)
 
 
 def _compare_checks(connection: Connection) -> list[Difference]:
@@ -151,3 +160,11 @@ def _compare_routines_and_views(connection: Connection) -> list[Difference]:
     found += [Difference("missing materialized view", name) for name in MATERIALIZED_VIEWS if kinds.get(name) != "m"]
     found += [Difference("missing function", name) for name in FUNCTIONS if name not in functions]
     return found
+
+
+def index_findings(connection: Connection) -> dict[str, list[tuple]]:
+    """Return index problems of the live schema: redundant, boolean-only, and missing on foreign keys."""
+    return {
+        name: [tuple(row) for row in connection.exec_driver_sql(read_sql("bi_workbench.schema", f"lint/{name}.sql"))]
+        for name in ("redundant_indexes", "boolean_indexes", "unindexed_foreign_keys")
+    }
