@@ -7,6 +7,8 @@ exit code; anything else is a bug and keeps its traceback.
 from __future__ import annotations
 
 import sys
+import time
+from datetime import datetime, timezone
 from functools import wraps
 
 import click
@@ -162,32 +164,139 @@ def db_partitions(obj, months_ahead):
 
 
 @db_group.command("refresh")
+@click.option("--every", type=click.IntRange(1), default=None, metavar="SECONDS",
+              help="Keep refreshing every SECONDS until interrupted (a scheduler that needs no pg_cron).")
+@click.option("--crontab", is_flag=True, help="Print a crontab line that refreshes every 15 minutes, and exit.")
 @click.pass_obj
 @_fail_cleanly
-def db_refresh(obj):
+def db_refresh(obj, every, crontab):
     """Refresh the materialized read models without blocking readers."""
-    apply.refresh_read_models(obj.engine())
-    click.echo("materialized views refreshed")
+    if crontab:
+        click.echo(f"*/15 * * * * {_cron_environment()}{sys.executable} -m bi_workbench.cli db refresh "
+                   ">> /tmp/bi-workbench-refresh.log 2>&1")
+        return
+    engine = obj.engine()
+    while True:
+        apply.refresh_read_models(engine)
+        click.echo(f"materialized views refreshed at {datetime.now(timezone.utc):%Y-%m-%d %H:%M:%S} UTC")
+        if every is None:
+            return
+        time.sleep(every)
+
+
+@cli.group("events")
+def events_group():
+    """The event store: consistency of replayed streams with their tables."""
+
+
+@events_group.command("check")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_obj
+@_fail_cleanly
+def events_check(obj, fmt):
+    """Replay every aggregate and compare it with its table row; exit non-zero on any mismatch."""
+    from .events.consistency import check_consistency
+
+    with obj.engine().connect() as conn:
+        apply.require_schema(conn)
+        report = check_consistency(conn)
+    if fmt == "json":
+        click.echo(report.to_json(orient="records", default_handler=str))
+    elif report.empty:
+        click.echo("every event stream replays to its table row")
+    else:
+        click.echo(report.to_string(index=False))
+    sys.exit(0 if report.empty else 1)
+
+
+@cli.command("seed")
+@click.option("--scale", type=click.Choice(["small", "medium", "large"]), default="small", show_default=True)
+@click.option("--seed", "seed", type=int, default=42, show_default=True, help="Same seed, same database.")
+@click.option("--legacy-only", is_flag=True, help="Fill only the legacy tables (to migrate them yourself).")
+@click.pass_obj
+@_fail_cleanly
+def seed_command(obj, scale, seed, legacy_only):
+    """Fill the database with deterministic demo data: legacy tables, migration, platform activity."""
+    from .pipeline import build_demo_database
+
+    build = build_demo_database(obj.engine(), scale, seed, legacy_only=legacy_only, progress=sys.stderr.isatty())
+    _echo_build(build)
+
+
+@cli.group("migrate", invoke_without_command=True)
+@click.option("--phase", type=click.IntRange(1, 5), default=None, help="Run only this phase (5 drops the legacy tables).")
+@click.option("--dry-run", is_flag=True, help="Run and roll back, reporting what would be written.")
+@click.option("--drop-legacy", is_flag=True, help="Also run phase 5: drop the legacy tables once the checks pass.")
+@click.pass_context
+@_fail_cleanly
+def migrate_group(ctx, phase, dry_run, drop_legacy):
+    """Migrate the legacy tables into the new schema, phase by phase (idempotent)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from .legacy.migrate import migrate
+
+    for result in migrate(ctx.obj.engine(), phase=phase, dry_run=dry_run, drop_legacy=drop_legacy):
+        click.echo(str(result))
+
+
+@migrate_group.command("check")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_obj
+@_fail_cleanly
+def migrate_check(obj, fmt):
+    """Reconcile every legacy row with the new schema; exit non-zero on any unexplained difference."""
+    import json
+
+    from .legacy.migrate import check
+
+    reconciliation = check(obj.engine())
+    click.echo(json.dumps(reconciliation.to_dict(), indent=2, default=str) if fmt == "json" else reconciliation.render())
+    sys.exit(0 if reconciliation.ok else 6)
 
 
 @cli.command("demo")
+@click.option("--scale", type=click.Choice(["small", "medium", "large"]), default="small", show_default=True)
+@click.option("--seed", "seed", type=int, default=42, show_default=True)
 @click.pass_obj
 @_fail_cleanly
-def demo(obj):
-    """The main job: start the database, apply the schema and check it."""
+def demo(obj, scale, seed):
+    """The main job: database, schema, demo data, migration and its check, from scratch."""
+    from .pipeline import build_demo_database
+
     engine = obj.engine()
-    _before, after = apply.init_schema(engine)
+    if obj.settings.uses_embedded_server:
+        apply.reset_schema(engine)  # the embedded database is the workbench's own; a URL's is never wiped
+    build = build_demo_database(engine, scale, seed, progress=sys.stderr.isatty())
+    _echo_build(build)
     with engine.connect() as conn:
         drift.check(conn, ignore_tables=_known_foreign_tables())
-    click.echo(f"database ready at {engine.url.render_as_string(hide_password=True)} (schema revision {after})")
+    click.echo(f"database ready at {engine.url.render_as_string(hide_password=True)}")
+    if build.reconciliation is not None and not build.reconciliation.ok:
+        sys.exit(6)
+
+
+def _echo_build(build) -> None:
+    click.echo(f"legacy rows: {sum(build.legacy_rows.values())} in {len(build.legacy_rows)} tables")
+    for result in build.phases:
+        click.echo(str(result))
+    if build.platform_rows:
+        click.echo(f"platform rows: {sum(build.platform_rows.values())} in {len(build.platform_rows)} tables")
+    if build.reconciliation is not None:
+        click.echo(f"migration check: {'OK' if build.reconciliation.ok else 'FAILED'}")
+
+
+def _cron_environment() -> str:
+    """The BI_WORKBENCH_* settings of this shell, as assignments for a crontab line (cron starts bare)."""
+    import os
+    import shlex
+
+    return "".join(f"{k}={shlex.quote(v)} " for k, v in sorted(os.environ.items()) if k.startswith("BI_WORKBENCH_"))
 
 
 def _known_foreign_tables() -> frozenset[str]:
     """Tables that may sit beside the schema without being drift: the legacy contract's."""
-    try:
-        from .legacy.contract import LEGACY_TABLES
-    except ImportError:
-        return frozenset()
+    from .legacy.contract import LEGACY_TABLES
+
     return frozenset(t.name for t in LEGACY_TABLES)
 
 

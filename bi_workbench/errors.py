@@ -62,3 +62,77 @@ class UnknownIdentifierError(WorkbenchError, LookupError):
     """A table, column, report or parameter name is not one the schema knows."""
 
     exit_code = 2
+
+
+class MigrationError(WorkbenchError):
+    """A legacy migration phase could not run or failed; its transaction was rolled back."""
+
+    exit_code = 6
+
+
+class MigrationOrderError(MigrationError):
+    """A migration phase was asked for before the phases it depends on (or phase 5 without consent)."""
+
+
+class ReconciliationFailedError(MigrationError):
+    """The migration checks found unexplained differences; carries the Reconciliation."""
+
+    def __init__(self, message: str, reconciliation=None):
+        super().__init__(message)
+        self.reconciliation = reconciliation
+
+
+class InvalidParameterError(WorkbenchError, ValueError):
+    """An input value is outside what is allowed; the message names the parameter and the allowed values."""
+
+    exit_code = 2
+
+
+class InvalidResponsesError(InvalidParameterError):
+    """An assessment's ``responses`` is not a JSON object; carries the assessment id."""
+
+    def __init__(self, message: str, assessment_id=None):
+        super().__init__(message)
+        self.assessment_id = assessment_id
+
+
+class InvalidRubricError(WorkbenchError, ValueError):
+    """A scoring rubric (versioned JSON data) is malformed; the message names the bad entry."""
+
+    exit_code = 2
+
+
+class SimulationFailedError(WorkbenchError):
+    """A stored growth simulation raised; its row was marked ``failed``. Carries ``simulation_id``."""
+
+    def __init__(self, message: str, simulation_id=None):
+        super().__init__(message)
+        self.simulation_id = simulation_id
+
+
+class InvalidFilterError(WorkbenchError, ValueError):
+    """A loader parameter or filter value has the wrong type or form (names the parameter)."""
+
+    exit_code = 2
+
+
+class ConcurrencyConflictError(WorkbenchError):
+    """An append expected an aggregate at one version and found it at another; nothing was written."""
+
+    exit_code = 7
+
+    def __init__(self, message: str, expected: int | None = None, actual: int | None = None):
+        super().__init__(message)
+        self.expected, self.actual = expected, actual
+
+
+class NotFoundError(WorkbenchError, LookupError):
+    """A row the caller named (a user, an assessment, a lever) does not exist."""
+
+    exit_code = 2
+
+
+class TenantAccessError(WorkbenchError, PermissionError):
+    """A tenant context was refused: the user is not a member of the organization (or it does not exist)."""
+
+    exit_code = 8

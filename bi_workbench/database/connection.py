@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 
 import sqlalchemy as sa
@@ -52,6 +53,8 @@ def resolve_url(settings: Settings | None = None, *, start: bool = True) -> URL:
 def create_engine(url: URL | str, **kwargs) -> Engine:
     """Return an Engine on ``url`` after checking that the server answers."""
     url = normalize_url(url) if isinstance(url, str) else url
+    # UUIDs, datetimes and Decimals inside JSONB values are written as text.
+    kwargs.setdefault("json_serializer", _json_dumps)
     engine = sa.create_engine(url, pool_pre_ping=True, **kwargs)
     check_reachable(engine)
     return engine
@@ -90,6 +93,10 @@ def _ensure_database(admin_url: URL, database: str) -> None:
                 conn.exec_driver_sql(f"CREATE DATABASE {preparer.quote(database)}")
     finally:
         engine.dispose()
+
+
+def _json_dumps(value) -> str:
+    return json.dumps(value, default=str)
 
 
 def _first_line(error: BaseException | None) -> str:

@@ -362,6 +362,11 @@ growth_progress = Table(
 events = Table(
     "events", metadata,
     _id(),
+    # DEVIATION: a global, gap-tolerant order for followers (the seed has none).
+    # Appends take the table's EXCLUSIVE lock (see bi_workbench.events.recorder), so
+    # positions become visible in commit order and a follower resuming after
+    # position N never skips an event that committed late.
+    Column("position", BigInteger, Identity(always=True), nullable=False, unique=True),
     Column("aggregate_id", UUID(as_uuid=True), nullable=False),
     Column("aggregate_type", Text, nullable=False),
     Column("event_type", Text, nullable=False),
@@ -459,6 +464,9 @@ analytics_events = Table(
     Index("ix_analytics_events_user_id_event_type_created_at", "user_id", "event_type", text("created_at DESC")),
     Index(None, "event_type"),
     _desc_index("analytics_events", "created_at"),
+    # DEVIATION: a user's latest activity across event types (the dashboard's
+    # last_activity_date) reads one index entry per partition from this index.
+    Index("ix_analytics_events_user_id_created_at", "user_id", text("created_at DESC")),
     Index(None, "session_id"),
     postgresql_partition_by="RANGE (created_at)",
 )

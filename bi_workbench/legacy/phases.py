@@ -1,0 +1,237 @@
+"""The phases of the legacy migration, as data, and the machinery that runs one.
+
+Each phase (seed section 4) is a list of named .sql files in ``legacy/sql``, run in
+order inside the caller's transaction. Every step file is one set-based statement
+(``INSERT ... SELECT`` with data-modifying CTEs) that ends by returning the rows it
+wrote per table as one JSONB object; a step that writes no rows (views, ANALYZE)
+returns nothing. Every step skips the legacy rows already in ``legacy_id_map`` or
+``migration_quarantine``, which is what makes a phase idempotent.
+
+The documented rules of each step are written at the top of its .sql file:
+
+Phase 1, users (tier2_users -> users)
+    One user per address compared by ``lower(btrim(email))``; the survivor is the row
+    with the earliest created_at (NULL last), then the smallest u_id, and keeps its
+    u_id as users.id; email stored trimmed; the other rows map to it as ``merged``
+    ('duplicate email', or 'email already registered' for a platform sign-up). NULL
+    or blank names become ''. Naive timestamps are read as UTC; a NULL created_at
+    stays NULL. A blank email is quarantined ('invalid: blank email').
+Phase 2, assessments (onboarding_assessments -> assessments,
+assessment_scoring_results -> assessment_scores)
+    Assessments keep o_id as id, point at the mapped (surviving) user, responses as
+    the seed built them, metadata {source, legacy_id, legacy_user_id}. A scoring
+    result is matched to its person's latest onboarding assessment created at or
+    before it, else the earliest after it; exactly one score per result, id
+    ``md5('assessment_scoring_results:' || id)::uuid``.
+Phase 3, intelligence (enhanced_market_insights -> market_insights,
+realtime_business_trends -> business_trends, realtime_marketing_playbook ->
+engagement_intelligence)
+    Confidence percentages / 100; a NULL or blank industry becomes the user's, else
+    'unknown'; signal_score NULL instead of the seed's overflowing 75.0; NULL or blank
+    title / insight become ''. Ids ``md5('<legacy table>:' || id)::uuid``.
+Phase 4, compatibility views
+    ``tier2_users_compat`` and ``onboarding_assessments_compat`` as in the seed,
+    returning naive UTC timestamps and SQL NULL friction points like the legacy tables.
+Phase 5, drop the legacy tables
+    Only when asked (``drop_legacy=True``) and only after the checks pass.
+
+Orphans (a row whose user id names no migrated user) and values that would break
+the new scales are quarantined whole, with the reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+import sqlalchemy as sa
+from sqlalchemy import Table
+from sqlalchemy.engine import Connection
+
+from ..errors import MigrationError
+from ..schema import tables as new
+from ..schema.bookkeeping import migration_ledger
+from ..schema.sqlfiles import read_sql
+from .contract import (
+    assessment_scoring_results,
+    enhanced_market_insights,
+    onboarding_assessments,
+    realtime_business_trends,
+    realtime_marketing_playbook,
+    tier2_users,
+)
+
+#: Package whose ``sql`` folder holds the step files.
+SQL_PACKAGE = "bi_workbench.legacy"
+#: Key of the advisory lock that keeps two migrations from running at once.
+LOCK_KEY = 0x62695F6D  # "bi_m"
+#: The phase that drops the legacy tables.
+DROP_PHASE = 5
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One phase of the migration: its number, name, the legacy tables it reads, its steps."""
+
+    number: int
+    name: str
+    description: str
+    sources: tuple[Table, ...]
+    steps: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LegacySource:
+    """A legacy table the migration moves: its key column, its phase and its new table."""
+
+    table: Table
+    key: str
+    phase: int
+    new_table: Table
+    #: .sql file comparing the carried values, legacy vs new, column by column.
+    values_check: str
+
+    @property
+    def name(self) -> str:
+        """Return the legacy table's name (also its ``legacy_table`` in the bookkeeping)."""
+        return self.table.name
+
+
+PHASES: tuple[Phase, ...] = (
+    Phase(1, "users", "tier2_users -> users, one user per address",
+          (tier2_users,),
+          ("analyze.sql", "p1_01_users.sql", "p1_02_merge_users.sql", "p1_03_quarantine_users.sql")),
+    Phase(2, "assessments", "onboarding_assessments -> assessments, assessment_scoring_results -> assessment_scores",
+          (onboarding_assessments, assessment_scoring_results),
+          ("analyze.sql", "p2_01_quarantine_assessments.sql", "p2_02_assessments.sql", "analyze.sql",
+           "p2_03_quarantine_scores.sql", "p2_04_scores.sql")),
+    Phase(3, "intelligence", "market insights, business trends, marketing playbook",
+          (enhanced_market_insights, realtime_business_trends, realtime_marketing_playbook),
+          ("analyze.sql", "p3_01_quarantine_insights.sql", "p3_02_market_insights.sql",
+           "p3_03_business_trends.sql", "p3_04_engagement_intelligence.sql")),
+    Phase(4, "compatibility_views", "tier2_users_compat and onboarding_assessments_compat",
+          (), ("p4_01_compatibility_views.sql",)),
+    Phase(DROP_PHASE, "drop_legacy", "drop the legacy tables (after the checks pass)", (), ()),
+)
+
+#: The legacy tables the migration moves, in phase order (the reconciliation is driven by this).
+SOURCES: tuple[LegacySource, ...] = (
+    LegacySource(tier2_users, "u_id", 1, new.users, "values_tier2_users.sql"),
+    LegacySource(onboarding_assessments, "o_id", 2, new.assessments, "values_onboarding_assessments.sql"),
+    LegacySource(assessment_scoring_results, "id", 2, new.assessment_scores, "values_assessment_scoring_results.sql"),
+    LegacySource(enhanced_market_insights, "id", 3, new.market_insights, "values_enhanced_market_insights.sql"),
+    LegacySource(realtime_business_trends, "id", 3, new.business_trends, "values_realtime_business_trends.sql"),
+    LegacySource(realtime_marketing_playbook, "id", 3, new.engagement_intelligence,
+                 "values_realtime_marketing_playbook.sql"),
+)
+
+
+def get_phase(number: int) -> Phase:
+    """Return the phase numbered ``number``, or raise MigrationError naming the valid ones."""
+    for phase in PHASES:
+        if phase.number == number:
+            return phase
+    known = ", ".join(f"{p.number} ({p.name})" for p in PHASES)
+    raise MigrationError(f"there is no migration phase {number!r}; the phases are {known}.")
+
+
+def run_steps(connection: Connection, phase: Phase) -> dict[str, int]:
+    """Run the phase's .sql steps in the connection's transaction; return rows written per table."""
+    written: dict[str, int] = {}
+    for step in phase.steps:
+        for table, rows in run_step(connection, phase, step).items():
+            written[table] = written.get(table, 0) + rows
+    return written
+
+
+def run_step(connection: Connection, phase: Phase, step: str) -> dict[str, int]:
+    """Run one step file; return the rows it wrote per table (empty for a step that returns none).
+
+    A database error becomes a MigrationError naming the phase and the step; the
+    caller's transaction is then rolled back by its context manager.
+    """
+    sql = read_sql(SQL_PACKAGE, step)
+    # The raw psycopg cursor runs a parameterless script as is (no placeholder
+    # parsing), in the transaction the SQLAlchemy connection has open.
+    cursor = connection.connection.driver_connection.cursor()
+    try:
+        cursor.execute(sql)
+        return _counts(cursor)
+    except psycopg.Error as exc:
+        first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise MigrationError(
+            f"migration phase {phase.number} ({phase.name}) failed at step {step}: {first_line}; "
+            "the phase was rolled back and the database is as it was before it."
+        ) from exc
+    finally:
+        cursor.close()
+
+
+def _counts(cursor: psycopg.Cursor) -> dict[str, int]:
+    """Return the merged JSONB counts of every result set the cursor holds."""
+    counts: dict[str, int] = {}
+    while True:
+        if cursor.description is not None:
+            for (row,) in cursor.fetchall():
+                for table, rows in (row or {}).items():
+                    counts[table] = counts.get(table, 0) + int(rows)
+        if not cursor.nextset():
+            return counts
+
+
+def fetch_rows(connection: Connection, name: str) -> list[dict[str, Any]]:
+    """Run the read-only query of the .sql file ``name``; return its rows as dicts."""
+    cursor = connection.connection.driver_connection.cursor(row_factory=dict_row)
+    try:
+        cursor.execute(read_sql(SQL_PACKAGE, name))
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+def lock(connection: Connection) -> None:
+    """Take the migration's transaction-scoped advisory lock (waits for a concurrent run)."""
+    connection.execute(sa.select(sa.func.pg_advisory_xact_lock(LOCK_KEY)))
+
+
+def clock(connection: Connection):
+    """Return the database's wall-clock time (``clock_timestamp()``)."""
+    return connection.execute(sa.select(sa.func.clock_timestamp())).scalar_one()
+
+
+def completed_phases(connection: Connection) -> dict[int, Any]:
+    """Return {phase number: when it last completed} from the ledger."""
+    rows = connection.execute(
+        sa.select(migration_ledger.c.phase, sa.func.max(migration_ledger.c.finished_at))
+        .where(migration_ledger.c.status == "completed")
+        .group_by(migration_ledger.c.phase)
+    )
+    return dict(rows.all())
+
+
+def record(connection: Connection, phase: Phase, started_at, finished_at,
+           rows: dict[str, int], details: dict | None = None) -> None:
+    """Append one completed run of ``phase`` to the ledger."""
+    connection.execute(
+        migration_ledger.insert().values(
+            phase=phase.number, name=phase.name, started_at=started_at, finished_at=finished_at,
+            rows=rows, status="completed", details=details or {},
+        )
+    )
+
+
+def last_details(connection: Connection, phase: Phase) -> dict | None:
+    """Return the details of the latest completed run of ``phase``, or None if it never ran."""
+    return connection.execute(
+        sa.select(migration_ledger.c.details)
+        .where(migration_ledger.c.phase == phase.number, migration_ledger.c.status == "completed")
+        .order_by(migration_ledger.c.finished_at.desc(), migration_ledger.c.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def existing_tables(connection: Connection, tables: tuple[Table, ...]) -> list[Table]:
+    """Return those of ``tables`` that exist in the database (on the search_path)."""
+    return [t for t in tables if connection.execute(sa.select(sa.func.to_regclass(t.name))).scalar() is not None]

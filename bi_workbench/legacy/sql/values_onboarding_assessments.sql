@@ -1,0 +1,79 @@
+-- Carried values, onboarding_assessments -> assessments (outcome 'migrated'), per column:
+-- rows and md5 checksums on each side, legacy side after the phase 2 rules (user through
+-- legacy_id_map, responses as the seed built them, timestamps naive UTC).
+WITH legacy AS (
+    SELECT m.legacy_id,
+           um.new_id::text AS user_id,
+           'onboarding' AS assessment_type,
+           jsonb_build_object(
+               'growth_metrics', l.growth_metrics,
+               'gtm_strategy', l.gtm_strategy,
+               'differentiator', l.differentiator,
+               'brand_perception', l.brand_perception,
+               'tech_stack', l.tech_stack,
+               'process_discipline', l.process_discipline,
+               'acquisition_channels', l.acquisition_channels,
+               'retention_strategy', l.retention_strategy,
+               'decision_bottlenecks', l.decision_bottlenecks,
+               'future_success', l.future_success,
+               'benchmark_preferences', l.benchmark_preferences,
+               'unresolved_issue', l.unresolved_issue,
+               'business_priorities', l.business_priorities,
+               'business_overview', l.business_overview,
+               'tech_maturity', l.tech_maturity,
+               'team_alignment', l.team_alignment,
+               'funding_status', l.funding_status,
+               'growth_pace', l.growth_pace,
+               'final_confirmation', l.final_confirmation,
+               'strategy_decision_method', l.strategy_decision_method,
+               'friction_points', l.friction_points
+           )::text AS responses,
+           jsonb_build_object('source', 'onboarding_assessments', 'legacy_id', l.o_id::text,
+                              'legacy_user_id', l.u_id::text)::text AS metadata,
+           'completed' AS status,
+           (l.created_at AT TIME ZONE 'UTC')::text AS created_at,
+           (l.created_at AT TIME ZONE 'UTC')::text AS completed_at,
+           (l.created_at AT TIME ZONE 'UTC')::text AS updated_at
+    FROM legacy_id_map m
+    JOIN onboarding_assessments l ON l.o_id::text = m.legacy_id
+    LEFT JOIN legacy_id_map um ON um.legacy_table = 'tier2_users' AND um.legacy_id = l.u_id::text
+    WHERE m.legacy_table = 'onboarding_assessments' AND m.outcome = 'migrated'
+),
+new AS (
+    SELECT m.legacy_id,
+           n.user_id::text AS user_id, n.assessment_type, n.responses::text AS responses,
+           n.metadata::text AS metadata, n.status, n.created_at::text AS created_at,
+           n.completed_at::text AS completed_at, n.updated_at::text AS updated_at
+    FROM legacy_id_map m
+    JOIN assessments n ON n.id = m.new_id
+    WHERE m.legacy_table = 'onboarding_assessments' AND m.outcome = 'migrated'
+),
+pairs AS (
+    SELECT l.legacy_id AS legacy_key, n.legacy_id AS new_key, c.column_name, c.legacy_value, c.new_value
+    FROM legacy l
+    FULL JOIN new n ON n.legacy_id = l.legacy_id
+    CROSS JOIN LATERAL (VALUES
+        ('id', l.legacy_id, n.legacy_id),
+        ('user_id', l.user_id, n.user_id),
+        ('assessment_type', l.assessment_type, n.assessment_type),
+        ('responses', l.responses, n.responses),
+        ('metadata', l.metadata, n.metadata),
+        ('status', l.status, n.status),
+        ('created_at', l.created_at, n.created_at),
+        ('completed_at', l.completed_at, n.completed_at),
+        ('updated_at', l.updated_at, n.updated_at)
+    ) AS c(column_name, legacy_value, new_value)
+)
+SELECT column_name,
+       count(legacy_key) AS legacy_rows,
+       count(new_key) AS new_rows,
+       md5(coalesce(string_agg(legacy_key || '=' || coalesce(quote_literal(legacy_value), 'NULL'), ','
+                               ORDER BY legacy_key COLLATE "C") FILTER (WHERE legacy_key IS NOT NULL), '')) AS legacy_checksum,
+       md5(coalesce(string_agg(new_key || '=' || coalesce(quote_literal(new_value), 'NULL'), ','
+                               ORDER BY new_key COLLATE "C") FILTER (WHERE new_key IS NOT NULL), '')) AS new_checksum,
+       count(*) FILTER (WHERE legacy_key IS DISTINCT FROM new_key OR legacy_value IS DISTINCT FROM new_value) AS differing_rows,
+       (array_agg(coalesce(legacy_key, new_key) ORDER BY coalesce(legacy_key, new_key) COLLATE "C")
+            FILTER (WHERE legacy_key IS DISTINCT FROM new_key OR legacy_value IS DISTINCT FROM new_value))[1:5] AS examples
+FROM pairs
+GROUP BY column_name
+ORDER BY column_name;

@@ -1,0 +1,55 @@
+-- Carried values, realtime_marketing_playbook -> engagement_intelligence (outcome
+-- 'migrated'): no user, signal_score NULL, the seed's engagement_metrics and
+-- recommendations, naive UTC times.
+WITH legacy AS (
+    SELECT m.legacy_id,
+           md5('realtime_marketing_playbook:' || l.id)::uuid::text AS new_id,
+           NULL::text AS user_id,
+           NULL::text AS signal_score,
+           jsonb_build_object('playbook_insight', l.insight)::text AS engagement_metrics,
+           ARRAY['Review marketing playbook insights']::text AS recommendations,
+           l.insight AS insights, l.source,
+           (l.createdat AT TIME ZONE 'UTC')::text AS created_at,
+           (l.createdat AT TIME ZONE 'UTC')::text AS updated_at
+    FROM legacy_id_map m
+    JOIN realtime_marketing_playbook l ON l.id::text = m.legacy_id
+    WHERE m.legacy_table = 'realtime_marketing_playbook' AND m.outcome = 'migrated'
+),
+new AS (
+    SELECT m.legacy_id,
+           n.id::text AS new_id, n.user_id::text AS user_id, n.signal_score::text AS signal_score,
+           n.engagement_metrics::text AS engagement_metrics, n.recommendations::text AS recommendations,
+           n.insights, n.source, n.created_at::text AS created_at, n.updated_at::text AS updated_at
+    FROM legacy_id_map m
+    JOIN engagement_intelligence n ON n.id = m.new_id
+    WHERE m.legacy_table = 'realtime_marketing_playbook' AND m.outcome = 'migrated'
+),
+pairs AS (
+    SELECT l.legacy_id AS legacy_key, n.legacy_id AS new_key, c.column_name, c.legacy_value, c.new_value
+    FROM legacy l
+    FULL JOIN new n ON n.legacy_id = l.legacy_id
+    CROSS JOIN LATERAL (VALUES
+        ('id', l.new_id, n.new_id),
+        ('user_id', l.user_id, n.user_id),
+        ('signal_score', l.signal_score, n.signal_score),
+        ('engagement_metrics', l.engagement_metrics, n.engagement_metrics),
+        ('recommendations', l.recommendations, n.recommendations),
+        ('insights', l.insights, n.insights),
+        ('source', l.source, n.source),
+        ('created_at', l.created_at, n.created_at),
+        ('updated_at', l.updated_at, n.updated_at)
+    ) AS c(column_name, legacy_value, new_value)
+)
+SELECT column_name,
+       count(legacy_key) AS legacy_rows,
+       count(new_key) AS new_rows,
+       md5(coalesce(string_agg(legacy_key || '=' || coalesce(quote_literal(legacy_value), 'NULL'), ','
+                               ORDER BY legacy_key COLLATE "C") FILTER (WHERE legacy_key IS NOT NULL), '')) AS legacy_checksum,
+       md5(coalesce(string_agg(new_key || '=' || coalesce(quote_literal(new_value), 'NULL'), ','
+                               ORDER BY new_key COLLATE "C") FILTER (WHERE new_key IS NOT NULL), '')) AS new_checksum,
+       count(*) FILTER (WHERE legacy_key IS DISTINCT FROM new_key OR legacy_value IS DISTINCT FROM new_value) AS differing_rows,
+       (array_agg(coalesce(legacy_key, new_key) ORDER BY coalesce(legacy_key, new_key) COLLATE "C")
+            FILTER (WHERE legacy_key IS DISTINCT FROM new_key OR legacy_value IS DISTINCT FROM new_value))[1:5] AS examples
+FROM pairs
+GROUP BY column_name
+ORDER BY column_name;

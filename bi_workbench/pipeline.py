@@ -1,0 +1,75 @@
+"""The demo database in one call: schema, synthetic legacy data, migration, platform activity.
+
+Used by `bi-workbench seed` and `bi-workbench demo`. Bulk writes run with the
+audit trail switched off for their sessions (the audit trigger stamps now(),
+which would make the demo database differ from run to run); the migration
+ledger and the event streams record what happened instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from .database import create_engine
+from .errors import WorkbenchError
+from .legacy.migrate import PhaseResult, check, migrate
+from .legacy.reconcile import Reconciliation
+from .schema import init_schema
+from .schema.apply import refresh_read_models
+from .synthetic import seed_legacy, seed_platform
+
+
+@dataclass
+class DemoBuild:
+    """What building the demo database did: rows seeded, phases run, the migration check."""
+
+    legacy_rows: dict[str, int] = field(default_factory=dict)
+    phases: list[PhaseResult] = field(default_factory=list)
+    platform_rows: dict[str, int] = field(default_factory=dict)
+    reconciliation: Reconciliation | None = None
+
+
+def bulk_engine(engine: Engine) -> Engine:
+    """Return an Engine on the same database whose sessions write no audit rows."""
+    return create_engine(engine.url, connect_args={"options": "-c bi_workbench.audit=off"})
+
+
+def build_demo_database(engine: Engine, scale: str = "small", seed: int = 42, *, legacy_only: bool = False,
+                        progress: bool = True) -> DemoBuild:
+    """Seed the legacy tables, migrate them, add the platform's activity; return what was done.
+
+    The database must hold no legacy or platform data yet (`bi-workbench db reset`
+    empties it). With ``legacy_only`` only the legacy tables are filled.
+    """
+    init_schema(engine)
+    bulk = bulk_engine(engine)
+    build = DemoBuild()
+    try:
+        with bulk.begin() as conn:
+            _require_empty(conn)
+            build.legacy_rows = seed_legacy(conn, scale=scale, seed=seed, progress=progress)
+        if legacy_only:
+            return build
+        build.phases = migrate(bulk)
+        with bulk.begin() as conn:
+            build.platform_rows = seed_platform(conn, scale=scale, seed=seed, progress=progress)
+        refresh_read_models(bulk)
+        with bulk.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(sa.text("ANALYZE"))
+        build.reconciliation = check(bulk)
+        return build
+    finally:
+        bulk.dispose()
+
+
+def _require_empty(conn) -> None:
+    present = sa.inspect(conn).get_table_names()
+    if "tier2_users" in present and conn.execute(sa.text("SELECT EXISTS (SELECT 1 FROM tier2_users)")).scalar():
+        raise WorkbenchError("the database already holds legacy data; run `bi-workbench db reset` first "
+                             "(or give another database with --database-url).")
+    if conn.execute(sa.text("SELECT EXISTS (SELECT 1 FROM users)")).scalar():
+        raise WorkbenchError("the database already holds users; run `bi-workbench db reset` first "
+                             "(or give another database with --database-url).")

@@ -1,0 +1,163 @@
+"""The migration checks: they pass on a faithful migration and catch every kind of unexplained difference."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import sqlalchemy as sa
+
+from bi_workbench.legacy.migrate import check, migrate
+from bi_workbench.legacy.reconcile import SECTIONS
+
+from . import legacy_data as data
+from .legacy_data import write_legacy
+
+
+@pytest.fixture
+def legacy_database(schema_database):
+    """The schema plus the hand-written legacy dataset, nothing migrated yet."""
+    with schema_database.begin() as conn:
+        write_legacy(conn)
+    return schema_database
+
+
+@pytest.fixture
+def migrated(legacy_database):
+    """The hand-written dataset migrated through phases 1-4."""
+    migrate(legacy_database)
+    return legacy_database
+
+
+def execute(engine, sql: str, **params) -> None:
+    """Run one statement and commit."""
+    with engine.begin() as conn:
+        conn.execute(sa.text(sql), params)
+
+
+def failed(result) -> set[tuple[str, str]]:
+    """Return (section, name) of every failing finding."""
+    return {(f.section, f.name) for f in result.problems}
+
+
+def test_a_faithful_migration_passes_every_check(migrated):
+    result = check(migrated)
+    assert result.ok, result.render()
+    assert not result.legacy_dropped
+    assert {f.section for f in result.findings} == set(SECTIONS)
+    assert len(result.section("accounting")) == len(result.section("values")) == 6
+    assert len(result.section("views")) == 2
+
+
+def test_before_migrating_every_legacy_row_is_unexplained(legacy_database):
+    result = check(legacy_database)
+    assert not result.ok
+    for table, (legacy, *_rest) in data.EXPECTED_ACCOUNTING.items():
+        finding = result.finding("accounting", table)
+        assert (finding.ok, finding.details["unexplained"]) == (False, legacy)
+    views = result.section("views")
+    assert all(f.ok and "not created yet" in f.summary for f in views)
+
+
+def test_the_report_renders_as_text_and_as_json(migrated):
+    execute(migrated, "UPDATE users SET title = 'Boss' WHERE id = :id", id=data.FAY)
+    result = check(migrated)
+    text = result.render()
+    assert text.splitlines()[0].startswith("Migration check: FAILED (2 problem(s))")
+    assert "FAIL  tier2_users -> users: 1 of 18 columns differ over 5 rows: title: 1 row(s) differ" in text
+    assert str(data.FAY) in text
+    as_json = json.loads(json.dumps(result.to_dict()))
+    assert as_json["ok"] is False and as_json["problems"] == 2
+    columns = as_json["sections"]["values"][0]["details"]["columns"]
+    assert columns["title"]["legacy_checksum"] != columns["title"]["new_checksum"]
+    assert columns["email"]["legacy_checksum"] == columns["email"]["new_checksum"]
+
+
+TAMPERING = {
+    "a new value changed after the migration": (
+        "UPDATE users SET first_name = 'Anne' WHERE id = '{ANN_2}'",
+        {("values", "tier2_users"), ("views", "tier2_users_compat")}),
+    "a legacy value changed after the migration": (
+        "UPDATE onboarding_assessments SET growth_pace = 'flat' WHERE o_id = '{A2}'",
+        {("values", "onboarding_assessments"), ("views", "onboarding_assessments_compat")}),
+    "a quarantined row released without being migrated": (
+        "DELETE FROM migration_quarantine WHERE legacy_table = 'assessment_scoring_results' AND legacy_id = '7'",
+        {("accounting", "assessment_scoring_results")}),
+    "a migrated row deleted": (
+        "DELETE FROM market_insights WHERE industry = 'unknown'",
+        {("values", "enhanced_market_insights"),
+         ("integrity", "legacy_id_map rows whose new row is missing")}),
+    "a score moved to another assessment": (
+        "UPDATE assessment_scores SET assessment_id = '{A2}' WHERE assessment_id = '{A1}'",
+        {("values", "assessment_scoring_results")}),
+    "two legacy rows mapped to one new row": (
+        "UPDATE legacy_id_map SET new_id = (SELECT new_id FROM legacy_id_map WHERE legacy_table = "
+        "'realtime_business_trends' AND legacy_id = '1') WHERE legacy_table = 'realtime_business_trends' "
+        "AND legacy_id = '2'",
+        {("values", "realtime_business_trends"),
+         ("integrity", "new rows made from more than one legacy row (multiplied)"),
+         ("integrity", "migrated business trends missing from legacy_id_map")}),
+    "a legacy row added after the migration": (
+        "INSERT INTO realtime_marketing_playbook (insight) VALUES ('late')",
+        {("accounting", "realtime_marketing_playbook")}),
+    "a migrated legacy row deleted from the legacy table": (
+        "DELETE FROM realtime_business_trends WHERE id = 3",
+        {("accounting", "realtime_business_trends"), ("values", "realtime_business_trends")}),
+    "a legacy row both migrated and quarantined": (
+        "INSERT INTO migration_quarantine (legacy_table, legacy_id, legacy_row, reason, phase) "
+        "VALUES ('tier2_users', '{FAY}', '{{}}', 'test', 1)",
+        {("accounting", "tier2_users"), ("integrity", "legacy rows both mapped and quarantined")}),
+    "a merged duplicate pointing at another person": (
+        "UPDATE legacy_id_map SET new_id = '{FAY}' WHERE legacy_id = '{BOB_B}'",
+        # BOB_B's score now "belongs" to FAY, who has no assessment it could score.
+        {("integrity", "merged users whose address is not their user's"), ("values", "assessment_scoring_results")}),
+    "a migrated assessment losing its user": (
+        "UPDATE assessments SET user_id = NULL WHERE id = '{A3}'",
+        {("values", "onboarding_assessments"), ("views", "onboarding_assessments_compat"),
+         ("integrity", "migrated assessments without a user"), ("values", "assessment_scoring_results")}),
+    "a compatibility view dropped after phase 4": (
+        "DROP VIEW onboarding_assessments_compat",
+        {("views", "onboarding_assessments_compat")}),
+    "a compatibility view rewritten": (
+        "CREATE OR REPLACE VIEW tier2_users_compat AS SELECT id AS u_id, lower(email) AS email, first_name, "
+        "last_name, phone, title, company, company_size, revenue_range, industry, timezone, linkedin_url, "
+        "profile_pic_url, agreed_terms, agreed_marketing, role, created_at AT TIME ZONE 'UTC' AS created_at, "
+        "updated_at AT TIME ZONE 'UTC' AS updated_at FROM users",
+        {("views", "tier2_users_compat")}),
+}
+
+
+@pytest.mark.parametrize("case", sorted(TAMPERING))
+def test_every_unexplained_difference_fails_the_check(migrated, case):
+    statement, expected = TAMPERING[case]
+    names = {name: getattr(data, name) for name in ("ANN_2", "A1", "A2", "A3", "FAY", "BOB_B")}
+    with migrated.begin() as conn:
+        conn.exec_driver_sql(statement.format(**names))
+    result = check(migrated)
+    assert not result.ok
+    assert failed(result) == expected, result.render()
+
+
+def test_a_changed_value_is_located_by_column_and_row(migrated):
+    execute(migrated, "UPDATE market_insights SET confidence_score = 0.74 WHERE confidence_score = 0.75")
+    finding = check(migrated).finding("values", "enhanced_market_insights")
+    bad = {name: column for name, column in finding.details["columns"].items() if not column["ok"]}
+    assert list(bad) == ["confidence_score"]
+    assert (bad["confidence_score"]["differing_rows"], bad["confidence_score"]["examples"]) == (1, ["1"])
+    assert bad["confidence_score"]["legacy_rows"] == bad["confidence_score"]["new_rows"] == 4
+
+
+def test_rows_the_platform_wrote_itself_are_not_differences(migrated):
+    execute(migrated, "INSERT INTO users (email, first_name, last_name) VALUES ('new@example.com', 'N', 'U')")
+    execute(migrated, "INSERT INTO assessments (user_id, assessment_type) VALUES (:id, 'onboarding')", id=data.FAY)
+    execute(migrated, "INSERT INTO business_trends (title, insight) VALUES ('t', 'i')")
+    result = check(migrated)
+    assert result.ok, result.render()
+
+
+def test_the_check_reads_one_consistent_snapshot_and_writes_nothing(migrated):
+    from .legacy_data import fingerprint
+
+    before = fingerprint(migrated)
+    check(migrated)
+    assert fingerprint(migrated) == before
