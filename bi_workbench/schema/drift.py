@@ -22,7 +22,9 @@ from .tables import MONTHLY_PARTITIONED, metadata
 
 VIEWS = ("user_dashboard_summary", "organization_analytics")
 MATERIALIZED_VIEWS = ("assessment_analytics_summary",)
-FUNCTIONS = ("ensure_monthly_partitions", "ensure_partitions_ahead", "refresh_analytics_views")
+FUNCTIONS = (
+    "ensure_monthly_partitions", "ensure_partitions_ahead", "refresh_analytics_views", "audit_row_change", "current_tenant",
+)
 
 
 @dataclass(frozen=True, order=True)

@@ -5,7 +5,10 @@
 -- always returns one row: the numbers are right, and a lookup of one user or
 -- organization touches only that user's rows through their indexes.
 
-CREATE OR REPLACE VIEW user_dashboard_summary AS
+-- security_invoker: the views read tenant tables with the caller's rights, so
+-- row-level security applies to analysts (CREATE OR REPLACE would otherwise
+-- reset it to the owner's rights).
+CREATE OR REPLACE VIEW user_dashboard_summary WITH (security_invoker = true) AS
 SELECT
     u.id AS user_id,
     u.email,
@@ -36,7 +39,7 @@ CROSS JOIN LATERAL (SELECT count(*) AS total_growth_levers FROM growth_levers WH
 CROSS JOIN LATERAL (SELECT count(*) AS total_simulations FROM simulations WHERE user_id = u.id) sim
 CROSS JOIN LATERAL (SELECT max(created_at) AS last_activity_date FROM analytics_events WHERE user_id = u.id) ae;
 
-CREATE OR REPLACE VIEW organization_analytics AS
+CREATE OR REPLACE VIEW organization_analytics WITH (security_invoker = true) AS
 SELECT
     o.id AS organization_id,
     o.name AS organization_name,
