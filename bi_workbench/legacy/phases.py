@@ -181,11 +181,11 @@ def _counts(cursor: psycopg.Cursor) -> dict[str, int]:
             return counts
 
 
-def fetch_rows(connection: Connection, name: str) -> list[dict[str, Any]]:
-    """Run the read-only query of the .sql file ``name``; return its rows as dicts."""
+def fetch_rows(connection: Connection, *names: str) -> list[dict[str, Any]]:
+    """Run the read-only query made of the .sql files ``names``, joined in order; return its rows as dicts."""
     cursor = connection.connection.driver_connection.cursor(row_factory=dict_row)
     try:
-        cursor.execute(read_sql(SQL_PACKAGE, name))
+        cursor.execute("\n".join(read_sql(SQL_PACKAGE, name) for name in names))
         return cursor.fetchall()
     finally:
         cursor.close()

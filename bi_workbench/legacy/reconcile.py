@@ -246,7 +246,8 @@ def _dropped_accounting(connection: Connection) -> Finding:
 
 def _values_finding(connection: Connection, source: LegacySource) -> Finding:
     """Return the carried-values Finding of one legacy table (one entry per column in its details)."""
-    columns = {row["column_name"]: _column(row) for row in fetch_rows(connection, source.values_check)}
+    compared = fetch_rows(connection, source.values_check, "values_summary.sql")
+    columns = {row["column_name"]: _column(row) for row in compared}
     bad = {name: c for name, c in columns.items() if not c["ok"]}
     rows = max((c["legacy_rows"] for c in columns.values()), default=0)
     target = f"{source.name} -> {source.new_table.name}"

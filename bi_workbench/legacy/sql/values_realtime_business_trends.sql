@@ -35,16 +35,4 @@ pairs AS (
         ('created_at', l.created_at, n.created_at)
     ) AS c(column_name, legacy_value, new_value)
 )
-SELECT column_name,
-       count(legacy_key) AS legacy_rows,
-       count(new_key) AS new_rows,
-       md5(coalesce(string_agg(legacy_key || '=' || coalesce(quote_literal(legacy_value), 'NULL'), ','
-                               ORDER BY legacy_key COLLATE "C") FILTER (WHERE legacy_key IS NOT NULL), '')) AS legacy_checksum,
-       md5(coalesce(string_agg(new_key || '=' || coalesce(quote_literal(new_value), 'NULL'), ','
-                               ORDER BY new_key COLLATE "C") FILTER (WHERE new_key IS NOT NULL), '')) AS new_checksum,
-       count(*) FILTER (WHERE legacy_key IS DISTINCT FROM new_key OR legacy_value IS DISTINCT FROM new_value) AS differing_rows,
-       (array_agg(coalesce(legacy_key, new_key) ORDER BY coalesce(legacy_key, new_key) COLLATE "C")
-            FILTER (WHERE legacy_key IS DISTINCT FROM new_key OR legacy_value IS DISTINCT FROM new_value))[1:5] AS examples
-FROM pairs
-GROUP BY column_name
-ORDER BY column_name;
+-- The per-column comparison of `pairs` is values_summary.sql, appended when run.
