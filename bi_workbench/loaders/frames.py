@@ -1,0 +1,154 @@
+"""Reading a built query into DataFrames: the normal path (psycopg rows) and the fast path (ADBC Arrow)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pandas as pd
+import pyarrow as pa
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import ClauseElement, Executable
+
+from ..errors import InvalidFilterError
+from . import fast
+from .dtypes import ColumnSpec, Options, empty_frame, from_arrow, from_python, paused_gc
+from .query import LoadQuery
+
+#: ``fast=None`` picks the Arrow path when the planner expects more rows than this.
+FAST_PATH_MIN_ROWS = 50_000
+
+
+def frame_from_rows(specs: list[ColumnSpec], rows: list, options: Options) -> pd.DataFrame:
+    """Return the DataFrame of ``rows`` (tuples in ``specs`` order) with each column's dtype.
+
+    Example::
+
+        >>> frame_from_rows([spec_for(users.c.email, Options())], [("a@b.c",)], Options())
+                     email
+        0            a@b.c
+    """
+    if not rows:
+        return empty_frame(specs, options)
+    with paused_gc():
+        columns = list(zip(*rows))
+        return pd.DataFrame({spec.name: from_python(spec, list(values), options) for spec, values in zip(specs, columns)},
+                            copy=False)
+
+
+def frame_from_arrow(specs: list[ColumnSpec], table: pa.Table, options: Options) -> pd.DataFrame:
+    """Return the DataFrame of an Arrow table (columns in ``specs`` order) with each column's dtype.
+
+    Example::
+
+        >>> frame_from_arrow([spec_for(users.c.email, Options())], pa.table({"email": ["a@b.c"]}), Options())
+                     email
+        0            a@b.c
+    """
+    if table.num_rows == 0:
+        return empty_frame(specs, options)
+    with paused_gc():
+        return pd.DataFrame({spec.name: from_arrow(spec, table.column(i), options) for i, spec in enumerate(specs)}, copy=False)
+
+
+def read(engine: Engine, built: LoadQuery, options: Options, *, use_fast: bool) -> pd.DataFrame:
+    """Return every row of ``built`` as one DataFrame, through ADBC (``use_fast``) or psycopg.
+
+    Example::
+
+        >>> read(engine, query.build(users, Options()), Options(), use_fast=True).shape
+        (4, 19)
+    """
+    if use_fast:
+        return frame_from_arrow(built.specs, fast.arrow_table(engine, built.statement), options)
+    with engine.connect() as conn, paused_gc():
+        rows = conn.execute(built.statement).all()
+    return frame_from_rows(built.specs, rows, options)
+
+
+def read_chunks(engine: Engine, built: LoadQuery, options: Options, *, chunksize: int,
+                use_fast: bool) -> Iterator[pd.DataFrame]:
+    """Yield DataFrames of at most ``chunksize`` rows; one empty DataFrame if there are no rows.
+
+    Example::
+
+        >>> [len(f) for f in read_chunks(engine, built, Options(), chunksize=2, use_fast=False)]
+        [2, 2, 1]
+    """
+    produced = False
+    if use_fast:
+        with fast.record_batches(engine, built.statement) as reader:
+            pending: list[pa.RecordBatch] = []
+            pending_rows = 0
+            for batch in reader:
+                if not batch.num_rows:
+                    continue
+                pending.append(batch)
+                pending_rows += batch.num_rows
+                while pending_rows >= chunksize:
+                    table = pa.Table.from_batches(pending)
+                    yield frame_from_arrow(built.specs, table.slice(0, chunksize), options)
+                    produced = True
+                    rest = table.slice(chunksize)
+                    pending, pending_rows = rest.to_batches(), rest.num_rows
+            if pending_rows:
+                yield frame_from_arrow(built.specs, pa.Table.from_batches(pending), options)
+                produced = True
+    else:
+        with engine.connect() as conn:
+            result = conn.execution_options(stream_results=True, yield_per=chunksize).execute(built.statement)
+            for rows in result.partitions(chunksize):
+                yield frame_from_rows(built.specs, rows, options)
+                produced = True
+    if not produced:
+        yield empty_frame(built.specs, options)
+
+
+def choose_fast(engine: Engine, built: LoadQuery, fast_arg, limit) -> bool:
+    """Decide the read path: ``fast=True``/``False`` as given; ``None``: Arrow when the planner
+    expects more than FAST_PATH_MIN_ROWS rows (and the ADBC driver is installed). Returns True for Arrow.
+
+    A ``limit`` of at most FAST_PATH_MIN_ROWS always reads through psycopg. Example::
+
+        >>> choose_fast(engine, built, None, limit=10)
+        False
+    """
+    if fast_arg is not None and not isinstance(fast_arg, bool):
+        raise InvalidFilterError(f"fast={fast_arg!r} must be True, False or None (automatic)")
+    if fast_arg is not None:
+        if fast_arg and not fast.available():
+            raise fast.FastPathUnavailableError(
+                "fast=True needs adbc-driver-postgresql; run `pip install adbc-driver-postgresql`"
+            )
+        return fast_arg
+    if not fast.available() or (limit is not None and limit <= FAST_PATH_MIN_ROWS):
+        return False
+    with engine.connect() as conn:
+        return estimated_rows(conn, built.statement) > FAST_PATH_MIN_ROWS
+
+
+class _Explain(Executable, ClauseElement):
+    """``EXPLAIN (FORMAT JSON) <select>`` with the select's parameters still bound."""
+
+    inherit_cache = False
+
+    def __init__(self, statement: sa.Select):
+        self.statement = statement
+
+
+@compiles(_Explain, "postgresql")
+def _compile_explain(element, compiler, **kw):
+    return "EXPLAIN (FORMAT JSON) " + compiler.process(element.statement, **kw)
+
+
+def estimated_rows(connection: Connection, statement: sa.Select) -> int:
+    """Return the planner's estimate of how many rows ``statement`` returns (no rows are read).
+
+    Example::
+
+        >>> estimated_rows(conn, sa.select(analytics_events))
+        1000000
+    """
+    plan = connection.execute(_Explain(statement)).scalar_one()
+    return int(plan[0]["Plan"]["Plan Rows"])
