@@ -96,3 +96,42 @@ def tenant_transaction(engine: Engine, organization_id, user_id) -> Iterator[Con
 def current_tenant(connection: Connection) -> uuid.UUID | None:
     """Return the organization the connection's transaction is scoped to, or None."""
     return connection.execute(sa.text("SELECT current_tenant()")).scalar()
+
+
+#: Execution option carrying (organization_id, user_id) on a tenant engine.
+TENANT_OPTION = "bi_workbench_tenant"
+
+
+@sa.event.listens_for(Engine, "begin")
+def _enter_tenant_context(conn: Connection) -> None:
+    # Every transaction of a tenant engine starts inside the tenant context; the
+    # settings and role are transaction-local, so the pooled connection leaves
+    # it again at commit or rollback.
+    tenant = conn.get_execution_options().get(TENANT_OPTION)
+    if tenant is None:
+        return
+    organization, user = tenant
+    conn.execute(_SET_CONTEXT, {"organization_id": organization, "user_id": user})
+    conn.exec_driver_sql(f"SET LOCAL ROLE {ANALYST_ROLE}")
+
+
+def tenant_engine(engine: Engine, organization_id, user_id) -> Engine:
+    """Return a view of ``engine`` whose every transaction sees only ``organization_id``, acting as ``user_id``.
+
+    The loaders and notebooks take it like any engine (``load(..., engine=tenant_engine(...))``).
+    Raises TenantAccessError now if the user is not a member of the organization.
+
+    Example::
+
+        >>> org_engine = tenant_engine(get_engine(), org_id, analyst_id)
+        >>> load("assessments", engine=org_engine)   # only that organization's rows
+    """
+    with tenant_transaction(engine, organization_id, user_id):
+        pass  # proves the membership once, up front
+    tenant = (str(_as_uuid(organization_id, "organization_id")), str(_as_uuid(user_id, "user_id")))
+    return engine.execution_options(**{TENANT_OPTION: tenant})
+
+
+def is_tenant_engine(engine: Engine) -> bool:
+    """Return True when ``engine`` runs every transaction inside one tenant's context."""
+    return engine.get_execution_options().get(TENANT_OPTION) is not None

@@ -35,6 +35,8 @@ from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql import visitors
 
+from ..database import tenancy
+
 from ..errors import DatabaseUnavailableError, WorkbenchError
 
 SETTING_PREFIX = "bi_workbench.p"
@@ -206,6 +208,9 @@ def record_batches(engine: Engine, statement: sa.Select) -> Iterator[pa.RecordBa
     if adbc_dbapi is None:
         raise FastPathUnavailableError("the fast path needs adbc-driver-postgresql; run `pip install adbc-driver-postgresql`")
     sql, settings = unparameterized(statement)
+    tenant = engine.get_execution_options().get(tenancy.TENANT_OPTION)
+    if tenant is not None:  # a tenant engine: the same context its SQLAlchemy transactions get
+        settings = [(tenancy.TENANT_SETTING, tenant[0]), (tenancy.USER_SETTING, tenant[1]), *settings]
     uri = adbc_uri(engine)
     for attempt in (1, 2):
         try:
@@ -221,6 +226,8 @@ def record_batches(engine: Engine, statement: sa.Select) -> Iterator[pa.RecordBa
                 placeholders = ", ".join(f"set_config(${2 * i + 1}, ${2 * i + 2}, true)" for i in range(len(settings)))
                 cursor.execute(f"SELECT {placeholders}", [part for pair in settings for part in pair])
                 cursor.fetchall()
+            if tenant is not None:
+                cursor.execute(f"SET LOCAL ROLE {tenancy.ANALYST_ROLE}")
             cursor.execute(sql)
             reader = cursor.fetch_record_batch()
         except Exception:
