@@ -2,7 +2,7 @@
 
 The public API that notebooks import::
 
-    from bi_workbench import get_engine, init_schema
+    from bi_workbench import get_engine, load, count_by_period, score_assessments, simulate
 """
 
 from importlib.metadata import PackageNotFoundError, version
@@ -13,6 +13,16 @@ except PackageNotFoundError:  # running from a source tree that was not installe
     __version__ = "0+unknown"
 
 from .database import get_engine  # noqa: E402
+from .database.tenancy import tenant_engine  # noqa: E402
+from .domain import (  # noqa: E402
+    compare_scenarios, compare_with_legacy, explain, prioritize_levers, progress_rollup, score_assessments,
+    sensitivity, simulate,
+)
+from .loaders import count_by, count_by_industry, count_by_period, iter_load, load  # noqa: E402
 from .schema import init_schema  # noqa: E402
 
-__all__ = ["__version__", "get_engine", "init_schema"]
+__all__ = [
+    "__version__", "compare_scenarios", "compare_with_legacy", "count_by", "count_by_industry", "count_by_period",
+    "explain", "get_engine", "init_schema", "iter_load", "load", "prioritize_levers", "progress_rollup",
+    "score_assessments", "sensitivity", "simulate", "tenant_engine",
+]
