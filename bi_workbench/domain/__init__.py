@@ -1,10 +1,14 @@
-"""Domain logic over DataFrames and arrays: assessment scoring, growth levers, growth simulation.
+"""Domain logic over DataFrames and arrays: assessment scoring, growth levers, growth simulation, analytics.
 
 Nothing here opens a connection: functions take data, and the few that write
 (``write_scores``, ``write_lever_plan``) take an SQLAlchemy
 Connection handed to them.
 """
 
+from .analytics import (
+    DEFAULT_FUNNEL, active_users, funnel, market_by_industry, notification_read_rates, retention,
+    sentiment_by_industry, session_lengths, top_news, trend_counts,
+)
 from .levers import (
     LEVER_CATALOGUE, LeverPlan, catalogue_frame, implementation_plan, prioritize_levers, progress_rollup,
     rice_table, roi_estimates, write_lever_plan,
@@ -18,6 +22,8 @@ from .simulation import (
 )
 
 __all__ = [
+    "DEFAULT_FUNNEL", "active_users", "funnel", "market_by_industry", "notification_read_rates", "retention",
+    "sentiment_by_industry", "session_lengths", "top_news", "trend_counts",
     "LEVER_CATALOGUE", "LegacyComparison", "LeverPlan", "Rubric", "SimulationInputs", "SimulationResult",
     "assign_brackets", "catalogue_frame", "compare_scenarios", "compare_with_legacy", "explain",
     "implementation_plan", "load_rubric", "prioritize_levers", "progress_rollup", "rice_table", "roi_estimates",
