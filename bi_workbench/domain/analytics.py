@@ -38,6 +38,7 @@ from sqlalchemy.engine import Connection
 
 from ..errors import InvalidParameterError
 from ..schema.sqlfiles import read_sql
+from ..timeparse import parse_instant
 
 #: Calendar periods accepted by ``period`` and ``cohort``.
 PERIODS = ("day", "week", "month")
@@ -279,32 +280,14 @@ def _choice(value, name: str, options: Iterable[str], *, optional: bool = False)
 
 
 def _instant(value, name: str) -> dt.datetime | None:
-    """Return ``value`` (date, datetime, Timestamp, ISO text or None) as an aware UTC datetime.
-
-    Naive times are UTC; a date is its midnight UTC. Raises naming ``name``.
-    """
+    """Return ``value`` as an aware UTC datetime (see `bi_workbench.timeparse`); raises naming ``name``."""
     if value is None:
         return None
-    parsed = None
-    if isinstance(value, (pd.Timestamp, np.datetime64)):
-        stamp = pd.Timestamp(value)
-        parsed = None if pd.isna(stamp) else stamp.to_pydatetime()
-    elif isinstance(value, dt.datetime):
-        parsed = value
-    elif isinstance(value, dt.date):
-        parsed = dt.datetime(value.year, value.month, value.day)
-    elif isinstance(value, str) and value.strip():
-        text = value.strip()
-        try:
-            parsed = dt.datetime.fromisoformat(text[:-1] + "+00:00" if text[-1:] in "zZ" else text)
-        except ValueError:
-            parsed = None
+    parsed = parse_instant(value)
     if parsed is None:
         raise InvalidParameterError(f"{name} must be a date, a datetime or ISO text such as '2025-01-31' "
                                     f"or '2025-01-31T12:00:00+00:00'; got {value!r}")
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.timezone.utc)
-    return parsed.astimezone(dt.timezone.utc)
+    return parsed
 
 
 def _range(since, until) -> dict:

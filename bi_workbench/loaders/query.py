@@ -36,6 +36,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 
 from ..errors import InvalidFilterError, UnknownIdentifierError
+from ..timeparse import parse_instant
 from . import catalog
 from .dtypes import ColumnSpec, Options, inet_text, kind_of, spec_for
 
@@ -376,32 +377,12 @@ def to_datetime(value, param: str, kind: str = "timestamptz"):
         >>> to_datetime("2025-01-01", "since")
         datetime.datetime(2025, 1, 1, 0, 0, tzinfo=datetime.timezone.utc)
     """
-    parsed = None
-    if isinstance(value, (pd.Timestamp, np.datetime64)):
-        value = pd.Timestamp(value)
-        parsed = None if pd.isna(value) else value.to_pydatetime()
-    elif isinstance(value, dt.datetime):
-        parsed = value
-    elif isinstance(value, dt.date):
-        parsed = dt.datetime(value.year, value.month, value.day)
-    elif isinstance(value, str) and value.strip():
-        text = value.strip()
-        try:
-            parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
-        except ValueError:
-            try:
-                stamp = pd.Timestamp(text)
-                parsed = None if pd.isna(stamp) else stamp.to_pydatetime()
-            except (ValueError, TypeError, OverflowError):
-                parsed = None
+    parsed = parse_instant(value)
     if parsed is None:
         raise InvalidFilterError(
             f"{param}={value!r} is not a date or time; write it as '2025-01-01', '2025-01-01T12:00:00+00:00' "
             "or pass a date/datetime"
         )
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.timezone.utc)
-    parsed = parsed.astimezone(dt.timezone.utc)
     if kind == "date":
         return parsed.date()
     if kind == "timestamp":
