@@ -311,6 +311,168 @@ def _echo_build(build) -> None:
         click.echo(f"migration check: {'OK' if build.reconciliation.ok else 'FAILED'}")
 
 
+# --- reports: the `report` command group -----------------------------------------
+
+
+def _report_options(command):
+    """The options every `report` command that renders shares: folders, parallelism, time limits."""
+    options = [
+        click.option("--notebooks", "notebooks_dir", default="notebooks", show_default=True, envvar="BI_WORKBENCH_NOTEBOOKS_DIR",
+                     type=click.Path(file_okay=False), help="Folder of the report notebooks (env: BI_WORKBENCH_NOTEBOOKS_DIR)."),
+        click.option("--output", "output_dir", default="reports", show_default=True, envvar="BI_WORKBENCH_REPORTS_DIR",
+                     type=click.Path(file_okay=False), help="Folder the reports are written to (env: BI_WORKBENCH_REPORTS_DIR)."),
+        click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 32), help="Reports rendered at once."),
+        click.option("--cell-timeout", default=600, show_default=True, type=click.IntRange(1), metavar="SECONDS",
+                     help="Time limit of each notebook cell."),
+        click.option("--timeout", "run_timeout", default=1800, show_default=True, type=click.IntRange(1), metavar="SECONDS",
+                     help="Time limit of a whole report."),
+        click.option("--show-code", is_flag=True, help="Keep the code cells in the HTML (hidden by default)."),
+        click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: when it is a terminal)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _render_options(notebooks_dir, output_dir, workers, cell_timeout, run_timeout, show_code, progress):
+    from pathlib import Path
+
+    from .reports.render import RenderOptions
+
+    return RenderOptions(Path(notebooks_dir), Path(output_dir), workers, cell_timeout, run_timeout, show_code,
+                         sys.stderr.isatty() if progress is None else progress)
+
+
+def _echo_report_results(results, output_dir) -> None:
+    from pathlib import Path
+
+    from .errors import ReportFailedError
+
+    for result in results:
+        click.echo(result.describe())
+    index = Path(output_dir) / "index.html"
+    if results:
+        click.echo(f"index: {index}")
+    failed = [r.report for r in results if r.status == "failed"]
+    if failed:
+        raise ReportFailedError(f"{len(failed)} of {len(results)} report(s) failed ({', '.join(failed)}); "
+                                f"their last good reports were kept; see {index}", results)
+
+
+@cli.group("report")
+def report_group():
+    """Report notebooks: list them, render them with parameters, render the scheduled ones, see the history."""
+
+
+@report_group.command("list")
+@click.option("--notebooks", "notebooks_dir", default="notebooks", show_default=True, envvar="BI_WORKBENCH_NOTEBOOKS_DIR",
+              type=click.Path(file_okay=False))
+@_fail_cleanly
+def report_list(notebooks_dir):
+    """List every report with its parameters: type, default, allowed values, help."""
+    from pathlib import Path
+
+    from .reports import catalog
+
+    for report in catalog.reports():
+        missing = "" if (Path(notebooks_dir) / report.notebook).is_file() else "  [notebook not written yet]"
+        click.echo(f"{report.name}: {report.title}{missing}")
+        for parameter in report.parameters:
+            click.echo(f"    {parameter.describe()}")
+
+
+@report_group.command("run")
+@click.argument("names", nargs=-1)
+@click.option("--all", "all_reports", is_flag=True, help="Render every report whose notebook exists.")
+@click.option("-p", "--parameter", "parameters", type=(str, str), multiple=True, metavar="KEY VALUE",
+              help="A parameter, e.g. -p as_of 2024-01-31 -p organization_id none (repeatable).")
+@_report_options
+@click.pass_obj
+@_fail_cleanly
+def report_run(obj, names, all_reports, parameters, **options):
+    """Render the named reports (or all) as notebook and HTML; exit non-zero if any fails.
+
+    Outputs go to OUTPUT/<name>/<YYYY-MM-DD>/<name>.ipynb and .html; a failed
+    report leaves its error notebook in OUTPUT/<name>/failed/ and keeps the last
+    good one. Parameters are checked against the catalog and the database first.
+    """
+    from .reports.render import prepare, render
+
+    if names and all_reports:
+        raise ConfigurationError("give report names or --all, not both.")
+    settings = _render_options(**options)
+    engine = obj.engine()
+    requests = prepare(engine, list(names), dict(parameters), all_reports=all_reports, notebooks_dir=settings.notebooks_dir)
+    _echo_report_results(render(engine, requests, settings), settings.output_dir)
+
+
+@report_group.command("schedule")
+@click.option("--schedules", "schedules_file", default="notebooks/schedules.toml", show_default=True,
+              envvar="BI_WORKBENCH_SCHEDULES", type=click.Path(dir_okay=False), help="The schedules (env: BI_WORKBENCH_SCHEDULES).")
+@click.option("--at", "at", default=None, metavar="ISO-TIME", help="Act as if it were this time (default: now).")
+@click.option("--crontab", is_flag=True, help="Print the crontab line that calls this command, and exit.")
+@click.option("--every", default=5, show_default=True, type=click.IntRange(1, 59), metavar="MINUTES",
+              help="With --crontab: minutes between two calls.")
+@_report_options
+@click.pass_obj
+@_fail_cleanly
+def report_schedule(obj, schedules_file, at, crontab, every, **options):
+    """Render the scheduled reports that are due, each slot once (safe to call from cron every few minutes)."""
+    from .reports.schedule import crontab_line, load_schedules, run_due
+
+    settings = _render_options(**options)
+    schedules = load_schedules(schedules_file)
+    if crontab:
+        click.echo(crontab_line(every, schedules_file, settings, _cron_environment()))
+        return
+    try:
+        now = datetime.fromisoformat(at).astimezone() if at else None
+    except ValueError:
+        raise ConfigurationError(f"--at {at!r} is not a time; write it as 2024-01-31T06:00 (ISO 8601).") from None
+    results = run_due(obj.engine(), schedules, now, settings)
+    if not results:
+        click.echo(f"nothing due ({len(schedules)} schedule(s) in {schedules_file})")
+    _echo_report_results(results, settings.output_dir)
+
+
+@report_group.command("history")
+@click.argument("name", required=False)
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1))
+@click.pass_obj
+@_fail_cleanly
+def report_history(obj, name, limit):
+    """Show the latest report runs recorded in the database (of one report, or of all)."""
+    from .reports.history import recent_runs
+
+    for run in recent_runs(obj.engine(), name, limit):
+        where = f" schedule {run['schedule_name']} slot {run['slot']:%Y-%m-%d %H:%M}" if run["schedule_name"] else ""
+        detail = run["error"] or run["output_paths"].get("html", "")
+        click.echo(f"#{run['id']} {run['started_at']:%Y-%m-%d %H:%M:%S} {run['report']} {run['status']}{where} {detail}")
+
+
+@report_group.command("new")
+@click.argument("name")
+@click.option("--notebooks", "notebooks_dir", default="notebooks", show_default=True, envvar="BI_WORKBENCH_NOTEBOOKS_DIR",
+              type=click.Path(file_okay=False))
+@_fail_cleanly
+def report_new(name, notebooks_dir):
+    """Write the skeleton notebook of catalog report NAME (parameters cell, setup, controls, provenance)."""
+    from pathlib import Path
+
+    import nbformat
+
+    from .reports import catalog
+    from .reports.notebooks import scaffold
+
+    report = catalog.get(name)
+    path = Path(notebooks_dir) / report.notebook
+    if path.exists():
+        raise ConfigurationError(f"{path} already exists; a skeleton never overwrites a notebook.")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(scaffold(report), str(path))
+    click.echo(f"wrote {path}")
+
+
 def _cron_environment() -> str:
     """The BI_WORKBENCH_* settings of this shell, as assignments for a crontab line (cron starts bare)."""
     import os

@@ -136,3 +136,19 @@ class TenantAccessError(WorkbenchError, PermissionError):
     """A tenant context was refused: the user is not a member of the organization (or it does not exist)."""
 
     exit_code = 8
+
+
+class ReportFailedError(WorkbenchError):
+    """One or more reports failed to render; each kept its last good report. Carries the run results."""
+
+    exit_code = 9
+
+    def __init__(self, message: str, results=None):
+        super().__init__(message)
+        self.results = list(results or [])
+
+
+class ScheduleConfigError(WorkbenchError, ValueError):
+    """The report schedules file is malformed: the message names the file, the entry and what is wrong."""
+
+    exit_code = 2

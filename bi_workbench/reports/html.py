@@ -1,0 +1,72 @@
+"""An executed notebook as one self-contained HTML page (nbconvert's lab template, no CDN).
+
+- Code is hidden by default (``show_code=False``): readers see prose, tables, figures.
+- Plotly figures (``application/vnd.plotly.v1+json`` outputs) become interactive
+  HTML with stable div ids, and plotly.js is embedded once in the page head.
+- Nothing is loaded from the network: the template's require.js, MathJax,
+  mermaid and widget-manager scripts (all from a CDN) are left out.
+"""
+
+from __future__ import annotations
+
+import jinja2
+
+PLOTLY_MIME = "application/vnd.plotly.v1+json"
+
+_TEMPLATE = r"""{%- extends 'index.html.j2' -%}
+{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
+{%- block extra_css -%}
+{%- if resources.plotly_js %}
+<script type="text/javascript">window.PlotlyConfig = {MathJaxConfig: 'local'};</script>
+<script type="text/javascript">{{ resources.plotly_js }}</script>
+{%- endif %}
+<style type="text/css">.bi-provenance { color: #555; font-size: 0.9em; }</style>
+{%- endblock extra_css -%}
+"""
+
+
+def figures_to_html(nb) -> int:
+    """Give every plotly output of ``nb`` an interactive ``text/html`` rendering (in place); return how many."""
+    import plotly.io as pio
+
+    count = 0
+    for index, cell in enumerate(nb.cells):
+        for position, output in enumerate(cell.get("outputs", []) if cell.cell_type == "code" else []):
+            figure = output.get("data", {}).get(PLOTLY_MIME)
+            if figure is None:
+                continue
+            output["data"]["text/html"] = pio.to_html(
+                figure, include_plotlyjs=False, include_mathjax=False, full_html=False,
+                div_id=f"plot-{index}-{position}", config=figure.get("config"), validate=False,
+            )
+            count += 1
+    return count
+
+
+def notebook_to_html(nb, title: str, *, show_code: bool = False) -> str:
+    """Return notebook ``nb`` as a self-contained HTML page (plotly.js inline when there are figures)."""
+    from nbconvert import HTMLExporter
+    from plotly.offline import get_plotlyjs
+
+    nb = _copy(nb)
+    has_figures = figures_to_html(nb) > 0
+    exporter = HTMLExporter(
+        template_name="lab",
+        extra_loaders=[jinja2.DictLoader({"bi_report.html.j2": _TEMPLATE})],
+        template_file="bi_report.html.j2",
+        exclude_input=not show_code,
+        exclude_input_prompt=not show_code,
+        exclude_output_prompt=True,
+    )
+    resources = {"metadata": {"name": title}, "plotly_js": get_plotlyjs() if has_figures else ""}
+    body, _ = exporter.from_notebook_node(nb, resources=resources)
+    return body
+
+
+def _copy(nb):
+    import copy
+
+    return copy.deepcopy(nb)

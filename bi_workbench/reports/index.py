@@ -1,0 +1,129 @@
+"""The reports folder's own record (``<report>/latest.json``) and its front page, ``index.html``.
+
+Each report folder keeps a small manifest: its last run (whatever the outcome)
+and its last successful run. ``index.html`` is rebuilt from these manifests
+after every rendering, so it always matches the files beside it: every report
+of the catalog with its last run, status, parameters and links, and for a
+failed run the error, the error notebook and the last good report.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from . import catalog
+
+MANIFEST = "latest.json"
+INDEX = "index.html"
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename, so readers never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(text)
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, path)
+
+
+def read_manifest(report_dir: Path) -> dict[str, Any]:
+    """Return the manifest of a report folder ({} if it has none or it is unreadable)."""
+    try:
+        return json.loads((report_dir / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def record_run(report_dir: Path, entry: dict[str, Any]) -> dict[str, Any]:
+    """Store ``entry`` as the report's last run (and last success if it succeeded); return the manifest."""
+    manifest = read_manifest(report_dir)
+    manifest["last_run"] = entry
+    if entry.get("status") == "succeeded":
+        manifest["last_success"] = entry
+    write_atomically(report_dir / MANIFEST, json.dumps(manifest, indent=2, default=str))
+    return manifest
+
+
+def _manifests(output_dir: Path) -> dict[str, dict]:
+    found = {r.name: {"title": r.title} for r in catalog.reports()}
+    if output_dir.is_dir():
+        for folder in sorted(p for p in output_dir.iterdir() if (p / MANIFEST).is_file()):
+            found.setdefault(folder.name, {"title": folder.name})
+            found[folder.name].update(read_manifest(folder))
+    return found
+
+
+def write_index(output_dir: Path) -> Path:
+    """(Re)write ``output_dir/index.html`` from the report manifests; return its path."""
+    output_dir = Path(output_dir)
+    rows = "\n".join(_row(name, manifest) for name, manifest in sorted(_manifests(output_dir).items()))
+    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    page = _PAGE.format(rows=rows, stamp=html.escape(stamp))
+    path = output_dir / INDEX
+    write_atomically(path, page)
+    return path
+
+
+def _link(href: str | None, label: str) -> str:
+    return f'<a href="{html.escape(href)}">{html.escape(label)}</a>' if href else ""
+
+
+def _parameters(values: dict) -> str:
+    items = "".join(f"<li><code>{html.escape(k)}={html.escape(json.dumps(v))}</code></li>" for k, v in values.items())
+    return f'<ul class="params">{items}</ul>' if items else ""
+
+
+def _row(name: str, manifest: dict) -> str:
+    last, good = manifest.get("last_run"), manifest.get("last_success")
+    title = f'<strong>{html.escape(manifest.get("title", name))}</strong><br><code>{html.escape(name)}</code>'
+    if last is None:
+        return f'<tr class="never"><td>{title}</td><td colspan="4">never run</td></tr>'
+    status = html.escape(last["status"])
+    when = html.escape(str(last.get("started_at", ""))[:19].replace("T", " "))
+    if last.get("schedule"):
+        when += f'<br><small>schedule {html.escape(last["schedule"])}</small>'
+    links = " · ".join(filter(None, [_link(last.get("html"), "report"), _link(last.get("ipynb"), "notebook")]))
+    if status == "failed":
+        links = " · ".join(filter(None, [_link(last.get("error_notebook"), "error notebook")]))
+        if good:
+            links += f'<br>last good ({html.escape(str(good.get("started_at", ""))[:10])}): '
+            links += " · ".join(filter(None, [_link(good.get("html"), "report"), _link(good.get("ipynb"), "notebook")]))
+        links += f'<br><span class="error">{html.escape(last.get("error") or "")}</span>'
+    return (f'<tr class="{status}"><td>{title}</td><td>{when}</td><td><span class="status {status}">{status}</span></td>'
+            f"<td>{_parameters(last.get('parameters', {}))}</td><td>{links}</td></tr>")
+
+
+_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>bi-workbench reports</title>
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 2em; color: #222; }}
+table {{ border-collapse: collapse; width: 100%; }}
+th, td {{ border-bottom: 1px solid #ddd; padding: 0.5em; text-align: left; vertical-align: top; }}
+.status {{ padding: 0.1em 0.5em; border-radius: 0.3em; color: white; }}
+.status.succeeded {{ background: #2e7d32; }} .status.failed {{ background: #c62828; }}
+.status.running {{ background: #f9a825; }} .never {{ color: #888; }}
+.error {{ color: #c62828; }} ul.params {{ margin: 0; padding-left: 1em; }}
+</style>
+</head>
+<body>
+<h1>Reports</h1>
+<p>Updated {stamp}.</p>
+<table>
+<thead><tr><th>Report</th><th>Last run</th><th>Status</th><th>Parameters</th><th>Links</th></tr></thead>
+<tbody>
+{rows}
+</tbody>
+</table>
+</body>
+</html>
+"""
