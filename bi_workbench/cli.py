@@ -6,6 +6,7 @@ exit code; anything else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 import time
 from datetime import datetime, timezone
@@ -15,7 +16,7 @@ import click
 
 from . import __version__
 from .database import connection as db
-from .errors import ConfigurationError, SchemaDriftError, WorkbenchError
+from .errors import ConfigurationError, MigrationError, SchemaDriftError, WorkbenchError
 from .schema import apply, drift
 from .settings import load_settings
 
@@ -254,53 +255,6 @@ def migrate_check(obj, fmt):
     sys.exit(0 if reconciliation.ok else 6)
 
 
-@cli.command("demo")
-@click.option("--scale", type=click.Choice(["small", "medium", "large"]), default="small", show_default=True)
-@click.option("--seed", "seed", type=int, default=42, show_default=True)
-@click.pass_obj
-@_fail_cleanly
-def demo(obj, scale, seed):
-    """The main job: database, schema, demo data, migration and its check, from scratch."""
-    from .pipeline import build_demo_database
-
-    engine = obj.engine()
-    if obj.settings.uses_embedded_server:
-        apply.reset_schema(engine)  # the embedded database is the workbench's own; a URL's is never wiped
-    build = build_demo_database(engine, scale, seed, progress=sys.stderr.isatty())
-    _echo_build(build)
-    with engine.connect() as conn:
-        drift.check(conn, ignore_tables=_known_foreign_tables())
-    click.echo(f"database ready at {engine.url.render_as_string(hide_password=True)}")
-    if build.reconciliation is not None and not build.reconciliation.ok:
-        sys.exit(6)
-
-
-@cli.command("bench")
-@click.option("--only", "only", multiple=True, type=click.Choice(["loaders", "domain", "migration", "dashboard"]),
-              help="Run only these sections (repeatable); default all.")
-@click.option("--loader-rows", default=1_000_000, show_default=True, type=click.IntRange(1000))
-@click.option("--migration-scale", type=click.Choice(["small", "medium", "large"]), default="medium", show_default=True)
-@click.option("--dashboard-scale", "dashboard_scales", multiple=True,
-              type=click.Choice(["small", "medium", "large"]), help="Repeatable; default medium.")
-@click.option("--json", "json_path", type=click.Path(dir_okay=False, writable=True), default=None,
-              help="Also write the figures as JSON to this file.")
-@click.pass_obj
-@_fail_cleanly
-def bench_command(obj, only, loader_rows, migration_scale, dashboard_scales, json_path):
-    """Measure every performance figure beside its baseline, on this machine, in one run."""
-    import json
-
-    from .bench import SECTIONS, comparison_rows, render, run_benchmarks
-
-    figures = run_benchmarks(obj.engine(), only or SECTIONS, loader_rows=loader_rows, migration_scale=migration_scale,
-                             dashboard_scales=dashboard_scales or ("medium",), say=lambda m: click.echo(m, err=True))
-    rows = comparison_rows(figures)
-    click.echo(render(rows))
-    if json_path:
-        with open(json_path, "w") as handle:
-            json.dump({"figures": figures, "comparison": rows}, handle, indent=2, default=str)
-
-
 def _echo_build(build) -> None:
     click.echo(f"legacy rows: {sum(build.legacy_rows.values())} in {len(build.legacy_rows)} tables")
     for result in build.phases:
@@ -471,6 +425,52 @@ def report_new(name, notebooks_dir):
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(scaffold(report), str(path))
     click.echo(f"wrote {path}")
+
+
+@cli.command("demo")
+@click.option("--scale", type=click.Choice(["small", "medium", "large"]), default="small", show_default=True)
+@click.option("--seed", "seed", type=int, default=42, show_default=True)
+@_report_options
+@click.pass_obj
+@_fail_cleanly
+def demo(obj, scale, seed, **options):
+    """The main job: database, schema, demo data, migration and its check, every report rendered."""
+    from .pipeline import build_demo_database
+    from .reports.render import prepare, render
+
+    engine = obj.engine()
+    if obj.settings.uses_embedded_server:
+        apply.reset_schema(engine)  # the embedded database is the workbench's own; a URL's is never wiped
+    build = build_demo_database(engine, scale, seed, progress=sys.stderr.isatty())
+    _echo_build(build)
+    with engine.connect() as conn:
+        drift.check(conn, ignore_tables=_known_foreign_tables())
+    click.echo(f"database ready at {engine.url.render_as_string(hide_password=True)}")
+    if build.reconciliation is not None and not build.reconciliation.ok:
+        raise MigrationError("the migration check found unexplained differences; see `bi-workbench migrate check`.")
+    settings = _render_options(**options)
+    requests = prepare(engine, [], {}, all_reports=True, notebooks_dir=settings.notebooks_dir)
+    _echo_report_results(render(engine, requests, settings), settings.output_dir)
+
+
+@cli.command("lab")
+@click.argument("jupyter_args", nargs=-1, type=click.UNPROCESSED)
+@click.pass_obj
+@_fail_cleanly
+def lab(obj, jupyter_args):
+    """Open JupyterLab on the notebooks, with every kernel on the same live database."""
+    import os
+    import shutil
+
+    url = db.resolve_url(obj.settings).render_as_string(hide_password=False)
+    jupyter = shutil.which("jupyter-lab") or shutil.which("jupyter")
+    if jupyter is None or importlib.util.find_spec("jupyterlab") is None:
+        raise ConfigurationError("JupyterLab is not installed; run `python -m pip install -e '.[lab]'`.")
+    env = {**os.environ, "BI_WORKBENCH_DATABASE_URL": url}
+    command = [jupyter, *([] if jupyter.endswith("jupyter-lab") else ["lab"]), "--notebook-dir", "notebooks",
+               *jupyter_args]
+    click.echo(f"JupyterLab on the notebooks; kernels use {db.normalize_url(url).render_as_string(hide_password=True)}")
+    os.execvpe(command[0], command, env)
 
 
 def _cron_environment() -> str:

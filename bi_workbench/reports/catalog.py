@@ -135,7 +135,7 @@ INDUSTRY = Parameter(
 SINCE = Parameter("since", "date", None, "first day of the period (inclusive); None for no lower bound", nullable=True)
 UNTIL = Parameter("until", "date", None, "last day of the period (inclusive); None for no upper bound", nullable=True)
 AS_OF = Parameter(
-    "as_of", "date", None, "the date the report describes the data as of (not after today); None for today",
+    "as_of", "date", None, "the date the report describes the data as of (not after today); None for the latest date in the data",
     nullable=True, validator=_not_after_today,
 )
 MASK_CONTACTS = Parameter(
