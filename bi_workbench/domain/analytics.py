@@ -127,7 +127,7 @@ def retention(conn: Connection, cohort: str = "month", periods: int = 12, as_of=
               "organization_id": _uuid(organization_id, "organization_id")}
     rows = _rows(conn, "retention.sql", params)
     frame = _frame([row[:-1] for row in rows], RETENTION_COLUMNS)
-    as_of_used = rows[0][-1] if rows else params["as_of"] or _data_as_of(conn)
+    as_of_used = rows[0][-1] if rows else params["as_of"] or data_as_of(conn)
     frame.attrs["as_of"] = None if as_of_used is None else pd.Timestamp(as_of_used).tz_convert("UTC")
     return frame
 
@@ -252,8 +252,11 @@ def _frame(rows: list[tuple], columns: dict[str, str]) -> pd.DataFrame:
     return frame
 
 
-def _data_as_of(conn: Connection):
-    """Return the default as_of: the latest created_at of analytics_events or users (None if both are empty)."""
+def data_as_of(conn: Connection):
+    """Return the data's own "now": the latest created_at of analytics_events or users (None if both are empty).
+
+    Reports default their as_of to it, so a report on fixed data does not move with the clock.
+    """
     rows = _rows(conn, "data_as_of.sql", {})
     return rows[0][0] if rows else None
 

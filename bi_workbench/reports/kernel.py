@@ -234,7 +234,7 @@ def provenance(params: ReportParameters | dict, data_as_of: date | datetime | st
     Make it the notebook's last cell; it displays itself.
     """
     report = getattr(params, "report", None)
-    as_of = data_as_of or params.get("as_of") or date.today()
+    as_of = data_as_of or params.get("as_of") or _latest_data_date()
     return Provenance(
         report=f"{report.name}: {report.title}" if report else "(not a catalog report)",
         parameters=", ".join(f"{k}={to_notebook(v)!r}" for k, v in params.items()) or "(none)",
@@ -244,6 +244,19 @@ def provenance(params: ReportParameters | dict, data_as_of: date | datetime | st
         git_commit=git_commit(),
         rendered_at=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"),
     )
+
+
+def _latest_data_date() -> str:
+    """The data's latest date (what ``as_of=None`` means), or 'unknown' if the database cannot say."""
+    from ..database import get_engine
+    from ..domain.analytics import data_as_of
+
+    try:
+        with get_engine().connect() as conn:
+            latest = data_as_of(conn)
+    except Exception:  # noqa: BLE001 - provenance must never stop a report
+        return "unknown"
+    return latest.date().isoformat() if latest is not None else "no data"
 
 
 def database_label() -> str:

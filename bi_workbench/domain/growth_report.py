@@ -1,0 +1,623 @@
+"""The growth report (notebook ``04_growth``): lever plans, priorities, progress and simulated MRR of a selection.
+
+A *selection* is the report's filters, as keywords of the functions here:
+
+- ``organization_id``: rows carrying that organization (growth_levers,
+  growth_progress, simulations); for subscriptions and assessments, the
+  organization's members;
+- ``industry``: rows whose user (``user_id``) is of that industry;
+- ``since`` / ``until``: a half-open range ``[since, until)`` of ``created_at``
+  (dates, datetimes or ISO text; naive times are UTC); ``None`` leaves a side open.
+
+`report_filters` turns a report's parameters (inclusive dates) into these keywords.
+
+The simulation's starting point comes from the selection's subscriptions
+(`subscription_baseline`): customers are the subscriptions active at the end of
+the period, ARPA their average list price (`PLAN_PRICES`, data), new customers
+the subscriptions started per month in the window, churn the cancellations per
+subscription-month at risk in the window. Everything is computed from the data
+and the parameters, never from the clock: the end of the period is ``until``,
+else the day after ``as_of``, else the day after the data's latest ``created_at``
+(`report_end`).
+
+Functions take an SQLAlchemy Connection (and never open one) or DataFrames; a
+selection without data gives empty frames with the same columns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from ..errors import InvalidParameterError
+from .analytics import _instant, _text, _uuid
+from .levers import progress_rollup, rice_table, roi_estimates
+from .simulation import SimulationResult
+
+#: Monthly list price of each plan by billing cycle (annual plans are billed at a discount, shown per month).
+#: A subscription without a billing cycle is billed monthly; a plan not listed here has no known price.
+PLAN_PRICES: dict[str, dict[str, float]] = {
+    "free": {"monthly": 0.0, "annual": 0.0},
+    "starter": {"monthly": 49.0, "annual": 39.0},
+    "pro": {"monthly": 199.0, "annual": 159.0},
+    "enterprise": {"monthly": 999.0, "annual": 799.0},
+}
+#: The target of the simulations: this multiple of the starting MRR, within the horizon.
+TARGET_GROWTH = 1.25
+#: Months of subscription history that set new customers per month and churn when ``since`` is None.
+BASELINE_WINDOW_MONTHS = 12
+#: Average days per month, to turn time at risk into subscription-months.
+DAYS_PER_MONTH = 30.4375
+#: The stages of a lever plan, in order; ``rejected`` plans stop after ``suggested``.
+STAGES = ("suggested", "accepted", "in_progress", "completed")
+#: How many of the best levers (by RICE) the "with top levers" scenarios add.
+TOP_LEVERS = 3
+#: At most this many rows of the band table (months are sampled evenly, the last one always kept).
+BAND_ROWS = 13
+
+FUNNEL_COLUMNS = ["stage", "plans", "share_of_suggested", "conversion_from_previous"]
+SCORES_COLUMNS = ["category", "score"]
+PRIORITY_COLUMNS = ["lever", "metric", "reach", "impact", "confidence", "effort", "rice", "rank",
+                    "catalogue_rice", "catalogue_rank"]
+ROI_COLUMNS = ["lever", "metric", "roi_low", "roi_expected", "roi_high"]
+PROGRESS_COLUMNS = ["lever", "milestones", "mean_progress", "completed", "in_progress", "not_started", "overdue",
+                    "completion_rate"]
+BAND_COLUMNS = ["month", "p10", "p50", "p90", "mean"]
+TARGET_COLUMNS = ["starting_mrr", "target_mrr", "horizon_months", "probability_by_horizon", "probability_at_end",
+                  "final_mrr_p50"]
+SCENARIO_COLUMNS = ["scenario", "levers", "final_mrr_p10", "final_mrr_p50", "final_mrr_p90", "final_customers_p50",
+                    "probability_of_target", "p50_vs_baseline"]
+TORNADO_COLUMNS = ["parameter", "low_value", "high_value", "p50_low", "p50_high", "base_p50", "swing"]
+STORED_COLUMNS = ["status", "simulations", "with_results", "median_p50", "mean_probability_of_target",
+                  "first_created", "last_created"]
+STORED_MONTH_COLUMNS = ["month", "status", "simulations"]
+
+
+# --- the selection ------------------------------------------------------------------------
+
+
+def report_filters(params: Mapping) -> dict:
+    """Return the selection keywords (organization_id, industry, since, until) of a report's parameters.
+
+    The report's ``until`` and ``as_of`` are inclusive dates; the returned
+    ``until`` is the day after the earlier of them (exclusive), as the functions
+    here and the loaders take it, so nothing after ``as_of`` is read.
+    Example: ``report_filters({"until": date(2025, 1, 31), "as_of": None})["until"]`` -> ``date(2025, 2, 1)``.
+    """
+    ends = [_as_date(params[key], key) + dt.timedelta(days=1) for key in ("until", "as_of")
+            if params.get(key) is not None]
+    until = min(ends) if ends else None
+    since = params.get("since")
+    return {"organization_id": params.get("organization_id"), "industry": params.get("industry"),
+            "since": None if since is None else _as_date(since, "since"), "until": until}
+
+
+def report_end(conn: Connection, until=None, as_of=None) -> dt.datetime:
+    """Return the exclusive end of the report (aware UTC): ``until``, the day after ``as_of``, or after the data.
+
+    With both ``until`` and ``as_of`` the earlier one wins; with neither, the
+    midnight after the latest ``created_at`` of lever plans, milestones,
+    simulations and subscriptions (never the clock). An empty database gives
+    2000-01-01. Example: ``report_end(conn, as_of=date(2026, 6, 30))`` -> 2026-07-01 00:00 UTC.
+    """
+    ends = []
+    if until is not None:
+        ends.append(_instant(until, "until"))
+    if as_of is not None:
+        ends.append(_instant(_as_date(as_of, "as_of") + dt.timedelta(days=1), "as_of"))
+    if ends:
+        return min(ends)
+    latest = _check(conn).execute(sa.text(_LATEST_SQL)).scalar()
+    if latest is None:
+        return dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
+    day = latest.astimezone(dt.timezone.utc).date() + dt.timedelta(days=1)
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
+
+
+_LATEST_SQL = """
+SELECT greatest((SELECT max(created_at) FROM growth_levers), (SELECT max(created_at) FROM growth_progress),
+                (SELECT max(created_at) FROM simulations), (SELECT max(created_at) FROM subscriptions))
+"""
+
+#: Conditions of a selection on a table aliased ``t`` with organization_id, user_id and created_at.
+_SCOPE = """
+      AND (CAST(:organization_id AS uuid) IS NULL OR t.organization_id = CAST(:organization_id AS uuid))
+      AND (CAST(:industry AS text) IS NULL
+           OR EXISTS (SELECT 1 FROM users u WHERE u.id = t.user_id AND u.industry = CAST(:industry AS text)))
+      AND t.created_at >= coalesce(CAST(:since AS timestamptz), '-infinity')
+      AND t.created_at < coalesce(CAST(:until AS timestamptz), 'infinity')
+"""
+
+
+def _selection(organization_id=None, industry=None, since=None, until=None) -> dict:
+    """Return the bound parameters of a selection, checked; raise InvalidParameterError naming a bad one."""
+    start, end = _instant(since, "since"), _instant(until, "until")
+    if start is not None and end is not None and start >= end:
+        raise InvalidParameterError(f"since must be before until (the range is [since, until)); "
+                                    f"got since={since!r}, until={until!r}")
+    return {"organization_id": _uuid(organization_id, "organization_id"), "industry": _text(industry, "industry"),
+            "since": start, "until": end}
+
+
+# --- lever plans ---------------------------------------------------------------------------
+
+_STATUS_SQL = """
+SELECT coalesce(nullif(lower(btrim(t.status)), ''), 'suggested') AS status, count(*) AS plans
+FROM growth_levers t
+WHERE true""" + _SCOPE + """
+GROUP BY 1
+"""
+
+
+def lever_status_funnel(conn: Connection, organization_id=None, industry=None, since=None, until=None) -> pd.DataFrame:
+    """Return the lever plans reaching each stage: stage, plans, share_of_suggested, conversion_from_previous.
+
+    Rows: the stages of `STAGES` in order, then ``rejected``. A plan's current
+    status implies the stages it passed (a completed plan was accepted and in
+    progress); rejected plans, and any status not in the list, count as
+    suggested only. Shares over 0 plans are NaN. Example: 10 plans, 4 accepted,
+    1 of them completed, 2 rejected -> suggested 10 (1.0), accepted 4 (0.4, 0.4),
+    in_progress 1, completed 1, rejected 2 (0.2, NaN).
+    """
+    params = _selection(organization_id, industry, since, until)
+    counts = {status: int(plans) for status, plans in _check(conn).execute(sa.text(_STATUS_SQL), params)}
+    total = sum(counts.values())
+    reached = [sum(n for status, n in counts.items() if status in STAGES[i:]) for i in range(len(STAGES))]
+    reached[0] = total
+    rows = []
+    for i, (stage, plans) in enumerate(zip(STAGES, reached)):
+        previous = reached[i - 1] if i else plans
+        rows.append((stage, plans, _ratio(plans, total), _ratio(plans, previous)))
+    rows.append(("rejected", counts.get("rejected", 0), _ratio(counts.get("rejected", 0), total), math.nan))
+    frame = pd.DataFrame(rows, columns=FUNNEL_COLUMNS).astype({"plans": "int64"})
+    return frame.round({"share_of_suggested": 4, "conversion_from_previous": 4})
+
+
+# --- priorities -------------------------------------------------------------------------------
+
+_SCORES_SQL = """
+SELECT s.category_scores, s.created_at
+FROM assessment_scores s
+JOIN assessments a ON a.id = s.assessment_id
+WHERE (a.organization_id = CAST(:organization_id AS uuid)
+       OR (a.organization_id IS NULL AND EXISTS (
+           SELECT 1 FROM organization_members m
+           WHERE m.organization_id = CAST(:organization_id AS uuid) AND m.user_id = a.user_id)))
+  AND s.created_at < coalesce(CAST(:until AS timestamptz), 'infinity')
+ORDER BY s.created_at DESC, s.id DESC
+LIMIT 1
+"""
+
+
+def latest_category_scores(conn: Connection, organization_id=None, until=None) -> pd.DataFrame:
+    """Return the category scores (0-5) of the organization's latest scored assessment: category, score.
+
+    The assessment is the organization's own or one of its members', scored
+    before ``until`` (exclusive); ``frame.attrs["scored_at"]`` is when (None if
+    none) and ``attrs["organization_id"]`` the organization asked for. No
+    organization, or none scored, gives an empty frame. Categories are
+    sorted; values that are not numbers are left out. Example: a member scored
+    {"growth": 1.5, "team": 4.0} -> rows ("growth", 1.5), ("team", 4.0).
+    """
+    frame = pd.DataFrame({"category": pd.Series(dtype="string"), "score": pd.Series(dtype="float64")})
+    org = _uuid(organization_id, "organization_id")
+    frame.attrs.update(scored_at=None, organization_id=org)
+    if org is None:
+        return frame
+    row = _check(conn).execute(sa.text(_SCORES_SQL), {"organization_id": org, "until": _instant(until, "until")}).first()
+    if row is None:
+        return frame
+    scores = {str(k): float(v) for k, v in (row.category_scores or {}).items()
+              if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)}
+    frame = pd.DataFrame({"category": pd.Series(sorted(scores), dtype="string"),
+                          "score": pd.Series([round(scores[k], 2) for k in sorted(scores)], dtype="float64")})
+    frame.attrs.update(scored_at=pd.Timestamp(row.created_at).tz_convert("UTC"), organization_id=org)
+    return frame
+
+
+def describe_scores(scores: pd.DataFrame) -> str:
+    """Return one sentence on a `latest_category_scores` frame: which priorities follow from it."""
+    if scores.attrs.get("organization_id") is None:
+        return "No organization selected: the priorities below are the lever catalogue's defaults."
+    if scores.empty:
+        return ("The organization has no scored assessment before the end of the period: "
+                "the priorities below are the lever catalogue's defaults.")
+    return (f"The organization's latest scored assessment is of {scores.attrs['scored_at']:%Y-%m-%d}: "
+            "the priorities below are fitted to its category scores.")
+
+
+def lever_priorities(category_scores: pd.DataFrame | Mapping[str, float] | None = None) -> pd.DataFrame:
+    """Return the catalogue's levers by RICE, best first, fitted to category scores when given.
+
+    Columns: lever, metric, reach, impact, confidence, effort, rice, rank (all
+    fitted, see `bi_workbench.domain.levers`), catalogue_rice, catalogue_rank
+    (the catalogue's defaults, equal to rice/rank without scores). Scores are a
+    mapping or a `latest_category_scores` frame. Example:
+    ``lever_priorities().iloc[0][["lever", "rice"]].tolist()`` -> ``["pricing_optimization", 0.5]``.
+    """
+    scores = _scores_mapping(category_scores)
+    catalogue = rice_table()
+    fitted = rice_table(None, scores) if scores else catalogue
+    out = fitted[["metric", "reach", "impact", "confidence", "effort", "rice", "rank"]].copy()
+    out["catalogue_rice"] = catalogue["rice"].reindex(out.index)
+    out["catalogue_rank"] = catalogue["rank"].reindex(out.index)
+    out = out.reset_index().rename(columns={"index": "lever"})
+    out["lever"] = out["lever"].astype("string")
+    out["metric"] = out["metric"].astype("string")
+    out = out.astype({"rank": "int64", "catalogue_rank": "int64"})
+    return out[PRIORITY_COLUMNS].round({"reach": 4, "impact": 4, "confidence": 4, "effort": 4, "rice": 4,
+                                        "catalogue_rice": 4})
+
+
+def _scores_mapping(scores) -> dict[str, float]:
+    """Return category scores as {category: score} from a mapping, a scores frame or None."""
+    if scores is None:
+        return {}
+    if isinstance(scores, pd.DataFrame):
+        return {str(c): float(s) for c, s in zip(scores["category"], scores["score"]) if pd.notna(s)}
+    if isinstance(scores, Mapping):
+        return {str(c): float(s) for c, s in scores.items() if s is not None}
+    raise InvalidParameterError(f"category_scores must be a mapping, a frame of category and score, or None; "
+                                f"got {type(scores).__name__}")
+
+
+# --- the baseline: subscriptions ------------------------------------------------------------
+
+_BASELINE_SQL = """
+WITH chosen AS (
+    SELECT t.status, t.created_at,
+           CASE WHEN t.status = 'canceled' THEN t.updated_at END AS canceled_at,
+           CAST(CAST(:prices AS jsonb) -> t.plan ->> coalesce(t.billing_cycle, 'monthly') AS float8) AS price
+    FROM subscriptions t
+    WHERE t.created_at < CAST(:end AS timestamptz)
+      AND (CAST(:organization_id AS uuid) IS NULL OR EXISTS (
+           SELECT 1 FROM organization_members m
+           WHERE m.organization_id = CAST(:organization_id AS uuid) AND m.user_id = t.user_id))
+      AND (CAST(:industry AS text) IS NULL
+           OR EXISTS (SELECT 1 FROM users u WHERE u.id = t.user_id AND u.industry = CAST(:industry AS text)))
+),
+flagged AS (
+    SELECT *, (status = 'active' OR (status = 'canceled' AND canceled_at >= CAST(:end AS timestamptz))) AS active
+    FROM chosen
+)
+SELECT count(*) FILTER (WHERE active) AS customers,
+       count(*) FILTER (WHERE active AND price IS NULL) AS unpriced,
+       avg(price) FILTER (WHERE active) AS arpa,
+       count(*) FILTER (WHERE created_at >= CAST(:start AS timestamptz)) AS new_subscriptions,
+       avg(price) FILTER (WHERE created_at >= CAST(:start AS timestamptz)) AS new_arpa,
+       count(*) FILTER (WHERE canceled_at >= CAST(:start AS timestamptz)
+                          AND canceled_at < CAST(:end AS timestamptz)) AS cancellations,
+       coalesce(sum(extract(epoch FROM least(coalesce(canceled_at, CAST(:end AS timestamptz)), CAST(:end AS timestamptz))
+                                      - greatest(created_at, CAST(:start AS timestamptz))))
+                FILTER (WHERE coalesce(canceled_at, CAST(:end AS timestamptz)) > CAST(:start AS timestamptz)), 0)
+           AS seconds_at_risk
+FROM flagged
+"""
+
+
+def subscription_baseline(conn: Connection, organization_id=None, industry=None, since=None, until=None,
+                          as_of=None, prices: Mapping[str, Mapping[str, float]] | None = None,
+                          window_months: int = BASELINE_WINDOW_MONTHS) -> dict:
+    """Return the economics of the selection's subscriptions at the end of the period, as a dict.
+
+    Keys: customers (subscriptions active at the end: status active, or
+    canceled after it), arpa (their mean monthly list price, `PLAN_PRICES`; the
+    new subscriptions' when there are no customers), mrr (customers x arpa),
+    new_customers (subscriptions started per month in the window), churn_rate
+    (cancellations in the window per subscription-month at risk in it, 0-1),
+    expansion_rate (0: list prices do not expand), cancellations,
+    new_subscriptions, unpriced (customers on a plan without a price), and
+    window_start / window_end (dates; the window is ``[since, end)``, or the
+    last ``window_months`` months before the end when ``since`` is None; the
+    end is `report_end`). Example: 10 active pro-monthly subscriptions, 6 of
+    them started in the last 12 months, none canceled ->
+    ``{"customers": 10, "arpa": 199.0, "mrr": 1990.0, "new_customers": 0.5, "churn_rate": 0.0, ...}``.
+    """
+    selection = _selection(organization_id, industry, since, None)
+    end = report_end(conn, until, as_of)
+    start = selection["since"] or (pd.Timestamp(end) - pd.DateOffset(months=int(window_months))).to_pydatetime()
+    start = min(start, end)
+    price_list = {str(plan): {str(k): float(v) for k, v in cycles.items()}
+                  for plan, cycles in (PLAN_PRICES if prices is None else prices).items()}
+    params = {"organization_id": selection["organization_id"], "industry": selection["industry"],
+              "start": start, "end": end, "prices": json.dumps(price_list)}
+    row = _check(conn).execute(sa.text(_BASELINE_SQL), params).one()
+    months = (end - start).total_seconds() / 86400 / DAYS_PER_MONTH
+    at_risk = float(row.seconds_at_risk or 0.0) / 86400 / DAYS_PER_MONTH
+    customers = int(row.customers)
+    arpa = row.arpa if customers and row.arpa is not None else row.new_arpa
+    arpa = float(arpa or 0.0)
+    return {
+        "customers": customers, "arpa": round(arpa, 2), "mrr": round(customers * arpa, 2),
+        "new_customers": round(int(row.new_subscriptions) / months, 4) if months > 0 else 0.0,
+        "churn_rate": round(min(int(row.cancellations) / at_risk, 1.0), 4) if at_risk > 0 else 0.0,
+        "expansion_rate": 0.0, "cancellations": int(row.cancellations),
+        "new_subscriptions": int(row.new_subscriptions), "unpriced": int(row.unpriced),
+        "window_start": start.date(), "window_end": end.date(),
+    }
+
+
+def baseline_frame(baseline: Mapping) -> pd.DataFrame:
+    """Return a `subscription_baseline` as a two-column table (measure, value) for display, values as text.
+
+    Example: ``baseline_frame(b).loc[0].tolist()`` -> ``['customers (active subscriptions)', '184']``.
+    """
+    labels = [("customers", "customers (active subscriptions)", "{:,}"), ("arpa", "ARPA (list price per month)", "{:,.2f}"),
+              ("mrr", "MRR", "{:,.2f}"), ("new_customers", "new customers per month", "{:.2f}"),
+              ("churn_rate", "churn rate per month", "{:.2%}"), ("cancellations", "cancellations in the window", "{:,}"),
+              ("new_subscriptions", "subscriptions started in the window", "{:,}"),
+              ("window_start", "window from", "{}"), ("window_end", "window to (exclusive)", "{}")]
+    rows = [(label, fmt.format(baseline[key])) for key, label, fmt in labels if key in baseline]
+    return pd.DataFrame(rows, columns=["measure", "value"]).astype("string")
+
+
+def has_revenue(baseline: Mapping) -> bool:
+    """Return whether the baseline has anything to simulate: MRR now, or paying customers to come."""
+    return baseline.get("mrr", 0) > 0 or (baseline.get("new_customers", 0) > 0 and baseline.get("arpa", 0) > 0)
+
+
+# --- ROI and progress ---------------------------------------------------------------------
+
+
+def roi_table(baseline: Mapping, horizon_months: int = 12,
+              category_scores: pd.DataFrame | Mapping[str, float] | None = None) -> pd.DataFrame:
+    """Return each lever's ROI multiple over the horizon: lever, metric, roi_low, roi_expected, roi_high.
+
+    ROI = (incremental revenue - cost) / cost on the selection's baseline (see
+    `bi_workbench.domain.levers.roi_estimates`), best expected first, then by
+    lever. A baseline without revenue gives an empty frame. Example: a
+    referral programme returning 1.5 times its cost -> roi_expected 1.5.
+    """
+    if not has_revenue(baseline):
+        return _empty(ROI_COLUMNS, {"lever": "string", "metric": "string"})
+    base = {key: float(baseline[key]) for key in ("arpa", "new_customers", "churn_rate", "expansion_rate")}
+    base["customers"] = float(baseline["customers"])
+    table = rice_table(None, _scores_mapping(category_scores))
+    estimates = roi_estimates(table, base, int(horizon_months))
+    rows = [(lever, table.loc[lever, "metric"], r["low"], r["expected"], r["high"]) for lever, r in estimates.items()]
+    frame = pd.DataFrame(rows, columns=ROI_COLUMNS).astype({"lever": "string", "metric": "string"})
+    frame = frame.sort_values(["roi_expected", "lever"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    return frame.round({"roi_low": 3, "roi_expected": 3, "roi_high": 3})
+
+
+_PROGRESS_SQL = """
+SELECT coalesce(
+           (SELECT l FROM unnest(g.levers) AS l
+            WHERE strpos(lower(t.milestone), replace(lower(l), '_', ' ')) > 0 ORDER BY l LIMIT 1),
+           CASE WHEN cardinality(g.levers) = 1 THEN g.levers[1] END,
+           'unattributed') AS lever,
+       t.status, t.progress_percentage, t.created_at
+FROM growth_progress t
+LEFT JOIN growth_levers g ON g.id = t.lever_id
+WHERE true""" + _SCOPE
+
+
+def progress_by_lever(conn: Connection, organization_id=None, industry=None, since=None, until=None,
+                      as_of=None) -> pd.DataFrame:
+    """Return growth_progress milestones rolled up per catalogue lever, sorted by lever.
+
+    Columns: lever, milestones, mean_progress (0-100), completed, in_progress,
+    not_started, overdue, completion_rate (see
+    `bi_workbench.domain.levers.progress_rollup`). A milestone belongs to the
+    lever of its plan that its text names ("Launch a pilot of referral
+    program"), else to the plan's only lever, else to ``unattributed``. Overdue
+    means not completed 90 days after creation, as of ``as_of`` (an instant;
+    default: `report_end` of ``until``). Example: two referral milestones, one completed ->
+    the row ("referral_program", 2, 50.0, 1, 0, 1, 0, 0.5).
+    """
+    params = _selection(organization_id, industry, since, until)
+    rows = _check(conn).execute(sa.text(_PROGRESS_SQL), params).all()
+    if not rows:
+        return _empty(PROGRESS_COLUMNS, {"lever": "string", "mean_progress": "float64", "completion_rate": "float64"})
+    frame = pd.DataFrame(rows, columns=["lever", "status", "progress_percentage", "created_at"])
+    frame["progress_percentage"] = pd.to_numeric(frame["progress_percentage"], errors="coerce").astype(float)
+    moment = _instant(as_of, "as_of") if as_of is not None else report_end(conn, until)
+    rolled = progress_rollup(frame, by="lever", as_of=moment).reset_index()
+    rolled["lever"] = rolled["lever"].astype("string")
+    rolled = rolled.sort_values("lever", kind="stable").reset_index(drop=True)
+    counts = ["milestones", "completed", "in_progress", "not_started", "overdue"]
+    rolled[counts] = rolled[counts].astype("int64")
+    return rolled[PROGRESS_COLUMNS].round({"mean_progress": 2, "completion_rate": 4})
+
+
+# --- simulation -------------------------------------------------------------------------------
+
+
+def simulation_inputs(baseline: Mapping, horizon_months: int, paths: int, levers: Sequence[str] = (),
+                      target_growth: float = TARGET_GROWTH) -> dict:
+    """Return the inputs of `bi_workbench.domain.simulate` for a baseline: a dict.
+
+    Starting customers, ARPA, new customers per month (Poisson mean), churn and
+    expansion come from the baseline; the target is ``target_growth`` x the
+    starting MRR (None without MRR). Example: ``simulation_inputs(b, 12, 2000)``
+    -> ``{"months": 12, "starting_customers": 184, "arpa": 152.3, ..., "target_mrr": 35030.0, "paths": 2000}``.
+    """
+    mrr = float(baseline["mrr"])
+    return {"months": int(horizon_months), "starting_customers": int(baseline["customers"]),
+            "arpa": float(baseline["arpa"]), "acquisition_mean": float(baseline["new_customers"]),
+            "churn_rate": float(baseline["churn_rate"]), "expansion_rate": float(baseline["expansion_rate"]),
+            "levers": list(levers), "target_mrr": round(mrr * float(target_growth), 2) if mrr > 0 else None,
+            "paths": int(paths)}
+
+
+def band_table(result: SimulationResult, rows: int = BAND_ROWS) -> pd.DataFrame:
+    """Return the MRR percentile bands of a simulation at up to ``rows`` evenly spaced months (the last kept).
+
+    Columns: month, p10, p50, p90, mean (rounded to cents). A simulation
+    without any revenue gives an empty frame. Example: a 24-month run ->
+    months 0, 2, 4, ..., 24.
+    """
+    bands = result.mrr
+    if not np.any(bands.to_numpy()):
+        return _empty(BAND_COLUMNS, {"month": "int64"})
+    step = max(1, math.ceil((len(bands) - 1) / max(rows - 1, 1)))
+    months = sorted(set(range(0, len(bands), step)) | {len(bands) - 1})
+    frame = bands.loc[months].reset_index()
+    frame["month"] = frame["month"].astype("int64")
+    return frame[BAND_COLUMNS].round(2)
+
+
+def target_summary(result: SimulationResult) -> pd.DataFrame:
+    """Return one row on the simulation's target, or an empty frame when it has none.
+
+    Columns: starting_mrr, target_mrr, horizon_months, probability_by_horizon
+    (share of paths reaching the target in any month), probability_at_end (at
+    or above it in the last month), final_mrr_p50. Example: a target of 25,000
+    reached by 340 of 2,000 paths -> probability_by_horizon 0.17.
+    """
+    target = result.inputs.target_mrr
+    if target is None:
+        return _empty(TARGET_COLUMNS, {"horizon_months": "int64"})
+    row = {"starting_mrr": round(float(result.mrr["p50"].iloc[0]), 2), "target_mrr": round(float(target), 2),
+           "horizon_months": int(result.inputs.months),
+           "probability_by_horizon": round(float(result.probability_of_target), 4),
+           "probability_at_end": round(float(result.probability_target_at_end), 4),
+           "final_mrr_p50": round(float(result.mrr["p50"].iloc[-1]), 2)}
+    return pd.DataFrame([row], columns=TARGET_COLUMNS)
+
+
+def describe_target(result: SimulationResult) -> str:
+    """Return one sentence on the chance of reaching the simulation's target MRR (or why there is none)."""
+    target = result.inputs.target_mrr
+    if target is None:
+        return "No target: the selection has no MRR to grow from."
+    return (f"{result.probability_of_target:.1%} of {result.inputs.paths:,} simulated paths reach the target MRR of "
+            f"{target:,.2f} within {result.inputs.months} months; {result.probability_target_at_end:.1%} are at or "
+            f"above it in month {result.inputs.months}.")
+
+
+def scenarios(inputs: Mapping, priorities: pd.DataFrame, top: int = TOP_LEVERS) -> dict[str, dict]:
+    """Return the scenarios to compare: the baseline, each of the ``top`` levers alone, and all of them together.
+
+    Levers are the first ``top`` rows of a `lever_priorities` frame (best RICE
+    first). Names are "baseline", "+ <lever>" and "+ top N levers". Example:
+    ``list(scenarios(inputs, lever_priorities(), 2))`` ->
+    ``['baseline', '+ onboarding_improvement', '+ pricing_optimization', '+ top 2 levers']``.
+    """
+    chosen = [str(lever) for lever in priorities["lever"].head(int(top))]
+    base = {**inputs, "levers": []}
+    out = {"baseline": base}
+    out |= {f"+ {lever}": {**base, "levers": [lever]} for lever in chosen}
+    if len(chosen) > 1:
+        out[f"+ top {len(chosen)} levers"] = {**base, "levers": chosen}
+    return out
+
+
+def scenario_table(compared: pd.DataFrame, scenario_inputs: Mapping[str, Mapping] | None = None) -> pd.DataFrame:
+    """Return a `compare_scenarios` frame for reading: scenario, levers, final MRR P10/P50/P90, ...
+
+    Columns: scenario, levers (comma-separated), final_mrr_p10, final_mrr_p50,
+    final_mrr_p90, final_customers_p50, probability_of_target, p50_vs_baseline
+    (relative change of the P50 final MRR against the first scenario), in the
+    scenarios' order. No revenue in any scenario gives an empty frame.
+    """
+    if compared.empty or not np.any(compared[["final_mrr_p10", "final_mrr_p50", "final_mrr_p90"]].to_numpy()):
+        return _empty(SCENARIO_COLUMNS, {"scenario": "string", "levers": "string"})
+    frame = compared.reset_index()
+    given = scenario_inputs or {}
+    frame["levers"] = [", ".join(given.get(name, {}).get("levers", [])) for name in frame["scenario"]]
+    first = float(frame["final_mrr_p50"].iloc[0])
+    frame["p50_vs_baseline"] = frame["final_mrr_p50"] / first - 1 if first else math.nan
+    frame = frame[SCENARIO_COLUMNS].astype({"scenario": "string", "levers": "string"})
+    return frame.round({"final_mrr_p10": 2, "final_mrr_p50": 2, "final_mrr_p90": 2, "final_customers_p50": 1,
+                        "probability_of_target": 4, "p50_vs_baseline": 4})
+
+
+def tornado_table(table: pd.DataFrame) -> pd.DataFrame:
+    """Return a `sensitivity` frame rounded for reading (largest swing first); empty when nothing moves MRR.
+
+    Columns: parameter, low_value, high_value, p50_low, p50_high, base_p50, swing.
+    """
+    if table.empty or not np.any(table[["p50_low", "p50_high", "base_p50"]].to_numpy()):
+        return _empty(TORNADO_COLUMNS, {"parameter": "string"})
+    frame = table[TORNADO_COLUMNS].copy()
+    frame["parameter"] = frame["parameter"].astype("string")
+    frame = frame.sort_values(["swing", "parameter"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    return frame.round({"low_value": 4, "high_value": 4, "p50_low": 2, "p50_high": 2, "base_p50": 2, "swing": 2})
+
+
+# --- stored simulations -------------------------------------------------------------------
+
+_STORED_SQL = """
+SELECT coalesce(nullif(btrim(t.status), ''), 'unknown') AS status, count(*) AS simulations,
+       count(*) FILTER (WHERE jsonb_typeof(t.output_data -> 'p50') = 'number') AS with_results,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY CASE WHEN jsonb_typeof(t.output_data -> 'p50') = 'number'
+                                                         THEN CAST(t.output_data ->> 'p50' AS float8) END)
+           AS median_p50,
+       avg(CASE WHEN jsonb_typeof(t.output_data -> 'probability_of_target') = 'number'
+                THEN CAST(t.output_data ->> 'probability_of_target' AS float8) END) AS mean_probability_of_target,
+       CAST(min(t.created_at AT TIME ZONE 'UTC') AS date) AS first_created,
+       CAST(max(t.created_at AT TIME ZONE 'UTC') AS date) AS last_created
+FROM simulations t
+WHERE true""" + _SCOPE + """
+GROUP BY 1
+ORDER BY 1
+"""
+
+_STORED_MONTH_SQL = """
+SELECT CAST(date_trunc('month', t.created_at AT TIME ZONE 'UTC') AS date) AS month,
+       coalesce(nullif(btrim(t.status), ''), 'unknown') AS status, count(*) AS simulations
+FROM simulations t
+WHERE true""" + _SCOPE + """
+GROUP BY 1, 2
+ORDER BY 1, 2
+"""
+
+
+def stored_simulations(conn: Connection, organization_id=None, industry=None, since=None, until=None) -> pd.DataFrame:
+    """Return the simulations stored on the platform per status, sorted by status.
+
+    Columns: status, simulations, with_results (output_data has a numeric
+    ``p50``), median_p50 and mean_probability_of_target of those results,
+    first_created, last_created (UTC dates). Example: 157 completed runs ->
+    the row ("completed", 157, 157, 61234.5, 0.31, 2023-10-17, 2026-06-27).
+    """
+    rows = _check(conn).execute(sa.text(_STORED_SQL), _selection(organization_id, industry, since, until)).all()
+    frame = pd.DataFrame(rows, columns=STORED_COLUMNS) if rows else _empty(STORED_COLUMNS, {"status": "string"})
+    frame = frame.astype({"status": "string", "simulations": "int64", "with_results": "int64",
+                          "median_p50": "float64", "mean_probability_of_target": "float64"})
+    return frame.round({"median_p50": 2, "mean_probability_of_target": 4})
+
+
+def stored_simulations_by_month(conn: Connection, organization_id=None, industry=None, since=None,
+                                until=None) -> pd.DataFrame:
+    """Return stored simulations per calendar month (UTC) and status: month (date), status, simulations."""
+    rows = _check(conn).execute(sa.text(_STORED_MONTH_SQL), _selection(organization_id, industry, since, until)).all()
+    frame = pd.DataFrame(rows, columns=STORED_MONTH_COLUMNS) if rows else _empty(STORED_MONTH_COLUMNS, {"status": "string"})
+    return frame.astype({"status": "string", "simulations": "int64"})
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _check(conn) -> Connection:
+    """Return ``conn`` if it is an SQLAlchemy Connection; raise InvalidParameterError otherwise."""
+    if not isinstance(conn, Connection):
+        raise InvalidParameterError(f"conn must be an SQLAlchemy Connection (engine.connect()); got {type(conn).__name__}")
+    return conn
+
+
+def _empty(columns: Sequence[str], dtypes: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Return an empty frame with ``columns`` (float64 unless ``dtypes`` says otherwise)."""
+    dtypes = dtypes or {}
+    return pd.DataFrame({c: pd.Series(dtype=dtypes.get(c, "float64")) for c in columns})
+
+
+def _ratio(part: int, whole: int) -> float:
+    """Return part / whole, NaN when whole is 0."""
+    return part / whole if whole else math.nan
+
+
+def _as_date(value, name: str) -> dt.date:
+    """Return ``value`` as a date (a datetime gives its UTC date); raise naming ``name``."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    parsed = _instant(value, name)
+    return parsed.date()

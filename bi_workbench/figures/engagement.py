@@ -1,0 +1,161 @@
+"""Figures of report ``06_dashboard_analytics``: each takes a frame of `bi_workbench.domain.engagement_report`.
+
+Every figure has a title and axis titles; a frame without rows (or without a
+single user, for the funnel) gives the same figure without traces and a centred
+"no data" annotation (`no_data`). Times are drawn as naive UTC. `titled`,
+`no_data` and `naive_utc` are shared with the notifications and migration figures.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+#: Text of the annotation on a figure drawn from no rows.
+NO_DATA = "no data"
+
+
+def titled(fig: go.Figure, title: str, x_title: str, y_title: str, **layout) -> go.Figure:
+    """Return ``fig`` with its title, axis titles and any other ``layout`` settings set."""
+    fig.update_layout(title={"text": title}, xaxis_title={"text": x_title}, yaxis_title={"text": y_title}, **layout)
+    return fig
+
+
+def no_data(title: str, x_title: str, y_title: str) -> go.Figure:
+    """Return a figure without traces, with ``title``, the axis titles and a centred annotation 'no data'."""
+    fig = go.Figure()
+    fig.add_annotation(text=NO_DATA, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False, font={"size": 16})
+    fig.update_xaxes(showticklabels=False)
+    fig.update_yaxes(showticklabels=False)
+    return titled(fig, title, x_title, y_title)
+
+
+def naive_utc(values) -> list:
+    """Return timestamps (aware or naive UTC, or date text) as naive UTC datetimes, as plotly draws them."""
+    return list(pd.to_datetime(pd.Series(values), utc=True).dt.tz_convert(None))
+
+
+def organization_labels(frame: pd.DataFrame) -> list[str]:
+    """Return the organizations' names, with the slug added to names that repeat (plotly merges equal labels)."""
+    names = frame["organization"].astype(str)
+    repeated = names.duplicated(keep=False)
+    slugs = frame["slug"] if "slug" in frame else pd.Series([""] * len(frame), index=frame.index)
+    return [f"{n} ({s})" if r and isinstance(s, str) and s else n for n, s, r in zip(names, slugs, repeated)]
+
+
+def active_users(frame: pd.DataFrame, granularity: str = "week") -> go.Figure:
+    """Return active users per period as a line and events as bars on a second axis.
+
+    ``frame``: `engagement_report.activity` (period, active_users, events).
+    """
+    title, x_title, y_title = f"Active users per {granularity}", f"{granularity} (UTC)", "active users"
+    if frame.empty:
+        return no_data(title, x_title, y_title)
+    periods = naive_utc(frame["period"])
+    fig = go.Figure([
+        go.Bar(x=periods, y=list(frame["events"]), name="events", yaxis="y2", opacity=0.35),
+        go.Scatter(x=periods, y=list(frame["active_users"]), name="active users", mode="lines"),
+    ])
+    return titled(fig, title, x_title, y_title,
+                  yaxis={"rangemode": "tozero"},
+                  yaxis2={"title": {"text": "events"}, "overlaying": "y", "side": "right", "rangemode": "tozero",
+                          "tickmode": "auto", "showgrid": False},
+                  legend={"orientation": "h", "y": -0.2})
+
+
+def event_mix(frame: pd.DataFrame) -> go.Figure:
+    """Return events per event type as horizontal bars stacked by source, the most frequent type on top.
+
+    ``frame``: `engagement_report.event_mix`.
+    """
+    title, x_title, y_title = "Analytics events by type and source", "events", "event type"
+    if frame.empty:
+        return no_data(title, x_title, y_title)
+    sources = [s for s in ("web", "mobile", "api", "other_sources") if frame[s].sum() > 0]
+    fig = go.Figure([go.Bar(x=list(frame[s]), y=list(frame["event_type"]), orientation="h",
+                            name=s.replace("_", " ")) for s in sources])
+    return titled(fig, title, x_title, y_title, barmode="stack", yaxis={"autorange": "reversed"})
+
+
+def funnel(frame: pd.DataFrame) -> go.Figure:
+    """Return the funnel: users reaching each step, in step order, with the share of the first step.
+
+    ``frame``: `engagement_report.funnel_steps`; a funnel that no user entered has no trace.
+    """
+    title, x_title, y_title = "Funnel: users reaching each step", "users", "step"
+    if frame.empty or int(frame["users"].max()) == 0:
+        return no_data(title, x_title, y_title)
+    ordered = frame.sort_values("step_number")
+    fig = go.Figure(go.Funnel(x=list(ordered["users"]), y=list(ordered["step"]), textinfo="value+percent initial",
+                              name="users"))
+    return titled(fig, title, x_title, y_title)
+
+
+def retention_heatmap(frame: pd.DataFrame) -> go.Figure:
+    """Return retention as a heatmap: a row per monthly signup cohort (oldest on top), a column per month after signup.
+
+    ``frame``: `engagement_report.retention_matrix` (long); cells not observed yet are blank.
+    """
+    title, x_title, y_title = "Retention by signup cohort", "months after signup", "signup cohort (month)"
+    if frame.empty:
+        return no_data(title, x_title, y_title)
+    wide = frame.pivot_table(index="cohort", columns="period_number", values="retention", aggfunc="first").sort_index()
+    sizes = frame.groupby("cohort")["cohort_size"].first().reindex(wide.index)
+    labels = [f"{pd.Timestamp(c):%Y-%m} (n={int(n)})" for c, n in zip(wide.index, sizes)]
+    z = [[None if pd.isna(v) else float(v) for v in row] for row in wide.to_numpy()]
+    fig = go.Figure(go.Heatmap(z=z, x=[int(c) for c in wide.columns], y=labels, zmin=0, zmax=1,
+                               colorscale="Blues", colorbar={"title": {"text": "retained"}, "tickformat": ".0%"},
+                               hovertemplate="%{y}, month %{x}: %{z:.1%}<extra></extra>"))
+    return titled(fig, title, x_title, y_title, yaxis={"autorange": "reversed", "type": "category"},
+                  height=max(400, 18 * len(labels) + 150))
+
+
+def session_lengths(frame: pd.DataFrame) -> go.Figure:
+    """Return median and p90 session minutes per group as grouped bars, groups labelled 'dimension: group'.
+
+    ``frame``: `engagement_report.session_lengths_by`.
+    """
+    title, x_title, y_title = "Session length by device and source", "group", "minutes"
+    if frame.empty:
+        return no_data(title, x_title, y_title)
+    labels = [f"{d}: {g}" for d, g in zip(frame["dimension"], frame["group"])]
+    fig = go.Figure([
+        go.Bar(x=labels, y=list(frame["median_minutes"]), name="median", customdata=list(frame["sessions"]),
+               hovertemplate="%{x}: median %{y} min over %{customdata} sessions<extra></extra>"),
+        go.Bar(x=labels, y=list(frame["p90_minutes"]), name="90th percentile"),
+    ])
+    return titled(fig, title, x_title, y_title, barmode="group")
+
+
+def widgets_by_type(frame: pd.DataFrame) -> go.Figure:
+    """Return dashboard widgets per type as bars stacked active / inactive, the most used type first.
+
+    ``frame``: `engagement_report.widgets_by_type`.
+    """
+    title, x_title, y_title = "Dashboard widgets by type", "widget type", "widgets"
+    if frame.empty:
+        return no_data(title, x_title, y_title)
+    types = list(frame["widget_type"])
+    fig = go.Figure([
+        go.Bar(x=types, y=list(frame["active"]), name="active", customdata=list(frame["active_share"]),
+               hovertemplate="%{x}: %{y} active (%{customdata:.0%})<extra></extra>"),
+        go.Bar(x=types, y=list(frame["inactive"]), name="inactive"),
+    ])
+    return titled(fig, title, x_title, y_title, barmode="stack")
+
+
+def top_organizations(frame: pd.DataFrame) -> go.Figure:
+    """Return the organizations' activity as horizontal bars, stacked assessments / growth levers / simulations.
+
+    The most active organization is on top.
+
+    ``frame``: `engagement_report.top_organizations`.
+    """
+    title, x_title, y_title = "Most active organizations (all time)", "assessments + growth levers + simulations", \
+        "organization"
+    if frame.empty:
+        return no_data(title, x_title, y_title)
+    names = organization_labels(frame)
+    fig = go.Figure([go.Bar(x=list(frame[c]), y=names, orientation="h", name=c.replace("_", " "))
+                     for c in ("assessments", "growth_levers", "simulations")])
+    return titled(fig, title, x_title, y_title, barmode="stack", yaxis={"autorange": "reversed"})

@@ -1,0 +1,281 @@
+"""Assessments report functions: hand-made data with numbers worked out by hand, the demo data, empty results.
+
+The hand-made data (times UTC)::
+
+    users        u1 SaaS, member of org A; u2 Retail, member of org A; u3 SaaS, no organization
+    assessments  a1 u1, no organization, started 2025-01-10, completed 2025-01-11, full answers (FULL)
+                 a2 u2, organization B,  started 2025-03-05, completed 2025-03-06, other answers (OTHER)
+                 a3 u3, no organization, started 2025-03-20, in progress, no answers
+                 a4 u1, no organization, started 2025-03-25, completed 2025-03-26, responses a JSON array
+    scores       a1: 1.50 emerging (2025-01-11), then 2.50 developing (2025-01-12, the latest),
+                     category scores {growth 2.0, team 3.0, odd "n/a"}
+                 a2: 4.20 leading (2025-03-06), {growth 4.0, team 5.0}
+                 all three migrated from the legacy table (legacy_id_map)
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from datetime import datetime, timezone
+
+import pandas as pd
+import pytest
+
+from bi_workbench.database import create_engine
+from bi_workbench.domain import assessments_report as ar
+from bi_workbench.domain.scoring import score_responses
+from bi_workbench.errors import InvalidParameterError
+from bi_workbench.pipeline import build_demo_database
+from bi_workbench.schema import tables as t
+from bi_workbench.schema.bookkeeping import legacy_id_map
+
+U1, U2, U3 = (uuid.UUID(int=i) for i in (1, 2, 3))
+ORG_A, ORG_B = uuid.UUID(int=101), uuid.UUID(int=102)
+A1, A2, A3, A4 = (uuid.UUID(int=i) for i in (11, 12, 13, 14))
+S1, S2, S3 = (uuid.UUID(int=i) for i in (21, 22, 23))
+FULL = {"growth_pace": "fast", "funding_status": "seed", "tech_maturity": "basic", "team_alignment": "aligned",
+        "process_discipline": "ad_hoc", "strategy_decision_method": "data_driven", "final_confirmation": "yes",
+        "growth_metrics": "MRR weekly", "gtm_strategy": " ", "friction_points": ["pricing"]}
+OTHER = {"growth_pace": "Hyper-growth", "tech_maturity": "AI driven", "team_alignment": "highly aligned"}
+NOTHING = {"since": datetime(2000, 1, 1, tzinfo=timezone.utc), "until": datetime(2000, 2, 1, tzinfo=timezone.utc)}
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+
+
+def insert_hand_data(conn) -> None:
+    conn.execute(t.users.insert(), [
+        {"id": u, "email": f"{u.int}@example.com", "first_name": "U", "last_name": "L", "industry": industry}
+        for u, industry in [(U1, "SaaS"), (U2, "Retail"), (U3, "SaaS")]
+    ])
+    conn.execute(t.organizations.insert(), [{"id": ORG_A, "name": "A", "slug": "a"},
+                                            {"id": ORG_B, "name": "B", "slug": "b"}])
+    conn.execute(t.organization_members.insert(), [{"organization_id": ORG_A, "user_id": U1, "role": "owner"},
+                                                   {"organization_id": ORG_A, "user_id": U2, "role": "member"}])
+    conn.execute(t.assessments.insert(), [
+        {"id": a, "user_id": u, "organization_id": org, "assessment_type": "onboarding", "responses": responses,
+         "status": status, "created_at": at(created), "completed_at": completed and at(completed)}
+        for a, u, org, responses, status, created, completed in [
+            (A1, U1, None, FULL, "completed", "2025-01-10 09:00", "2025-01-11 09:00"),
+            (A2, U2, ORG_B, OTHER, "completed", "2025-03-05 09:00", "2025-03-06 09:00"),
+            (A3, U3, None, {}, "in_progress", "2025-03-20 09:00", None),
+            (A4, U1, None, ["not", "an", "object"], "completed", "2025-03-25 09:00", "2025-03-26 09:00")]
+    ])
+    conn.execute(t.assessment_scores.insert(), [
+        {"id": s, "assessment_id": a, "overall_score": score, "bracket": bracket, "confidence_score": confidence,
+         "category_scores": categories, "created_at": at(created)}
+        for s, a, score, bracket, confidence, categories, created in [
+            (S1, A1, 1.5, "emerging", 0.6, {"growth": 1.0, "team": 2.0}, "2025-01-11 10:00"),
+            (S2, A1, 2.5, "Developing ", 0.8, {"growth": 2.0, "team": 3.0, "odd": "n/a"}, "2025-01-12 10:00"),
+            (S3, A2, 4.2, "leading", 0.9, {"growth": 4.0, "team": 5.0}, "2025-03-06 10:00")]
+    ])
+    conn.execute(legacy_id_map.insert(), [
+        {"legacy_table": "assessment_scoring_results", "legacy_id": str(i), "new_table": "assessment_scores",
+         "new_id": s, "outcome": "migrated"} for i, s in enumerate((S1, S2, S3), start=1)
+    ])
+
+
+@pytest.fixture(scope="module")
+def hand_engine(databases, schema_template):
+    url = databases.create(template=schema_template)
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        insert_hand_data(conn)
+    yield engine
+    engine.dispose()
+    databases.drop(url)
+
+
+@pytest.fixture
+def hand(hand_engine):
+    with hand_engine.connect() as conn:
+        yield conn
+
+
+@pytest.fixture(scope="module")
+def demo_engine(databases, schema_template):
+    url = databases.create(template=schema_template)
+    engine = create_engine(url)
+    build_demo_database(engine, "small", 42, progress=False)
+    yield engine
+    engine.dispose()
+    databases.drop(url)
+
+
+@pytest.fixture
+def demo(demo_engine):
+    with demo_engine.connect() as conn:
+        yield conn
+
+
+def as_dict(frame: pd.DataFrame) -> dict:
+    return dict(zip(frame["measure"], frame["value"]))
+
+
+def test_selection_adds_the_bracket_to_the_report_filters():
+    assert ar.selection({"since": None, "until": None, "as_of": None, "organization_id": None, "industry": None,
+                         "bracket": "leading"}) == {"organization_id": None, "industry": None, "since": None,
+                                                    "until": None, "bracket": "leading"}
+
+
+def test_overview_uses_the_latest_score_of_each_assessment(hand):
+    assert as_dict(ar.overview(hand)) == {
+        "assessments": 4, "completed": 3, "scored": 2, "mean score": 3.35, "median score": 3.35,
+        "mean confidence": 0.85, "first assessment": "2025-01-10", "latest assessment": "2025-03-25",
+    }
+
+
+def test_the_selection_filters(hand):
+    count = lambda **f: as_dict(ar.overview(hand, **f))["assessments"]  # noqa: E731
+    # org A: a1 and a4 (no organization, user u1 is a member); not a2, which names organization B
+    assert count(organization_id=ORG_A) == 2
+    assert count(organization_id=ORG_B) == 1
+    assert count(industry="saas") == 3
+    assert count(since=at("2025-03-01 00:00"), until=at("2025-03-21 00:00")) == 2
+    assert count(bracket="developing") == 1  # the latest score of a1, stored as 'Developing '
+    assert count(bracket="emerging") == 0  # a1's older score does not count
+
+
+def test_volumes_per_month(hand):
+    frame = ar.volumes_per_month(hand)
+    assert list(frame["period"]) == [pd.Timestamp(f"2025-0{m}-01", tz="UTC") for m in (1, 2, 3)]
+    assert frame[["assessments", "completed", "scored"]].to_numpy().tolist() == [[1, 1, 1], [0, 0, 0], [3, 2, 1]]
+    assert ar.recent_months(frame, 1).to_dict("list") == {"month": ["2025-03"], "assessments": [3], "completed": [2],
+                                                         "scored": [1]}
+
+
+def test_score_summary(hand):
+    row = ar.score_summary(hand).iloc[0].to_dict()
+    assert row["scored"] == 2 and row["mean"] == 3.35 and row["median"] == 3.35
+    assert row["min"] == 2.5 and row["max"] == 4.2 and row["p10"] == 2.67 and row["p90"] == 4.03
+    assert row["std"] == round(math.sqrt(2 * 0.85 ** 2), 3)
+    empty = ar.score_summary(hand, **NOTHING).iloc[0]
+    assert empty["scored"] == 0 and math.isnan(empty["mean"])
+
+
+def test_score_distribution_bins_cover_the_scale(hand):
+    frame = ar.score_distribution(hand)
+    assert len(frame) == 20 and frame["bin_start"].iloc[0] == 0.0 and frame["bin_end"].iloc[-1] == 5.0
+    hits = frame[frame["assessments"] > 0]
+    assert list(hits.itertuples(index=False, name=None)) == [(2.5, 2.75, "developing", 1), (4.0, 4.25, "leading", 1)]
+    assert list(ar.score_distribution(hand, bin_width=2.5)["assessments"]) == [0, 2]  # 2.5 opens the second bin
+    with pytest.raises(InvalidParameterError, match="bin_width"):
+        ar.score_distribution(hand, bin_width=0)
+
+
+def test_brackets_in_rubric_order(hand):
+    frame = ar.brackets(hand)
+    assert list(frame.itertuples(index=False, name=None)) == [
+        ("developing", 1, 0.5, 2.5, 2.5, 2.5, 0.8), ("leading", 1, 0.5, 4.2, 4.2, 4.2, 0.9)]
+
+
+def test_category_scores_over_all_and_per_bracket(hand):
+    frame = ar.category_scores(hand)
+    rows = {(r.bracket, r.category): (r.scores, r.mean) for r in frame.itertuples(index=False)}
+    assert rows[("all", "growth")] == (2, 3.0) and rows[("all", "team")] == (2, 4.0)
+    assert rows[("developing", "growth")] == (1, 2.0) and rows[("leading", "team")] == (1, 5.0)
+    assert rows[("all", "odd")][0] == 0  # a text value is left out of the statistics
+    assert list(dict.fromkeys(frame["bracket"])) == ["all", "developing", "leading"]
+    assert list(dict.fromkeys(frame["category"])) == ["growth", "team", "odd"]  # rubric categories first
+    table = ar.category_table(frame)
+    assert list(table.columns) == ["category", "scores", "mean", "median", "mean_developing", "mean_leading"]
+    assert table.iloc[0].tolist() == ["growth", 2, 3.0, 3.0, 2.0, 4.0]
+
+
+def test_latest_completed_and_its_explanation(hand):
+    latest = ar.latest_completed(hand)
+    assert latest["assessment_id"] == A4 and latest["overall_score"] is None
+    assert ar.explanation_table(latest).empty  # its responses are not a JSON object
+    assert as_dict(ar.explained_summary(latest))["rubric score"] is None
+
+    a1 = ar.latest_completed(hand, bracket="developing")
+    assert a1["assessment_id"] == A1 and a1["completed_at"] == pd.Timestamp("2025-01-11 09:00", tz="UTC")
+    assert a1["overall_score"] == 2.5 and a1["bracket"] == "developing" and a1["responses"] == FULL
+    expected = score_responses(FULL)
+    summary = as_dict(ar.explained_summary(a1))
+    assert summary["stored score"] == 2.5 and summary["rubric score"] == expected["overall_score"]
+    assert summary["rubric bracket"] == expected["bracket"] and summary["completed"] == "2025-01-11"
+
+    table = ar.explanation_table(a1)
+    assert list(table.columns) == list(ar.EXPLANATION_COLUMNS)
+    assert table["question"].iloc[-1] == ar.EVIDENCE_ROW
+    assert table["answer"].iloc[-1] == "2 answered, 1 blank, 11 missing"
+    # points x share of the category x category weight (all five categories answered, weights sum to 1):
+    # aligned 4.0 x 1 x 0.20, data_driven 5.0 x 1 x 0.15, fast 4.0 x 2/3 x 0.25, basic 2.0 x 1 x 0.20,
+    # seed 2.5 x 1/3 x 0.25, ad_hoc 1.0 x 1 x 0.20, and the confirmation, which earns nothing
+    assert table[["question", "overall_contribution"]].iloc[:-1].to_numpy().tolist() == [
+        ["team_alignment", 0.8], ["strategy_decision_method", 0.75], ["growth_pace", 0.6667],
+        ["tech_maturity", 0.4], ["funding_status", 0.2083], ["process_discipline", 0.2], ["final_confirmation", 0.0]]
+    assert abs(table["overall_contribution"].sum() - expected["overall_score"]) < 0.005
+    assert abs(table["confidence_contribution"].sum() - expected["confidence_score"]) < 0.005
+    contributions = table["overall_contribution"].iloc[:-1]
+    assert contributions.is_monotonic_decreasing
+    assert set(table.loc[table["category"] != "", "question"]) == {
+        "growth_pace", "funding_status", "tech_maturity", "team_alignment", "process_discipline",
+        "strategy_decision_method"}
+
+
+def test_nothing_to_explain(hand):
+    assert ar.latest_completed(hand, **NOTHING) is None
+    assert ar.explanation_table(None).empty and list(ar.explanation_table(None).columns) == list(ar.EXPLANATION_COLUMNS)
+    assert ar.explained_summary(None).empty
+
+
+def test_legacy_comparison_matches_the_latest_legacy_score(hand):
+    comparison = ar.legacy_comparison(hand)
+    new_a1, new_a2 = score_responses(FULL)["overall_score"], score_responses(OTHER)["overall_score"]
+    summary = as_dict(ar.comparison_summary(comparison))
+    assert summary["assessments with both scores"] == 2
+    assert summary["scored by the rubric only"] == 1  # a3; a4's responses are not an object and are left out
+    assert summary["with a legacy score only"] == 0
+    assert summary["mean absolute difference"] == round((abs(new_a1 - 2.5) + abs(new_a2 - 4.2)) / 2, 4)
+    points = ar.comparison_points(comparison)
+    assert points[["legacy_score", "rubric_score"]].to_numpy().tolist() == [[2.5, new_a1], [4.2, new_a2]]
+    assert list(points["legacy_bracket"]) == ["developing", "leading"]
+    confusion = ar.confusion_table(comparison)
+    assert confusion.index.name == "legacy_bracket" and confusion.columns.name == "rubric_bracket"
+    assert int(confusion.to_numpy().sum()) == 2 and "(none)" not in confusion.index
+    by_bracket = ar.comparison_by_bracket(comparison)
+    assert list(by_bracket["legacy_bracket"]) == ["developing", "leading"] and list(by_bracket["assessments"]) == [1, 1]
+    only_leading = ar.legacy_comparison(hand, bracket="leading")
+    assert only_leading.summary["matched"] == 1
+
+
+def test_every_function_handles_an_empty_selection(hand):
+    for filters in (NOTHING, {"organization_id": uuid.UUID(int=999)}, {"bracket": "emerging"}):
+        assert ar.volumes_per_month(hand, **filters).empty
+        assert ar.score_distribution(hand, **filters).empty
+        assert ar.brackets(hand, **filters).empty
+        categories = ar.category_scores(hand, **filters)
+        assert categories.empty and ar.category_table(categories).empty
+        comparison = ar.legacy_comparison(hand, **filters)
+        assert as_dict(ar.comparison_summary(comparison))["assessments with both scores"] == 0
+        assert ar.comparison_by_bracket(comparison).empty and ar.comparison_points(comparison).empty
+        assert int(ar.confusion_table(comparison).to_numpy().sum()) == 0
+        assert as_dict(ar.overview(hand, **filters))["mean score"] is None
+
+
+def test_bad_filters_are_refused(hand):
+    with pytest.raises(InvalidParameterError, match="bracket"):
+        ar.overview(hand, bracket=" ")
+    with pytest.raises(InvalidParameterError, match="organization_id"):
+        ar.brackets(hand, organization_id=12)
+
+
+def test_the_demo_data_adds_up(demo):
+    overview = as_dict(ar.overview(demo))
+    assert overview["assessments"] == ar.volumes_per_month(demo)["assessments"].sum() > 0
+    assert overview["scored"] == ar.brackets(demo)["assessments"].sum() \
+        == ar.score_distribution(demo)["assessments"].sum()
+    comparison = ar.legacy_comparison(demo)
+    summary = comparison.summary
+    assert summary["matched"] == overview["scored"]  # every score of the demo was migrated
+    assert summary["matched"] + summary["new_only"] == overview["assessments"]
+    assert int(ar.confusion_table(comparison).to_numpy().sum()) == summary["matched"]
+    latest = ar.latest_completed(demo)
+    table = ar.explanation_table(latest)
+    assert abs(table["overall_contribution"].sum() - score_responses(latest["responses"])["overall_score"]) < 0.005
+    leading = as_dict(ar.overview(demo, bracket="leading"))
+    assert leading["scored"] == ar.brackets(demo).set_index("bracket").loc["leading", "assessments"]

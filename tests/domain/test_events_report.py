@@ -1,0 +1,338 @@
+"""The events and audit report's domain functions: hand-made streams, gaps and audit rows, the demo data, empty results.
+
+The hand-made data (times UTC), appended in this order (positions in brackets;
+a rolled-back append uses a position up and leaves a gap)::
+
+    [1] assessment AS1 v1 assessment_created  2025-01-10  user u1 (SaaS, org A)
+    [2] (rolled back)
+    [3] assessment AS1 v2 assessment_scored   2025-02-05  user u1
+    [4] growth_lever GL1 v1 lever_suggested   2025-01-20  user u2 (Retail, org A) -- earlier than [3]
+    [5] simulation SM1 v1 simulation_started  2025-02-10  user u3 (SaaS, no organization)
+    [6], [7] (rolled back)
+    [8] simulation SM1 v2 simulation_completed 2025-02-11 user u3
+
+    tables     AS1 completed onboarding; GL1 *accepted* [referral_program] (its stream says suggested:
+               one mismatch); SM1 completed
+    snapshots  AS1 at version 2
+    audit      u1 renames org A (UPDATE), u3 creates org C (INSERT), both audited now (the clock's month)
+    analytics  2 events in January 2025 (its partition made), 3 in February 2025 (no partition: default)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import uuid
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError
+
+from bi_workbench.database import create_engine
+from bi_workbench.domain import events_report
+from bi_workbench.domain.events_report import (
+    audit_activity, describe_audit, describe_order, events_by_month, events_by_type, global_order, latest_partitions,
+    monthly_table, partition_rows, partition_summary, position_gaps, read_only_connection, replay_check,
+    report_filters, snapshot_coverage,
+)
+from bi_workbench.errors import InvalidParameterError
+from bi_workbench.events.audit import acting_as, auditing_off
+from bi_workbench.pipeline import build_demo_database
+from bi_workbench.schema import tables as t
+
+U1, U2, U3 = (uuid.UUID(int=i) for i in (1, 2, 3))
+ORG_A, ORG_B, ORG_C = (uuid.UUID(int=i) for i in (101, 102, 103))
+AS1, GL1, SM1 = (uuid.UUID(int=i) for i in (501, 502, 503))
+EMPTY_PERIOD = {"since": dt.date(2000, 1, 1), "until": dt.date(2000, 2, 1)}
+
+
+def at(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text).replace(tzinfo=dt.timezone.utc)
+
+
+def event(aggregate_type, aggregate_id, version, event_type, data, user, org, created):
+    return {"aggregate_type": aggregate_type, "aggregate_id": aggregate_id, "version": version,
+            "event_type": event_type, "event_data": data, "user_id": user, "organization_id": org,
+            "created_at": at(created)}
+
+
+def append(engine, row, *, commit=True) -> None:
+    """Insert one event in its own transaction, committed or rolled back (which leaves a gap in the positions)."""
+    conn = engine.connect()
+    try:
+        conn.execute(t.events.insert(), row)
+        conn.commit() if commit else conn.rollback()
+    finally:
+        conn.close()
+
+
+def insert_hand_data(engine) -> None:
+    with engine.begin() as conn:
+        auditing_off(conn)
+        conn.execute(t.users.insert(), [
+            {"id": u, "email": f"u{i}@example.com", "first_name": "U", "last_name": str(i), "industry": industry}
+            for i, (u, industry) in enumerate([(U1, "SaaS"), (U2, "Retail"), (U3, "SaaS")], 1)])
+        conn.execute(t.organizations.insert(), [{"id": ORG_A, "name": "A", "slug": "a"},
+                                                {"id": ORG_B, "name": "B", "slug": "b"}])
+        conn.execute(t.organization_members.insert(), [
+            {"organization_id": ORG_A, "user_id": u, "role": "member"} for u in (U1, U2)])
+        conn.execute(t.assessments.insert().values(id=AS1, user_id=U1, assessment_type="onboarding", status="completed"))
+        conn.execute(t.growth_levers.insert().values(id=GL1, user_id=U2, organization_id=ORG_A,
+                                                     levers=["referral_program"], status="accepted"))
+        conn.execute(t.simulations.insert().values(id=SM1, user_id=U3, simulation_type="growth_monte_carlo",
+                                                   input_data={}, status="completed"))
+        conn.execute(t.snapshots.insert().values(aggregate_id=AS1, aggregate_type="assessment", version=2,
+                                                 state={"status": "completed", "assessment_type": "onboarding"}))
+        conn.execute(sa.text("SELECT ensure_monthly_partitions('analytics_events', DATE '2025-01-01', DATE '2025-01-01')"))
+        conn.execute(t.analytics_events.insert(), [
+            {"event_type": "page_view", "created_at": at(day)}
+            for day in ("2025-01-05", "2025-01-06", "2025-02-01", "2025-02-02", "2025-02-03")])
+    created = event("assessment", AS1, 1, "assessment_created", {"assessment_type": "onboarding", "status": "in_progress"},
+                    U1, None, "2025-01-10")
+    append(engine, created)
+    append(engine, {**created, "version": 9}, commit=False)
+    append(engine, event("assessment", AS1, 2, "assessment_scored", {"overall_score": 3.0}, U1, None, "2025-02-05"))
+    append(engine, event("growth_lever", GL1, 1, "lever_suggested", {"levers": ["referral_program"], "status": "suggested"},
+                         U2, ORG_A, "2025-01-20"))
+    started = event("simulation", SM1, 1, "simulation_started", {"simulation_type": "growth_monte_carlo"}, U3, None,
+                    "2025-02-10")
+    append(engine, started)
+    append(engine, {**started, "version": 8}, commit=False)
+    append(engine, {**started, "version": 9}, commit=False)
+    append(engine, event("simulation", SM1, 2, "simulation_completed", {}, U3, None, "2025-02-11"))
+    with engine.begin() as conn:  # audited: the trigger writes audit_log
+        acting_as(conn, U1)
+        conn.execute(t.organizations.update().where(t.organizations.c.id == ORG_A).values(name="A renamed"))
+    with engine.begin() as conn:
+        acting_as(conn, U3)
+        conn.execute(t.organizations.insert().values(id=ORG_C, name="C", slug="c"))
+
+
+@pytest.fixture(scope="module")
+def hand_engine(databases, schema_template):
+    url = databases.create(template=schema_template)
+    engine = create_engine(url)
+    insert_hand_data(engine)
+    yield engine
+    engine.dispose()
+    databases.drop(url)
+
+
+@pytest.fixture
+def hand(hand_engine):
+    conn = read_only_connection(hand_engine)
+    yield conn
+    conn.close()
+
+
+@pytest.fixture(scope="module")
+def demo_engine(databases, schema_template):
+    url = databases.create(template=schema_template)
+    engine = create_engine(url)
+    build_demo_database(engine, "small", 42, progress=False)
+    yield engine
+    engine.dispose()
+    databases.drop(url)
+
+
+@pytest.fixture
+def demo(demo_engine):
+    conn = read_only_connection(demo_engine)
+    yield conn
+    conn.close()
+
+
+def rows(frame: pd.DataFrame) -> list[tuple]:
+    return [tuple(None if (isinstance(v, float) and math.isnan(v)) or v is pd.NA else v for v in r)
+            for r in frame.itertuples(index=False)]
+
+
+def test_report_filters_make_until_exclusive_and_keep_the_aggregate_type():
+    params = {"aggregate_type": "simulation", "organization_id": ORG_A, "industry": None,
+              "since": dt.date(2025, 1, 1), "until": dt.date(2025, 1, 31), "as_of": dt.date(2025, 1, 15)}
+    assert report_filters(params) == {"aggregate_type": "simulation", "organization_id": ORG_A, "industry": None,
+                                      "since": dt.date(2025, 1, 1), "until": dt.date(2025, 1, 16)}
+    assert report_filters({})["until"] is None
+
+
+def test_the_read_only_connection_refuses_to_write(hand):
+    with pytest.raises(DBAPIError, match="read-only transaction"):
+        hand.execute(sa.text("DELETE FROM audit_log"))
+    hand.rollback()
+    assert hand.execute(sa.text("SELECT count(*) FROM audit_log")).scalar() == 2
+
+
+def test_bad_selections_are_refused_naming_the_parameter(hand):
+    with pytest.raises(InvalidParameterError, match="aggregate_type"):
+        events_by_type(hand, aggregate_type="")
+    with pytest.raises(InvalidParameterError, match="since must be before until"):
+        events_by_month(hand, since="2025-03-01", until="2025-01-01")
+    with pytest.raises(InvalidParameterError, match="limit"):
+        position_gaps(hand, limit=0)
+
+
+# --- volumes --------------------------------------------------------------------------------------------
+
+
+def test_events_per_month_and_aggregate_type(hand):
+    by_month = events_by_month(hand)
+    assert rows(by_month) == [(dt.date(2025, 1, 1), "assessment", 1), (dt.date(2025, 1, 1), "growth_lever", 1),
+                              (dt.date(2025, 2, 1), "assessment", 1), (dt.date(2025, 2, 1), "simulation", 2)]
+    wide = monthly_table(by_month)
+    assert list(wide.columns) == ["month", "assessment", "growth_lever", "simulation", "total"]
+    assert rows(wide) == [(dt.date(2025, 1, 1), 1, 1, 0, 2), (dt.date(2025, 2, 1), 1, 0, 2, 3)]
+    assert monthly_table(by_month, months=1)["month"].tolist() == [dt.date(2025, 2, 1)]
+
+
+def test_events_by_type_with_first_and_last(hand):
+    assert rows(events_by_type(hand)) == [
+        ("assessment", "assessment_created", 1, 1, dt.date(2025, 1, 10), dt.date(2025, 1, 10)),
+        ("assessment", "assessment_scored", 1, 1, dt.date(2025, 2, 5), dt.date(2025, 2, 5)),
+        ("growth_lever", "lever_suggested", 1, 1, dt.date(2025, 1, 20), dt.date(2025, 1, 20)),
+        ("simulation", "simulation_completed", 1, 1, dt.date(2025, 2, 11), dt.date(2025, 2, 11)),
+        ("simulation", "simulation_started", 1, 1, dt.date(2025, 2, 10), dt.date(2025, 2, 10)),
+    ]
+
+
+def test_the_selection_filters_every_event_function(hand):
+    assert events_by_type(hand, organization_id=ORG_A)["event_type"].tolist() == ["lever_suggested"]
+    assert events_by_type(hand, industry="SaaS")["aggregate_type"].unique().tolist() == ["assessment", "simulation"]
+    assert events_by_month(hand, aggregate_type="simulation")["events"].tolist() == [2]
+    assert events_by_type(hand, since="2025-02-01")["events"].sum() == 3
+    assert events_by_type(hand, until="2025-02-01")["events"].sum() == 2
+
+
+def test_an_empty_selection_gives_empty_frames_with_their_columns(hand):
+    for selection in ({"organization_id": ORG_B}, EMPTY_PERIOD, {"aggregate_type": "invoice"}):
+        assert list(events_by_month(hand, **selection).columns) == events_report.MONTH_COLUMNS
+        assert events_by_month(hand, **selection).empty and events_by_type(hand, **selection).empty
+        assert snapshot_coverage(hand, **selection).empty
+        check = replay_check(hand, **selection)
+        assert check.summary.empty and check.mismatches.empty
+        assert check.describe() == "No event streams in this selection: nothing to replay."
+    assert list(monthly_table(events_by_month(hand, **EMPTY_PERIOD)).columns) == ["month", "total"]
+
+
+# --- replay and snapshots -------------------------------------------------------------------------------------
+
+
+def test_the_replay_check_finds_the_lever_whose_table_row_disagrees(hand):
+    check = replay_check(hand)
+    assert rows(check.summary) == [("assessment", 1, 2, 0, 1.0), ("growth_lever", 1, 1, 1, 0.0),
+                                   ("simulation", 1, 2, 0, 1.0)]
+    assert rows(check.mismatches) == [("growth_lever", str(GL1), "status", "suggested", "accepted",
+                                       "replayed state differs from the table")]
+    assert check.describe() == ("3 aggregates replayed from 5 events: 1 differs from its table row "
+                                "(1 mismatch listed below).")
+
+
+def test_the_replay_check_keeps_the_selected_streams_whole(hand):
+    february = replay_check(hand, since="2025-02-01")  # AS1 and SM1 have events in February
+    assert rows(february.summary) == [("assessment", 1, 2, 0, 1.0), ("simulation", 1, 2, 0, 1.0)]
+    assert february.mismatches.empty
+    assert february.describe() == "2 aggregates replayed from 4 events: every replayed state matches its table row."
+
+
+def test_snapshot_coverage_counts_the_events_left_to_replay(hand):
+    assert rows(snapshot_coverage(hand)) == [("assessment", 1, 1, 1.0, 2, 0.0, 0), ("growth_lever", 1, 0, 0.0, 1, 1.0, 1),
+                                             ("simulation", 1, 0, 0.0, 2, 2.0, 2)]
+
+
+# --- the global order --------------------------------------------------------------------------------------------
+
+
+def test_the_global_order_shows_the_gaps_of_rolled_back_appends(hand):
+    order = global_order(hand)
+    assert rows(order) == [(5, 1, 8, 3, 2, 1)]
+    assert rows(position_gaps(hand)) == [(1, 3, 1), (5, 8, 2)]
+    assert rows(position_gaps(hand, limit=1)) == [(1, 3, 1)]
+    assert describe_order(order) == ("5 events hold positions 1 to 8: 2 gaps, 3 positions missing (appends that "
+                                     "rolled back; followers skip them safely); 1 event is stamped earlier than "
+                                     "the event before.")
+
+
+def test_the_global_order_of_an_empty_store(schema_database):
+    with read_only_connection(schema_database) as conn:
+        order = global_order(conn)
+        assert rows(order) == [(0, None, None, 0, 0, 0)]
+        assert describe_order(order) == "The event store is empty: no positions to check."
+        assert position_gaps(conn).empty
+
+
+# --- the audit trail ----------------------------------------------------------------------------------------------
+
+
+def test_audit_activity_per_table_and_operation(hand):
+    today = dt.datetime.now(dt.timezone.utc).date()
+    activity = audit_activity(hand)
+    assert list(activity.columns) == events_report.AUDIT_COLUMNS
+    assert [r[:5] for r in rows(activity)] == [("organizations", "INSERT", 1, 1, 1), ("organizations", "UPDATE", 1, 1, 1)]
+    assert set(activity["first_change"]) <= {today, today - dt.timedelta(days=1)}
+    assert describe_audit(activity).startswith("2 audited changes on 1 table, from ")
+
+
+def test_audit_activity_honours_the_selection_and_says_when_there_is_none(hand):
+    assert audit_activity(hand, organization_id=ORG_A)["operation"].tolist() == ["UPDATE"]  # u3 is no member
+    assert audit_activity(hand, industry="SaaS")["changes"].sum() == 2
+    assert audit_activity(hand, aggregate_type="simulation")["changes"].sum() == 2  # no aggregate type on audit rows
+    for empty in (audit_activity(hand, industry="Retail"), audit_activity(hand, **EMPTY_PERIOD)):
+        assert empty.empty and list(empty.columns) == events_report.AUDIT_COLUMNS
+        assert describe_audit(empty) == "No audited changes in this period."
+
+
+# --- partitions -----------------------------------------------------------------------------------------------------
+
+
+def test_partitions_with_rows_and_the_default_partition(hand):
+    partitions = partition_rows(hand)
+    analytics = partitions[partitions["parent"] == "analytics_events"]
+    assert rows(analytics) == [("analytics_events", "analytics_events_2025_01", dt.date(2025, 1, 1), 2),
+                               ("analytics_events", "analytics_events_default", None, 3)]
+    audit = partitions[partitions["parent"] == "audit_log"]
+    assert audit["rows"].sum() == 2 and (audit["rows"] > 0).all()
+    summary = partition_summary(partitions).set_index("parent")
+    assert summary.loc["analytics_events"].tolist() == [2, 5, dt.date(2025, 1, 1), dt.date(2025, 1, 1), 3]
+    assert summary.loc["audit_log", "rows"] == 2
+
+
+def test_partitions_honour_the_period_and_list_only_partitions_with_rows(hand):
+    february = partition_rows(hand, since="2025-02-01", until="2025-03-01")
+    assert rows(february) == [("analytics_events", "analytics_events_default", None, 3)]
+    empty = partition_rows(hand, **EMPTY_PERIOD)
+    assert empty.empty and list(empty.columns) == events_report.PARTITION_COLUMNS
+    assert rows(partition_summary(empty)) == [("analytics_events", 0, 0, None, None, 0), ("audit_log", 0, 0, None, None, 0)]
+    assert latest_partitions(empty).empty
+
+
+def test_latest_partitions_keeps_the_last_months_of_each_table():
+    frame = pd.DataFrame({"parent": ["a"] * 3 + ["b"] * 2, "partition": ["a1", "a2", "a3", "b1", "b2"],
+                          "month": [dt.date(2025, m, 1) for m in (1, 2, 3, 1, 2)], "rows": [1, 2, 3, 4, 5]})
+    assert latest_partitions(frame, per_parent=2)["partition"].tolist() == ["a2", "a3", "b1", "b2"]
+
+
+# --- the demo data ----------------------------------------------------------------------------------------------------
+
+
+def test_on_the_demo_data_every_stream_replays_to_its_table_row(demo):
+    check = replay_check(demo)
+    streams = demo.execute(sa.text("SELECT count(DISTINCT (aggregate_type, aggregate_id)), count(*) FROM events")).one()
+    assert check.mismatches.empty
+    assert (check.summary["aggregates"].sum(), check.summary["events"].sum()) == tuple(streams)
+    assert (check.summary["consistent_share"] == 1.0).all()
+
+
+def test_on_the_demo_data_the_global_order_is_contiguous_and_the_audit_trail_empty(demo):
+    order = global_order(demo).iloc[0]
+    assert (order["first_position"], order["gaps"], order["missing_positions"]) == (1, 0, 0)
+    assert describe_order(global_order(demo)).endswith("contiguous, no gaps.")
+    assert audit_activity(demo).empty  # the demo is bulk-loaded with auditing off
+
+
+def test_on_the_demo_data_partitions_hold_every_analytics_event_in_its_month(demo):
+    partitions = partition_rows(demo)
+    analytics = partitions[partitions["parent"] == "analytics_events"]
+    assert analytics["rows"].sum() == demo.execute(sa.text("SELECT count(*) FROM analytics_events")).scalar()
+    assert analytics["month"].notna().all() and (analytics["rows"] > 0).all()
+    assert analytics["partition"].tolist() == [f"analytics_events_{m:%Y_%m}" for m in analytics["month"]]
+    assert analytics["month"].max() == dt.date(2026, 6, 1)  # the demo's last month, not the clock's

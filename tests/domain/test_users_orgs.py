@@ -1,0 +1,281 @@
+"""Users and organizations report functions: hand-made data worked out by hand, the demo data, empty results.
+
+The hand-made data (times UTC)::
+
+    users   u1 SaaS, 11-50, signs up 2025-01-06      member of A (owner, active)      pro / active
+            u2 saas (lower case), 1-10, 2025-01-20   member of A (member, invited)    free / active
+            u3 Retail, 1000+, 2025-03-03             member of A (analyst, active)    starter / canceled
+                                                     and of B (owner, active)
+            u4 no industry, no size, 2025-03-15      member of B (member, inactive)   enterprise / past_due
+            u5 ' ' industry, 201-500, 2025-05-02     no organization                  no subscription
+    orgs    A 'Acme' (created 2025-01-06), B 'Beta' (2025-03-03), C 'Acme' too (2025-04-01, no members)
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timezone
+
+import pandas as pd
+import pytest
+
+from bi_workbench.database import create_engine
+from bi_workbench.domain import users_orgs as uo
+from bi_workbench.errors import InvalidParameterError
+from bi_workbench.pipeline import build_demo_database
+from bi_workbench.schema import tables as t
+
+U1, U2, U3, U4, U5 = (uuid.UUID(int=i) for i in range(1, 6))
+ORG_A, ORG_B, ORG_C = (uuid.UUID(int=i) for i in (101, 102, 103))
+NOTHING = {"since": datetime(2000, 1, 1, tzinfo=timezone.utc), "until": datetime(2000, 2, 1, tzinfo=timezone.utc)}
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+
+
+def insert_hand_data(conn) -> None:
+    conn.execute(t.users.insert(), [
+        {"id": u, "email": f"u{i}@example.com", "first_name": "U", "last_name": str(i), "industry": industry,
+         "company_size": size, "created_at": at(created)}
+        for i, (u, industry, size, created) in enumerate([
+            (U1, "SaaS", "11-50", "2025-01-06 10:00"), (U2, "saas", "1-10", "2025-01-20 09:00"),
+            (U3, "Retail", "1000+", "2025-03-03 12:00"), (U4, None, None, "2025-03-15 08:00"),
+            (U5, " ", "201-500", "2025-05-02 08:00")], start=1)
+    ])
+    conn.execute(t.organizations.insert(), [
+        {"id": ORG_A, "name": "Acme", "slug": "acme", "created_at": at("2025-01-06 10:00")},
+        {"id": ORG_B, "name": "Beta", "slug": "beta", "created_at": at("2025-03-03 12:00")},
+        {"id": ORG_C, "name": "Acme", "slug": "acme-2", "created_at": at("2025-04-01 00:00")},
+    ])
+    conn.execute(t.organization_members.insert(), [
+        {"organization_id": org, "user_id": user, "role": role, "status": status, "joined_at": at(joined)}
+        for org, user, role, status, joined in [
+            (ORG_A, U1, "owner", "active", "2025-01-06 10:00"), (ORG_A, U2, "member", "invited", "2025-01-20 09:00"),
+            (ORG_A, U3, "analyst", "active", "2025-03-03 12:00"), (ORG_B, U3, "owner", "active", "2025-03-03 12:00"),
+            (ORG_B, U4, "member", "inactive", "2025-03-15 08:00")]
+    ])
+    conn.execute(t.subscriptions.insert(), [
+        {"user_id": user, "plan": plan, "status": status, "created_at": at(created)}
+        for user, plan, status, created in [
+            (U1, "pro", "active", "2025-01-07 00:00"), (U2, "free", "active", "2025-01-20 09:00"),
+            (U3, "starter", "canceled", "2025-03-04 00:00"), (U4, "enterprise", "past_due", "2025-03-16 00:00")]
+    ])
+
+
+@pytest.fixture(scope="module")
+def hand_engine(databases, schema_template):
+    url = databases.create(template=schema_template)
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        insert_hand_data(conn)
+    yield engine
+    engine.dispose()
+    databases.drop(url)
+
+
+@pytest.fixture
+def hand(hand_engine):
+    with hand_engine.connect() as conn:
+        yield conn
+
+
+@pytest.fixture(scope="module")
+def demo_engine(databases, schema_template):
+    url = databases.create(template=schema_template)
+    engine = create_engine(url)
+    build_demo_database(engine, "small", 42, progress=False)
+    yield engine
+    engine.dispose()
+    databases.drop(url)
+
+
+@pytest.fixture
+def demo(demo_engine):
+    with demo_engine.connect() as conn:
+        yield conn
+
+
+# --- report parameters -> filters ----------------------------------------------------------------
+
+
+def test_report_filters_turn_inclusive_dates_into_a_half_open_utc_range():
+    filters = uo.report_filters({"organization_id": ORG_A, "industry": "SaaS", "since": date(2025, 1, 1),
+                                 "until": date(2025, 1, 31), "as_of": None})
+    assert filters == {"organization_id": ORG_A, "industry": "SaaS", "since": at("2025-01-01 00:00"),
+                       "until": at("2025-02-01 00:00")}
+
+
+def test_report_filters_never_reach_past_as_of_and_leave_open_sides_open():
+    assert uo.report_filters({"since": None, "until": date(2025, 6, 30), "as_of": date(2025, 3, 31)})["until"] == \
+        at("2025-04-01 00:00")
+    assert uo.report_filters({"since": None, "until": None, "as_of": "2025-03-31"})["until"] == at("2025-04-01 00:00")
+    assert uo.report_filters({"since": None, "until": None, "as_of": None}) == \
+        {"organization_id": None, "industry": None, "since": None, "until": None}
+    assert set(uo.report_filters({}, keys=())) == {"since", "until"}
+
+
+def test_report_filters_refuse_an_as_of_before_since():
+    with pytest.raises(InvalidParameterError, match="as_of"):
+        uo.report_filters({"since": date(2025, 2, 1), "until": None, "as_of": date(2025, 1, 31)})
+    # as_of on the first day is one day of data, not an empty range
+    assert uo.report_filters({"since": date(2025, 2, 1), "as_of": date(2025, 2, 1)})["until"] == at("2025-02-02 00:00")
+
+
+# --- the hand-made data ------------------------------------------------------------------------------
+
+
+def overview_dict(frame: pd.DataFrame) -> dict:
+    return dict(zip(frame["measure"], frame["value"]))
+
+
+def test_overview_counts_the_selection(hand):
+    assert overview_dict(uo.overview(hand)) == {
+        "users signed up": 5, "organizations created": 3, "memberships started": 5, "subscriptions started": 4,
+        "paying subscriptions": 2, "first sign-up": "2025-01-06", "latest sign-up": "2025-05-02",
+    }  # paying: u1 pro active, u4 enterprise past_due; not u2 (free) nor u3 (canceled)
+    saas = overview_dict(uo.overview(hand, industry="saas"))
+    assert saas["users signed up"] == 2 and saas["organizations created"] == 1 and saas["memberships started"] == 2
+    org_b = overview_dict(uo.overview(hand, organization_id=ORG_B))
+    assert (org_b["users signed up"], org_b["organizations created"], org_b["memberships started"],
+            org_b["subscriptions started"], org_b["paying subscriptions"]) == (2, 1, 2, 2, 1)
+
+
+def test_overview_of_nothing_is_zeros_and_blank_dates(hand):
+    assert list(uo.overview(hand, **NOTHING)["value"]) == [0, 0, 0, 0, 0, "", ""]
+    assert list(uo.overview(hand, organization_id=ORG_C)["value"])[:5] == [0, 1, 0, 0, 0]
+
+
+def test_signups_per_month_fill_the_gaps_and_accumulate(hand):
+    frame = uo.signups_per_month(hand)
+    assert list(frame["period"]) == [pd.Timestamp(f"2025-0{m}-01", tz="UTC") for m in (1, 2, 3, 4, 5)]
+    assert list(frame["signups"]) == [2, 0, 2, 0, 1]
+    assert list(frame["cumulative"]) == [2, 2, 4, 4, 5]
+    assert str(frame["period"].dtype) == "datetime64[ns, UTC]"
+    assert list(uo.signups_per_month(hand, since=at("2025-03-01 00:00"), until=at("2025-04-01 00:00"))["signups"]) \
+        == [2]
+
+
+def test_recent_months_keeps_the_last_months_as_text(hand):
+    table = uo.recent_months(uo.signups_per_month(hand), 2)
+    assert table.to_dict("list") == {"month": ["2025-04", "2025-05"], "signups": [0, 1], "cumulative": [4, 5]}
+    assert list(uo.recent_months(uo.signups_per_month(hand, **NOTHING), 12).columns) == \
+        ["month", "signups", "cumulative"]
+
+
+def test_users_by_industry_share_and_unknown(hand):
+    frame = uo.users_by_industry(hand)
+    # 'SaaS' and 'saas' are kept apart (as stored), blank and NULL industries are 'unknown'
+    assert frame.to_dict("list") == {"industry": ["unknown", "Retail", "SaaS", "saas"], "users": [2, 1, 1, 1],
+                                     "share": [0.4, 0.2, 0.2, 0.2]}
+    folded = uo.users_by_industry(hand, max_rows=2)
+    assert folded.to_dict("list") == {"industry": ["unknown", "(other)"], "users": [2, 3], "share": [0.4, 0.6]}
+    assert uo.users_by_industry(hand, industry=" SAAS ")["users"].sum() == 2
+
+
+def test_users_by_company_size_in_size_order(hand):
+    frame = uo.users_by_company_size(hand)
+    assert list(frame["company_size"]) == ["1-10", "11-50", "201-500", "1000+", "unknown"]
+    assert list(frame["users"]) == [1, 1, 1, 1, 1]
+
+
+def test_membership_largest_organizations_and_roles(hand):
+    members = uo.membership(hand)
+    assert members["members"].sum() == 5
+    largest = uo.largest_organizations(members, 10)
+    assert list(largest.columns) == ["organization", "slug", "organization_status", "members", "active", "invited",
+                                     "inactive", "role_owner", "role_analyst", "role_member"]
+    assert largest.iloc[0].to_dict() == {"organization": "Acme", "slug": "acme", "organization_status": "active",
+                                         "members": 3, "active": 2, "invited": 1, "inactive": 0, "role_owner": 1,
+                                         "role_analyst": 1, "role_member": 1}
+    assert list(largest["organization"]) == ["Acme", "Beta"]  # C has no members
+    assert list(uo.largest_organizations(members, 1)["slug"]) == ["acme"]
+    roles = uo.roles_per_organization(members, 10)
+    assert list(roles.itertuples(index=False, name=None)) == [
+        ("Acme", "owner", 1), ("Acme", "analyst", 1), ("Acme", "member", 1),
+        ("Beta", "owner", 1), ("Beta", "member", 1)]
+    table = uo.roles_by_status(members)
+    assert table.to_dict("list") == {"role": ["owner", "analyst", "member"], "active": [2, 1, 0],
+                                     "invited": [0, 0, 1], "inactive": [0, 0, 1], "total": [2, 1, 2]}
+
+
+def test_organization_labels_carry_the_slug_when_names_repeat():
+    members = pd.DataFrame({"organization_id": [1, 2], "organization": ["Acme", "Acme"], "slug": ["acme", "acme-2"],
+                            "organization_status": ["active", "active"], "role": ["owner", "owner"],
+                            "status": ["active", "active"], "members": [2, 1]})
+    assert list(uo.roles_per_organization(members)["organization"]) == ["Acme (acme)", "Acme (acme-2)"]
+
+
+def test_membership_filters(hand):
+    assert uo.membership(hand, organization_id=ORG_B)["members"].sum() == 2
+    assert uo.membership(hand, industry="retail")["members"].sum() == 2  # u3 in A and in B
+    assert uo.membership(hand, since=at("2025-03-01 00:00"))["members"].sum() == 3
+
+
+def test_subscriptions_by_plan_and_the_plan_table(hand):
+    frame = uo.subscriptions_by_plan(hand)
+    assert list(frame.itertuples(index=False, name=None)) == [
+        ("free", "active", 1), ("starter", "canceled", 1), ("pro", "active", 1), ("enterprise", "past_due", 1)]
+    table = uo.plan_status_table(frame)
+    assert list(table.columns) == ["plan", "active", "past_due", "canceled", "total"]
+    assert table.set_index("plan")["total"].to_dict() == {"free": 1, "starter": 1, "pro": 1, "enterprise": 1}
+
+
+def test_paying_share_by_industry(hand):
+    frame = uo.paying_share_by_industry(hand)
+    assert list(frame.itertuples(index=False, name=None)) == [
+        ("unknown", 2, 1, 1, 0.5), ("Retail", 1, 1, 0, 0.0), ("SaaS", 1, 1, 1, 1.0), ("saas", 1, 1, 0, 0.0)]
+    folded = uo.paying_share_by_industry(hand, max_rows=2)
+    assert list(folded.itertuples(index=False, name=None)) == [("unknown", 2, 1, 1, 0.5), ("(other)", 3, 3, 1, 0.3333)]
+
+
+def test_every_function_returns_typed_empty_frames_for_an_empty_selection(hand):
+    for filters in (NOTHING, {"organization_id": ORG_C}, {"industry": "mining"}):
+        assert uo.signups_per_month(hand, **filters).empty
+        assert uo.users_by_industry(hand, **filters).empty
+        assert uo.users_by_company_size(hand, **filters).empty
+        members = uo.membership(hand, **filters)
+        assert members.empty and uo.largest_organizations(members).empty
+        assert uo.roles_per_organization(members).empty and uo.roles_by_status(members).empty
+        subscriptions = uo.subscriptions_by_plan(hand, **filters)
+        assert subscriptions.empty and uo.plan_status_table(subscriptions).empty
+        assert list(uo.paying_share_by_industry(hand, **filters).columns) == list(uo.PAYING_COLUMNS)
+    assert list(uo.signups_per_month(hand, **NOTHING).columns) == ["period", "signups", "cumulative"]
+
+
+def test_bad_filters_and_connections_are_refused(hand, hand_engine):
+    with pytest.raises(InvalidParameterError, match="organization_id"):
+        uo.overview(hand, organization_id="not-a-uuid")
+    with pytest.raises(InvalidParameterError, match="since must be before until"):
+        uo.signups_per_month(hand, since="2025-02-01", until="2025-01-01")
+    with pytest.raises(InvalidParameterError, match="Connection"):
+        uo.users_by_industry(hand_engine)
+    with pytest.raises(InvalidParameterError, match="top_n"):
+        uo.largest_organizations(uo.membership(hand), 0)
+
+
+# --- the demo data ------------------------------------------------------------------------------------
+
+
+def test_the_demo_data_adds_up(demo):
+    overview = overview_dict(uo.overview(demo))
+    signups = uo.signups_per_month(demo)
+    assert overview["users signed up"] == signups["signups"].sum() == signups["cumulative"].iloc[-1] > 0
+    assert uo.users_by_industry(demo)["users"].sum() == overview["users signed up"]
+    assert uo.users_by_company_size(demo)["users"].sum() == overview["users signed up"]
+    assert abs(uo.users_by_industry(demo)["share"].sum() - 1) < 1e-3
+    members = uo.membership(demo)
+    assert members["members"].sum() == overview["memberships started"]
+    assert uo.roles_by_status(members)["total"].sum() == overview["memberships started"]
+    assert uo.plan_status_table(uo.subscriptions_by_plan(demo))["total"].sum() == overview["subscriptions started"]
+    largest = uo.largest_organizations(members, 5)
+    assert len(largest) == 5 and largest["members"].is_monotonic_decreasing
+
+
+def test_the_demo_tables_are_the_same_on_every_call(demo):
+    def tables():
+        return (uo.users_by_industry(demo), uo.largest_organizations(uo.membership(demo)),
+                uo.paying_share_by_industry(demo))
+
+    for a, b in zip(tables(), tables()):
+        pd.testing.assert_frame_equal(a, b)
