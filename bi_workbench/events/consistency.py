@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import defaultdict
 
 import pandas as pd
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ..schema.sqlfiles import read_sql

@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 from ..domain.assessments_report import ALL, EVIDENCE_ROW
 from ..domain.scoring import load_rubric
 from ..domain.users_orgs import in_order
-from .users_orgs import naive_times, no_data, titled
+from .common import naive_utc, no_data, titled
 
 #: One colour per rubric bracket (others get plotly's defaults), so every figure colours brackets alike.
 BRACKET_COLOURS = {"emerging": "#d62728", "developing": "#ff7f0e", "scaling": "#1f77b4", "leading": "#2ca02c"}
@@ -29,7 +29,7 @@ def volumes_per_month(frame: pd.DataFrame) -> go.Figure:
     title, x_title, y_title = "Assessments per month", "month started (UTC)", "assessments"
     if frame.empty:
         return no_data(title, x_title, y_title)
-    months = naive_times(frame["period"])
+    months = naive_utc(frame["period"])
     fig = go.Figure([go.Bar(x=months, y=list(frame["assessments"]), name="started"),
                      go.Bar(x=months, y=list(frame["scored"]), name="scored")])
     return titled(fig, title, x_title, y_title, barmode="group", legend={"orientation": "h", "y": -0.2})

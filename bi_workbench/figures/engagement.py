@@ -11,28 +11,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-#: Text of the annotation on a figure drawn from no rows.
-NO_DATA = "no data"
-
-
-def titled(fig: go.Figure, title: str, x_title: str, y_title: str, **layout) -> go.Figure:
-    """Return ``fig`` with its title, axis titles and any other ``layout`` settings set."""
-    fig.update_layout(title={"text": title}, xaxis_title={"text": x_title}, yaxis_title={"text": y_title}, **layout)
-    return fig
-
-
-def no_data(title: str, x_title: str, y_title: str) -> go.Figure:
-    """Return a figure without traces, with ``title``, the axis titles and a centred annotation 'no data'."""
-    fig = go.Figure()
-    fig.add_annotation(text=NO_DATA, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False, font={"size": 16})
-    fig.update_xaxes(showticklabels=False)
-    fig.update_yaxes(showticklabels=False)
-    return titled(fig, title, x_title, y_title)
-
-
-def naive_utc(values) -> list:
-    """Return timestamps (aware or naive UTC, or date text) as naive UTC datetimes, as plotly draws them."""
-    return list(pd.to_datetime(pd.Series(values), utc=True).dt.tz_convert(None))
+from .common import naive_utc, no_data, titled
 
 
 def organization_labels(frame: pd.DataFrame) -> list[str]:

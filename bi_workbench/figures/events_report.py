@@ -11,24 +11,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-#: Text of the annotation on a figure drawn from no rows.
-NO_DATA = "no data"
-
-
-def titled(fig: go.Figure, title: str, x_title: str, y_title: str, **layout) -> go.Figure:
-    """Return ``fig`` with its title, axis titles and any other ``layout`` settings set."""
-    fig.update_layout(title={"text": title}, xaxis_title={"text": x_title}, yaxis_title={"text": y_title}, **layout)
-    return fig
-
-
-def no_data(title: str, x_title: str, y_title: str, reason: str | None = None) -> go.Figure:
-    """Return an empty figure with ``title``, the axis titles and a centred annotation 'no data' (and the reason)."""
-    fig = go.Figure()
-    text = NO_DATA if reason is None else f"{NO_DATA}: {reason}"
-    fig.add_annotation(text=text, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False, font={"size": 16})
-    fig.update_xaxes(showticklabels=False)
-    fig.update_yaxes(showticklabels=False)
-    return titled(fig, title, x_title, y_title)
+from .common import no_data, titled
 
 
 def _months(values: pd.Series) -> list:

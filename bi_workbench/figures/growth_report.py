@@ -11,26 +11,11 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-#: Text of the annotation on a figure drawn from no rows.
-NO_DATA = "no data"
+from .common import no_data, titled
+
 #: Colours of the milestone statuses and simulation statuses (stable from one report to the next).
 STATUS_COLOURS = {"completed": "#2ca02c", "in_progress": "#1f77b4", "not_started": "#c7c7c7", "failed": "#d62728",
                   "running": "#ff7f0e", "unknown": "#7f7f7f"}
-
-
-def titled(fig: go.Figure, title: str, x_title: str, y_title: str, **layout) -> go.Figure:
-    """Return ``fig`` with its title, axis titles and any other ``layout`` settings set."""
-    fig.update_layout(title={"text": title}, xaxis_title={"text": x_title}, yaxis_title={"text": y_title}, **layout)
-    return fig
-
-
-def no_data(title: str, x_title: str, y_title: str) -> go.Figure:
-    """Return an empty figure with ``title``, the axis titles and a centred annotation 'no data'."""
-    fig = go.Figure()
-    fig.add_annotation(text=NO_DATA, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False, font={"size": 16})
-    fig.update_xaxes(showticklabels=False)
-    fig.update_yaxes(showticklabels=False)
-    return titled(fig, title, x_title, y_title)
 
 
 def lever_status_funnel(frame: pd.DataFrame) -> go.Figure:

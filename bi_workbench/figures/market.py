@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from .users_orgs import naive_times, no_data, titled
+from .common import naive_utc, no_data, titled
 
 #: Colours of the sentiment labels.
 SENTIMENT_COLOURS = {"positive": "#2ca02c", "neutral": "#a6a6a6", "negative": "#d62728"}
@@ -89,7 +89,7 @@ def trends_over_time(counts: pd.DataFrame) -> go.Figure:
     traces = []
     for industry in sorted(counts["industry"].dropna().unique()):
         part = counts[counts["industry"] == industry].set_index("period")["trends"].reindex(periods, fill_value=0)
-        traces.append(go.Bar(x=naive_times(pd.Series(periods)), y=[int(v) for v in part], name=str(industry)))
+        traces.append(go.Bar(x=naive_utc(pd.Series(periods)), y=[int(v) for v in part], name=str(industry)))
     return titled(go.Figure(traces), title, x_title, y_title, barmode="stack",
                   legend={"title": {"text": "industry"}})
 

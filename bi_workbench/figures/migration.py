@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from .engagement import no_data, titled
+from .common import no_data, titled
 
 #: Where the legacy rows went, in the order stacked.
 OUTCOMES = ("migrated", "merged", "quarantined", "unexplained")

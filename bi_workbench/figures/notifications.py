@@ -10,7 +10,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ..domain.notifications_report import PRIORITY_ORDER
-from .engagement import naive_utc, no_data, organization_labels, titled
+from .common import naive_utc, no_data, titled
+from .engagement import organization_labels
 
 # A right-hand axis of shares, 0% to 100% in steps of 20%, without its own grid.
 _SHARE_AXIS = {"overlaying": "y", "side": "right", "range": [0, 1], "tickmode": "linear", "tick0": 0, "dtick": 0.2,

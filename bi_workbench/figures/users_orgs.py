@@ -11,30 +11,9 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from .common import naive_utc, no_data, titled
+
 from ..domain.users_orgs import PLAN_ORDER, ROLE_ORDER, STATUS_ORDER, in_order
-
-#: Text of the annotation on a figure drawn from no rows.
-NO_DATA = "no data"
-
-
-def titled(fig: go.Figure, title: str, x_title: str, y_title: str, **layout) -> go.Figure:
-    """Return ``fig`` with its title, axis titles and any other ``layout`` settings set."""
-    fig.update_layout(title={"text": title}, xaxis_title={"text": x_title}, yaxis_title={"text": y_title}, **layout)
-    return fig
-
-
-def no_data(title: str, x_title: str, y_title: str) -> go.Figure:
-    """Return an empty figure with ``title``, the axis titles and a centred annotation 'no data'."""
-    fig = go.Figure()
-    fig.add_annotation(text=NO_DATA, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False, font={"size": 16})
-    fig.update_xaxes(showticklabels=False)
-    fig.update_yaxes(showticklabels=False)
-    return titled(fig, title, x_title, y_title)
-
-
-def naive_times(times: pd.Series) -> list:
-    """Return UTC timestamps as naive datetimes (plotly writes them without an offset)."""
-    return list(pd.to_datetime(times, utc=True).dt.tz_convert(None))
 
 
 def signups_per_month(frame: pd.DataFrame) -> go.Figure:
@@ -45,7 +24,7 @@ def signups_per_month(frame: pd.DataFrame) -> go.Figure:
     title, x_title, y_title = "Sign-ups per month", "month (UTC)", "users signing up"
     if frame.empty:
         return no_data(title, x_title, y_title)
-    months = naive_times(frame["period"])
+    months = naive_utc(frame["period"])
     fig = go.Figure([
         go.Bar(x=months, y=list(frame["signups"]), name="sign-ups"),
         go.Scatter(x=months, y=list(frame["cumulative"]), name="cumulative", mode="lines", yaxis="y2"),

@@ -21,7 +21,6 @@ contains     text: substring (no wildcards); arrays and JSON: ``@>`` containment
 
 from __future__ import annotations
 
-import datetime as dt
 import ipaddress
 import json
 import numbers

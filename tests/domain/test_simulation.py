@@ -5,14 +5,12 @@ import re
 
 import numpy as np
 import pytest
-import sqlalchemy as sa
 
 from bi_workbench.domain import simulation
 from bi_workbench.domain.simulation import (
     SimulationInputs, compare_scenarios, sensitivity, simulate, validate_inputs,
 )
-from bi_workbench.errors import InvalidParameterError, SimulationFailedError
-from bi_workbench.schema.tables import simulations, users
+from bi_workbench.errors import InvalidParameterError
 
 BASE = {"months": 24, "starting_customers": 120, "arpa": 400.0, "acquisition_mean": 9.0, "churn_rate": 0.04,
         "expansion_rate": 0.003, "expansion_sd": 0.002, "target_mrr": 70_000.0, "paths": 4_000}

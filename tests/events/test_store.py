@@ -12,7 +12,7 @@ from bi_workbench.database import create_engine
 from bi_workbench.errors import ConcurrencyConflictError
 from bi_workbench.events import commands
 from bi_workbench.events.consistency import check_consistency
-from bi_workbench.events.recorder import NewEvent, PostgresRecorder
+from bi_workbench.events.recorder import NewEvent
 from bi_workbench.events.store import EventStore
 
 LEVER = "growth_lever"

@@ -9,7 +9,7 @@ from bi_workbench.database import create_engine
 from bi_workbench.domain import assessments_report as ar
 from bi_workbench.domain.scoring import compare_with_legacy, score_assessments
 from bi_workbench.figures import assessments as fig
-from bi_workbench.figures.users_orgs import NO_DATA
+from bi_workbench.figures.common import NO_DATA
 from bi_workbench.pipeline import build_demo_database
 
 FULL = {"growth_pace": "fast", "funding_status": "seed", "tech_maturity": "basic", "team_alignment": "aligned",

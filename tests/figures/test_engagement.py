@@ -10,6 +10,7 @@ import pytest
 
 from bi_workbench.domain import analytics
 from bi_workbench.domain import engagement_report as er
+from bi_workbench.figures.common import NO_DATA
 from bi_workbench.figures import engagement as figures
 
 
@@ -18,7 +19,7 @@ def utc(*texts: str) -> pd.Series:
 
 
 def is_no_data(fig: go.Figure) -> bool:
-    return not fig.data and [a.text for a in fig.layout.annotations] == [figures.NO_DATA]
+    return not fig.data and [a.text for a in fig.layout.annotations] == [NO_DATA]
 
 
 def has_titles(fig: go.Figure) -> bool:

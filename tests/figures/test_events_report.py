@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from bi_workbench.domain import events_report
+from bi_workbench.figures.common import NO_DATA
 from bi_workbench.figures import events_report as figures
 
 JAN, FEB = dt.date(2025, 1, 1), dt.date(2025, 2, 1)
@@ -73,7 +74,7 @@ def test_partition_rows_leave_the_default_partition_out_of_the_chart():
     alone = figures.partition_rows(frame[frame["parent"] == "analytics_events"])
     assert alone.layout.showlegend is True  # one table: the legend still names it
     only_default = figures.partition_rows(frame[frame["month"].isna()])
-    assert annotations(only_default) == [figures.NO_DATA] and len(only_default.data) == 0
+    assert annotations(only_default) == [NO_DATA] and len(only_default.data) == 0
 
 
 @pytest.mark.parametrize("build, columns", [
@@ -84,7 +85,7 @@ def test_partition_rows_leave_the_default_partition_out_of_the_chart():
 ], ids=lambda v: getattr(v, "__name__", ""))
 def test_every_figure_of_an_empty_frame_says_no_data(build, columns):
     fig = build(pd.DataFrame(columns=columns))
-    assert len(fig.data) == 0 and annotations(fig) == [figures.NO_DATA]
+    assert len(fig.data) == 0 and annotations(fig) == [NO_DATA]
     assert_labelled(fig)
 
 

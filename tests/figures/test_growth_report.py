@@ -7,6 +7,7 @@ import pytest
 
 from bi_workbench.domain import growth_report
 from bi_workbench.domain.simulation import simulate
+from bi_workbench.figures.common import NO_DATA
 from bi_workbench.figures import growth_report as figures
 
 BASE = {"customers": 200, "arpa": 100.0, "mrr": 20_000.0, "new_customers": 15.0, "churn_rate": 0.03,
@@ -14,7 +15,7 @@ BASE = {"customers": 200, "arpa": 100.0, "mrr": 20_000.0, "new_customers": 15.0,
 
 
 def is_no_data(fig) -> bool:
-    return len(fig.data) == 0 and [a.text for a in fig.layout.annotations] == [figures.NO_DATA]
+    return len(fig.data) == 0 and [a.text for a in fig.layout.annotations] == [NO_DATA]
 
 
 def assert_labelled(fig) -> None:

@@ -9,7 +9,7 @@ from bi_workbench.database import create_engine
 from bi_workbench.domain import analytics
 from bi_workbench.domain import market_report as mr
 from bi_workbench.figures import market as fig
-from bi_workbench.figures.users_orgs import NO_DATA
+from bi_workbench.figures.common import NO_DATA
 from bi_workbench.pipeline import build_demo_database
 
 

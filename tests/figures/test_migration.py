@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 
 from bi_workbench.domain import migration_report as mr
 from bi_workbench.figures import migration as figures
-from bi_workbench.figures.engagement import NO_DATA
+from bi_workbench.figures.common import NO_DATA
 
 ACCOUNTING = pd.DataFrame({
     "legacy_table": ["tier2_users", "onboarding_assessments"], "legacy_rows": [10, 8], "migrated": [8, 6],

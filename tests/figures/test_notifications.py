@@ -12,7 +12,7 @@ from bi_workbench.domain import analytics
 from bi_workbench.domain import notifications_report as nr
 from bi_workbench.domain.engagement_report import empty_frame
 from bi_workbench.figures import notifications as figures
-from bi_workbench.figures.engagement import NO_DATA
+from bi_workbench.figures.common import NO_DATA
 
 
 def utc(*texts: str) -> pd.Series:

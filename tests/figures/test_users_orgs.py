@@ -7,6 +7,7 @@ import pytest
 
 from bi_workbench.database import create_engine
 from bi_workbench.domain import users_orgs as uo
+from bi_workbench.figures.common import NO_DATA
 from bi_workbench.figures import users_orgs as fig
 from bi_workbench.pipeline import build_demo_database
 
@@ -17,7 +18,7 @@ def utc(text: str) -> pd.Timestamp:
 
 def assert_no_data(figure, title: str) -> None:
     assert len(figure.data) == 0
-    assert [a.text for a in figure.layout.annotations] == [fig.NO_DATA]
+    assert [a.text for a in figure.layout.annotations] == [NO_DATA]
     assert figure.layout.title.text == title
     assert figure.layout.xaxis.title.text and figure.layout.yaxis.title.text
 
