@@ -17,6 +17,9 @@ from .errors import ConfigurationError
 DATABASE_URL_ENV = "BI_WORKBENCH_DATABASE_URL"
 DATA_DIR_ENV = "BI_WORKBENCH_DATA_DIR"
 PORT_ENV = "BI_WORKBENCH_PORT"
+#: "ORGANIZATION_ID:USER_ID": every engine of this process (and of the notebook
+#: kernels it starts) reads as that one organization, acting as that member.
+TENANT_ENV = "BI_WORKBENCH_TENANT"
 
 DEFAULT_PORT = 55432
 DEFAULT_DATABASE = "bi_workbench"
@@ -30,6 +33,7 @@ class Settings:
     data_dir: Path
     port: int
     database: str = DEFAULT_DATABASE
+    tenant: tuple[str, str] | None = None
 
     @property
     def uses_embedded_server(self) -> bool:
@@ -59,4 +63,14 @@ def load_settings(database_url: str | None = None) -> Settings:
     """Return the settings in force, from the argument, then the environment, then defaults."""
     url = database_url or os.environ.get(DATABASE_URL_ENV) or None
     data_dir = Path(os.environ.get(DATA_DIR_ENV) or platformdirs.user_data_dir("bi-workbench")).expanduser()
-    return Settings(database_url=url, data_dir=data_dir, port=_port_from_env())
+    return Settings(database_url=url, data_dir=data_dir, port=_port_from_env(), tenant=_tenant_from_env())
+
+
+def _tenant_from_env() -> tuple[str, str] | None:
+    raw = os.environ.get(TENANT_ENV)
+    if not raw:
+        return None
+    organization, _, user = raw.partition(":")
+    if not organization or not user:
+        raise ConfigurationError(f"{TENANT_ENV}={raw!r} must be ORGANIZATION_ID:USER_ID (two UUIDs).")
+    return organization.strip(), user.strip()

@@ -66,9 +66,18 @@ def _engine_for(url: str) -> Engine:
 
 
 def get_engine(database_url: str | None = None) -> Engine:
-    """Return the shared Engine of the database in force (argument, environment, embedded)."""
-    url = resolve_url(load_settings(database_url))
-    return _engine_for(url.render_as_string(hide_password=False))
+    """Return the shared Engine of the database in force (argument, environment, embedded).
+
+    With BI_WORKBENCH_TENANT set, it is a tenant engine: every transaction sees
+    only that organization (see `bi_workbench.database.tenancy`).
+    """
+    settings = load_settings(database_url)
+    engine = _engine_for(resolve_url(settings).render_as_string(hide_password=False))
+    if settings.tenant is None:
+        return engine
+    from .tenancy import tenant_engine
+
+    return tenant_engine(engine, *settings.tenant)
 
 
 def check_reachable(engine: Engine) -> None:

@@ -47,3 +47,15 @@ def test_aggregations_run_as_the_tenant_too(schema_database, two_orgs):
 def test_a_user_of_another_organization_is_refused(schema_database, two_orgs):
     with pytest.raises(TenantAccessError, match="is not a member of organization"):
         tenant_engine(schema_database, two_orgs["a"][0], two_orgs["b"][1])
+
+
+def test_the_tenant_setting_makes_every_engine_of_the_process_a_tenant_engine(schema_database, two_orgs, monkeypatch):
+    from bi_workbench.database import get_engine
+
+    org_b, user_b = two_orgs["b"]
+    monkeypatch.setenv("BI_WORKBENCH_DATABASE_URL", schema_database.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("BI_WORKBENCH_TENANT", f"{org_b}:{user_b}")
+    assert load("growth_levers")["organization_id"].tolist() == [org_b]  # load() uses get_engine()
+    monkeypatch.setenv("BI_WORKBENCH_TENANT", f"{org_b}:{two_orgs['a'][1]}")
+    with pytest.raises(TenantAccessError, match="is not a member"):
+        get_engine()
