@@ -20,21 +20,26 @@ The selection, shared by every function (all filters optional, None = all):
 ``created_at``, then id); an assessment without one is unscored. "Legacy scores"
 are the rows the legacy migration wrote (listed in ``legacy_id_map``); the
 rubric's scores are computed here with `bi_workbench.domain.scoring`.
+
+The queries are the named files of ``bi_workbench/domain/sql/assessments_report/``;
+each selects the assessments (with their latest score) in a ``chosen`` CTE first.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ..errors import InvalidParameterError
-from .analytics import _frame, _range, _text, _uuid
+from ..schema.sqlfiles import read_sql
+from .analytics import _frame, _text
 from .scoring import (
     LegacyComparison, assign_brackets, compare_with_legacy, explain, load_rubric, score_assessments, score_responses,
 )
-from .users_orgs import in_order, recent_months, report_filters  # noqa: F401 - recent_months: for the notebook
+from .users_orgs import (  # noqa: F401 - recent_months: for the notebook
+    fetch_rows, fill_months, filter_params, in_order, iso_day, measures_frame, recent_months, report_filters,
+)
 
 #: Width of the score histogram's bins, on the 0-5 scale.
 BIN_WIDTH = 0.25
@@ -63,44 +68,12 @@ def selection(params) -> dict:
 
 def _selection_params(organization_id=None, industry=None, since=None, until=None, bracket=None) -> dict:
     """Return the bound parameters of the selection, validated (InvalidParameterError naming the bad one)."""
-    return {"organization_id": _uuid(organization_id, "organization_id"), "industry": _text(industry, "industry"),
-            **_range(since, until), "bracket": _text(bracket, "bracket")}
+    return {**filter_params(organization_id, industry, since, until), "bracket": _text(bracket, "bracket")}
 
 
-# The selected assessments with their latest score; each query below reads from `chosen`.
-_CHOSEN = """
-WITH chosen AS (
-    SELECT a.id, a.status, a.created_at, a.completed_at,
-           s.id AS score_id, CAST(s.overall_score AS float8) AS overall_score,
-           lower(btrim(s.bracket)) AS bracket, CAST(s.confidence_score AS float8) AS confidence_score,
-           s.category_scores
-    FROM assessments a
-    LEFT JOIN users u ON u.id = a.user_id
-    LEFT JOIN LATERAL (
-        SELECT * FROM assessment_scores s
-        WHERE s.assessment_id = a.id
-        ORDER BY s.created_at DESC NULLS LAST, s.id DESC
-        LIMIT 1
-    ) s ON true
-    WHERE a.created_at >= coalesce(CAST(:since AS timestamptz), '-infinity')
-      AND a.created_at < coalesce(CAST(:until AS timestamptz), 'infinity')
-      AND (CAST(:industry AS text) IS NULL OR lower(btrim(u.industry)) = lower(btrim(CAST(:industry AS text))))
-      AND (CAST(:organization_id AS uuid) IS NULL
-           OR a.organization_id = CAST(:organization_id AS uuid)
-           OR (a.organization_id IS NULL
-               AND EXISTS (SELECT 1 FROM organization_members m
-                           WHERE m.user_id = a.user_id AND m.organization_id = CAST(:organization_id AS uuid))))
-      AND (CAST(:bracket AS text) IS NULL OR lower(btrim(s.bracket)) = lower(btrim(CAST(:bracket AS text))))
-)
-"""
-
-
-def _rows(conn: Connection, sql: str, params: dict) -> list[tuple]:
-    """Return the rows of ``_CHOSEN`` followed by ``sql``, run with ``params``."""
-    if not isinstance(conn, Connection):
-        raise InvalidParameterError("conn must be an SQLAlchemy Connection (engine.connect()); "
-                                    f"got {type(conn).__name__}")
-    return [tuple(row) for row in conn.execute(sa.text(_CHOSEN + sql), params)]
+def _rows(conn: Connection, name: str, params: dict) -> list[tuple]:
+    """Return the rows of the named query of ``bi_workbench/domain/sql/assessments_report/``, run with ``params``."""
+    return fetch_rows(conn, read_sql("bi_workbench.domain", f"assessments_report/{name}.sql"), params)
 
 
 def _round(value, digits: int):
@@ -110,12 +83,6 @@ def _round(value, digits: int):
 
 # --- overview and volumes -----------------------------------------------------------------------
 
-_OVERVIEW_SQL = """
-SELECT count(*), count(*) FILTER (WHERE status = 'completed'), count(score_id),
-       avg(overall_score), percentile_cont(0.5) WITHIN GROUP (ORDER BY overall_score), avg(confidence_score),
-       min(created_at), max(created_at)
-FROM chosen
-"""
 OVERVIEW_MEASURES = ("assessments", "completed", "scored", "mean score", "median score", "mean confidence",
                      "first assessment", "latest assessment")
 
@@ -129,21 +96,12 @@ def overview(conn: Connection, *, organization_id=None, industry=None, since=Non
     ISO dates ('' without assessments).
     Example: two assessments scored 2.0 and 3.0 -> ("scored", 2), ("mean score", 2.5), ...
     """
-    row = _rows(conn, _OVERVIEW_SQL, _selection_params(organization_id, industry, since, until, bracket))[0]
-    days = ["" if v is None else pd.Timestamp(v).tz_convert("UTC").strftime("%Y-%m-%d") for v in row[6:]]
+    row = _rows(conn, "overview", _selection_params(organization_id, industry, since, until, bracket))[0]
+    days = [iso_day(v) for v in row[6:]]
     values = [int(row[0]), int(row[1]), int(row[2]), _round(row[3], 2), _round(row[4], 2), _round(row[5], 4), *days]
-    return pd.DataFrame({"measure": pd.Series(OVERVIEW_MEASURES, dtype="string"),
-                         "value": pd.Series(values, dtype=object)})
+    return measures_frame(OVERVIEW_MEASURES, values)
 
 
-_VOLUMES_SQL = """
-SELECT date_trunc('month', created_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS period,
-       count(*) AS assessments, count(*) FILTER (WHERE status = 'completed') AS completed,
-       count(score_id) AS scored
-FROM chosen
-GROUP BY 1
-ORDER BY 1
-"""
 VOLUME_COLUMNS = {"period": "ts", "assessments": "int", "completed": "int", "scored": "int"}
 
 
@@ -155,23 +113,16 @@ def volumes_per_month(conn: Connection, *, organization_id=None, industry=None, 
     Example: 2 assessments in January (one scored) and 1 in March ->
     rows (2025-01-01, 2, 2, 1), (2025-02-01, 0, 0, 0), (2025-03-01, 1, 1, 0).
     """
-    counted = _frame(_rows(conn, _VOLUMES_SQL, _selection_params(organization_id, industry, since, until, bracket)),
-                     VOLUME_COLUMNS)
+    counted = _frame(_rows(conn, "volumes_per_month",
+                           _selection_params(organization_id, industry, since, until, bracket)), VOLUME_COLUMNS)
     if counted.empty:
         return counted
-    months = pd.date_range(counted["period"].min(), counted["period"].max(), freq="MS")
-    filled = counted.set_index("period").reindex(months, fill_value=0).rename_axis("period").reset_index()
+    filled = fill_months(counted)
     return _frame(list(filled.itertuples(index=False, name=None)), VOLUME_COLUMNS)
 
 
 # --- scores ---------------------------------------------------------------------------------------
 
-_SUMMARY_SQL = """
-SELECT count(overall_score), avg(overall_score), stddev_samp(overall_score), min(overall_score),
-       percentile_cont(ARRAY[0.1, 0.25, 0.5, 0.75, 0.9]) WITHIN GROUP (ORDER BY overall_score),
-       max(overall_score)
-FROM chosen
-"""
 SUMMARY_COLUMNS = {"scored": "int", "mean": "float", "std": "float", "min": "float", "p10": "float", "p25": "float",
                    "median": "float", "p75": "float", "p90": "float", "max": "float"}
 
@@ -184,14 +135,13 @@ def score_summary(conn: Connection, *, organization_id=None, industry=None, sinc
     Example: scores 1.0, 2.0, 3.0 -> (3, 2.0, 1.0, 1.0, 1.2, 1.5, 2.0, 2.5, 2.8, 3.0).
     """
     n, mean, std, low, quantiles, high = _rows(
-        conn, _SUMMARY_SQL, _selection_params(organization_id, industry, since, until, bracket))[0]
+        conn, "score_summary", _selection_params(organization_id, industry, since, until, bracket))[0]
     quantiles = quantiles or [None] * 5
     values = [int(n), _round(mean, 2), _round(std, 3), _round(low, 2), *(_round(q, 2) for q in quantiles),
               _round(high, 2)]
     return _frame([tuple(np.nan if v is None else v for v in values)], SUMMARY_COLUMNS)
 
 
-_SCORES_SQL = "SELECT overall_score FROM chosen WHERE overall_score IS NOT NULL"
 DISTRIBUTION_COLUMNS = {"bin_start": "float", "bin_end": "float", "bracket": "str", "assessments": "int"}
 
 
@@ -209,7 +159,7 @@ def score_distribution(conn: Connection, *, bin_width: float = BIN_WIDTH, organi
     low, high = rubric.scale
     if not 0 < width <= high - low:
         raise InvalidParameterError(f"bin_width must be above 0 and at most {high - low:g}; got {bin_width!r}")
-    scores = np.array([row[0] for row in _rows(conn, _SCORES_SQL, _selection_params(
+    scores = np.array([row[0] for row in _rows(conn, "scores", _selection_params(
         organization_id, industry, since, until, bracket))], dtype=float)
     if not len(scores):
         return _frame([], DISTRIBUTION_COLUMNS)
@@ -227,13 +177,6 @@ def rubric_brackets(scores) -> list:
     return list(assign_brackets(np.asarray(scores, dtype=float)))
 
 
-_BRACKETS_SQL = """
-SELECT coalesce(bracket, '(none)') AS bracket, count(*) AS assessments,
-       avg(overall_score), min(overall_score), max(overall_score), avg(confidence_score)
-FROM chosen
-WHERE score_id IS NOT NULL
-GROUP BY 1
-"""
 BRACKET_COLUMNS = {"bracket": "str", "assessments": "int", "share": "float", "mean_score": "float",
                    "min_score": "float", "max_score": "float", "mean_confidence": "float"}
 
@@ -246,7 +189,7 @@ def brackets(conn: Connection, *, organization_id=None, industry=None, since=Non
     (2 decimals), mean_confidence (4 decimals). Example: scores 1.5 (emerging), 2.5
     and 2.7 (developing) -> ("emerging", 1, 0.3333, 1.5, ...), ("developing", 2, 0.6667, 2.6, ...).
     """
-    rows = _rows(conn, _BRACKETS_SQL, _selection_params(organization_id, industry, since, until, bracket))
+    rows = _rows(conn, "brackets", _selection_params(organization_id, industry, since, until, bracket))
     total = sum(r[1] for r in rows)
     order = in_order([r[0] for r in rows], load_rubric().bracket_names)
     rows = sorted(rows, key=lambda r: order.index(r[0]))
@@ -256,21 +199,6 @@ def brackets(conn: Connection, *, organization_id=None, industry=None, since=Non
 
 # --- category scores ---------------------------------------------------------------------------------
 
-_CATEGORY_SQL = """
-, category_values AS (
-    SELECT coalesce(c.bracket, '(none)') AS bracket, e.key AS category,
-           CAST(jsonb_path_query_first(e.value, 'strict $.double()', '{}', true) AS float8) AS score
-    FROM chosen c
-    CROSS JOIN LATERAL jsonb_each(CASE WHEN jsonb_typeof(c.category_scores) = 'object'
-                                       THEN c.category_scores ELSE '{}' END) AS e
-    WHERE c.score_id IS NOT NULL
-)
-SELECT CASE WHEN GROUPING(bracket) = 1 THEN :all ELSE bracket END AS bracket, category,
-       count(score) AS scores, avg(score) AS mean, percentile_cont(0.5) WITHIN GROUP (ORDER BY score) AS median,
-       min(score) AS min, max(score) AS max
-FROM category_values
-GROUP BY GROUPING SETS ((category), (bracket, category))
-"""
 CATEGORY_COLUMNS = {"bracket": "str", "category": "str", "scores": "int", "mean": "float", "median": "float",
                     "min": "float", "max": "float"}
 
@@ -286,7 +214,7 @@ def category_scores(conn: Connection, *, organization_id=None, industry=None, si
     (leading) -> ("all", "team", 2, 3.0, ...), ("developing", "team", 1, 2.0, ...), ("leading", "team", 1, 4.0, ...).
     """
     params = {**_selection_params(organization_id, industry, since, until, bracket), "all": ALL}
-    frame = _frame(_rows(conn, _CATEGORY_SQL, params), CATEGORY_COLUMNS)
+    frame = _frame(_rows(conn, "category_scores", params), CATEGORY_COLUMNS)
     for column in ("mean", "median", "min", "max"):
         frame[column] = frame[column].round(2)
     rubric = load_rubric()
@@ -316,14 +244,6 @@ def category_table(categories: pd.DataFrame) -> pd.DataFrame:
 
 # --- one assessment explained ----------------------------------------------------------------------
 
-_LATEST_SQL = """
-SELECT c.id, c.completed_at, c.overall_score, c.bracket, c.confidence_score, a.responses
-FROM chosen c
-JOIN assessments a ON a.id = c.id
-WHERE c.status = 'completed'
-ORDER BY c.completed_at DESC NULLS LAST, c.created_at DESC, c.id DESC
-LIMIT 1
-"""
 
 
 def latest_completed(conn: Connection, *, organization_id=None, industry=None, since=None, until=None,
@@ -334,7 +254,7 @@ def latest_completed(conn: Connection, *, organization_id=None, industry=None, s
     confidence_score (its stored score; None if unscored) and responses (the JSON object).
     Latest means the latest ``completed_at``, then ``created_at``, then the largest id.
     """
-    rows = _rows(conn, _LATEST_SQL, _selection_params(organization_id, industry, since, until, bracket))
+    rows = _rows(conn, "latest_completed", _selection_params(organization_id, industry, since, until, bracket))
     if not rows:
         return None
     assessment_id, completed_at, score, bracket_name, confidence, responses = rows[0]
@@ -409,25 +329,11 @@ def explained_summary(assessment: dict | None) -> pd.DataFrame:
         ("questions answered", int(scored.get("answered", 0))),
         ("rubric", scored.get("rubric_version", "")),
     ]
-    return pd.DataFrame({"measure": pd.Series([r[0] for r in rows], dtype="string"),
-                         "value": pd.Series([r[1] for r in rows], dtype=object)})
+    return measures_frame([r[0] for r in rows], [r[1] for r in rows])
 
 
 # --- legacy scores against the rubric's ---------------------------------------------------------------
 
-_RESPONSES_SQL = """
-SELECT c.id AS assessment_id, a.responses
-FROM chosen c JOIN assessments a ON a.id = c.id
-ORDER BY c.id
-"""
-_LEGACY_SQL = """
-SELECT s.assessment_id, CAST(s.overall_score AS float8) AS overall_score, s.bracket, s.created_at
-FROM chosen c
-JOIN assessment_scores s ON s.assessment_id = c.id
-WHERE EXISTS (SELECT 1 FROM legacy_id_map m
-              WHERE m.new_table = 'assessment_scores' AND m.new_id = s.id AND m.outcome = 'migrated')
-ORDER BY s.assessment_id, s.created_at, s.id
-"""
 
 
 def legacy_comparison(conn: Connection, *, organization_id=None, industry=None, since=None, until=None,
@@ -439,8 +345,8 @@ def legacy_comparison(conn: Connection, *, organization_id=None, industry=None, 
     on the assessment (the latest legacy row counts) with `compare_with_legacy`.
     """
     params = _selection_params(organization_id, industry, since, until, bracket)
-    responses = pd.DataFrame(_rows(conn, _RESPONSES_SQL, params), columns=["assessment_id", "responses"], dtype=object)
-    legacy = pd.DataFrame(_rows(conn, _LEGACY_SQL, params),
+    responses = pd.DataFrame(_rows(conn, "responses", params), columns=["assessment_id", "responses"], dtype=object)
+    legacy = pd.DataFrame(_rows(conn, "legacy_scores", params),
                           columns=["assessment_id", "overall_score", "bracket", "created_at"])
     legacy["overall_score"] = pd.to_numeric(legacy["overall_score"]).astype(float)
     legacy["created_at"] = pd.to_datetime(legacy["created_at"], utc=True)
@@ -455,8 +361,7 @@ def comparison_summary(comparison: LegacyComparison) -> pd.DataFrame:
     """
     values = [comparison.summary.get(key) for _, key in COMPARISON_MEASURES]
     values = [v if v is None or isinstance(v, int) else round(float(v), 4) for v in values]
-    return pd.DataFrame({"measure": pd.Series([label for label, _ in COMPARISON_MEASURES], dtype="string"),
-                         "value": pd.Series(values, dtype=object)})
+    return measures_frame([label for label, _ in COMPARISON_MEASURES], values)
 
 
 PER_BRACKET_COLUMNS = {"legacy_bracket": "str", "assessments": "int", "agreement": "float", "mean_abs_diff": "float",

@@ -27,6 +27,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from ..schema.sqlfiles import read_sql
 from . import analytics
 
 #: Months after signup shown by `retention_summary`.
@@ -113,14 +114,9 @@ def typed_frame(rows: Iterable, columns: Mapping[str, str]) -> pd.DataFrame:
     return frame
 
 
-#: The row's own organization_id is :organization_id (or :organization_id is NULL); the table is aliased ``x``.
-OWN_ORGANIZATION = "(CAST(:organization_id AS uuid) IS NULL OR x.organization_id = CAST(:organization_id AS uuid))"
-#: Conditions that follow a WHERE: ``x.created_at`` in [:start, :end) and the user ``u`` (LEFT JOINed on
-#: the row's user) of :industry; NULL parameters leave their side open.
-WINDOW_CONDITIONS = """
-      AND x.created_at >= coalesce(CAST(:start AS timestamptz), '-infinity')
-      AND x.created_at < coalesce(CAST(:end AS timestamptz), 'infinity')
-      AND (CAST(:industry AS text) IS NULL OR u.industry = CAST(:industry AS text))"""
+def _query(name: str) -> sa.TextClause:
+    """Return the named query of ``bi_workbench/domain/sql/engagement_report/`` (``<name>.sql``)."""
+    return sa.text(read_sql("bi_workbench.domain", f"engagement_report/{name}.sql"))
 
 
 # --- display helpers ---------------------------------------------------------------------
@@ -157,20 +153,6 @@ def activity(conn: Connection, filters: ReportFilters, granularity: str = "week"
 
 EVENT_MIX_COLUMNS = {"event_type": "str", "events": "int", "users": "int", "share": "float",
                      "web": "int", "mobile": "int", "api": "int", "other_sources": "int"}
-_EVENT_MIX_SQL = """
-SELECT x.event_type,
-       count(*) AS events,
-       count(DISTINCT x.user_id) AS users,
-       CAST(count(*) AS float8) / sum(count(*)) OVER () AS share,
-       count(*) FILTER (WHERE x.source = 'web') AS web,
-       count(*) FILTER (WHERE x.source = 'mobile') AS mobile,
-       count(*) FILTER (WHERE x.source = 'api') AS api,
-       count(*) FILTER (WHERE x.source IS NULL OR x.source NOT IN ('web', 'mobile', 'api')) AS other_sources
-FROM analytics_events x
-LEFT JOIN users u ON u.id = x.user_id
-WHERE """ + OWN_ORGANIZATION + WINDOW_CONDITIONS + """
-GROUP BY x.event_type
-ORDER BY events DESC, x.event_type"""
 
 
 def event_mix(conn: Connection, filters: ReportFilters) -> pd.DataFrame:
@@ -181,7 +163,7 @@ def event_mix(conn: Connection, filters: ReportFilters) -> pd.DataFrame:
     """
     if filters.selects_nothing:
         return empty_frame(EVENT_MIX_COLUMNS)
-    rows = conn.execute(sa.text(_EVENT_MIX_SQL), filters.bind())
+    rows = conn.execute(_query("event_mix"), filters.bind())
     return typed_frame(rows, EVENT_MIX_COLUMNS).round({"share": 4})
 
 
@@ -268,18 +250,6 @@ def session_lengths_by(conn: Connection, filters: ReportFilters,
 
 WIDGET_COLUMNS = {"widget_type": "str", "widgets": "int", "active": "int", "inactive": "int", "active_share": "float",
                   "users": "int"}
-_WIDGETS_SQL = """
-SELECT x.widget_type,
-       count(*) AS widgets,
-       count(*) FILTER (WHERE coalesce(x.is_active, false)) AS active,
-       count(*) FILTER (WHERE NOT coalesce(x.is_active, false)) AS inactive,
-       CAST(count(*) FILTER (WHERE coalesce(x.is_active, false)) AS float8) / count(*) AS active_share,
-       count(DISTINCT x.user_id) AS users
-FROM dashboard_widgets x
-LEFT JOIN users u ON u.id = x.user_id
-WHERE """ + OWN_ORGANIZATION + WINDOW_CONDITIONS + """
-GROUP BY x.widget_type
-ORDER BY widgets DESC, x.widget_type"""
 
 
 def widgets_by_type(conn: Connection, filters: ReportFilters) -> pd.DataFrame:
@@ -290,7 +260,7 @@ def widgets_by_type(conn: Connection, filters: ReportFilters) -> pd.DataFrame:
     """
     if filters.selects_nothing:
         return empty_frame(WIDGET_COLUMNS)
-    rows = conn.execute(sa.text(_WIDGETS_SQL), filters.bind())
+    rows = conn.execute(_query("widgets_by_type"), filters.bind())
     return typed_frame(rows, WIDGET_COLUMNS).round({"active_share": 4})
 
 
@@ -298,26 +268,6 @@ ORGANIZATION_COLUMNS = {"organization": "str", "slug": "str", "members": "int", 
                         "growth_levers": "int", "simulations": "int", "activity": "int",
                         "avg_assessment_score": "float",
                         "last_assessment": "ts", "last_activity": "ts"}
-_ORGANIZATIONS_SQL = """
-SELECT v.organization_name,
-       o.slug,
-       coalesce(v.member_count, 0),
-       coalesce(v.total_assessments, 0),
-       coalesce(v.total_growth_levers, 0),
-       coalesce(v.total_simulations, 0),
-       coalesce(v.total_assessments, 0) + coalesce(v.total_growth_levers, 0) + coalesce(v.total_simulations, 0)
-           AS activity,
-       CAST(v.avg_assessment_score AS float8),
-       v.last_assessment_date,
-       v.last_activity_date
-FROM organization_analytics v
-JOIN organizations o ON o.id = v.organization_id
-WHERE (CAST(:organization_id AS uuid) IS NULL OR v.organization_id = CAST(:organization_id AS uuid))
-  AND (CAST(:industry AS text) IS NULL OR EXISTS (
-        SELECT 1 FROM organization_members m JOIN users u ON u.id = m.user_id
-        WHERE m.organization_id = v.organization_id AND u.industry = CAST(:industry AS text)))
-ORDER BY activity DESC, v.organization_name, o.slug
-LIMIT :n"""
 
 
 def top_organizations(conn: Connection, filters: ReportFilters, n: int = TABLE_ROWS) -> pd.DataFrame:
@@ -330,5 +280,5 @@ def top_organizations(conn: Connection, filters: ReportFilters, n: int = TABLE_R
     read model counts all time, so dates do not apply.
     """
     params = {"organization_id": filters.organization_id, "industry": filters.industry, "n": int(n)}
-    frame = typed_frame(conn.execute(sa.text(_ORGANIZATIONS_SQL), params), ORGANIZATION_COLUMNS)
+    frame = typed_frame(conn.execute(_query("top_organizations"), params), ORGANIZATION_COLUMNS)
     return as_dates(frame, "last_assessment", "last_activity").round({"avg_assessment_score": 2})

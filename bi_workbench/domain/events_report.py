@@ -34,8 +34,10 @@ from sqlalchemy.engine import Connection, Engine
 from ..errors import InvalidParameterError
 from ..events.consistency import COLUMNS as MISMATCH_COLUMNS
 from ..events.consistency import check_consistency
-from .analytics import _instant, _text, _uuid
-from .growth_report import _as_date, _check, _empty
+from ..schema.sqlfiles import read_sql
+from . import growth_report
+from .analytics import _text, _uuid
+from .growth_report import _check, _empty, half_open_range
 
 #: The monthly-partitioned tables whose partitions `partition_rows` counts.
 PARTITIONED_TABLES = ("audit_log", "analytics_events")
@@ -57,16 +59,12 @@ PARTITION_SUMMARY_COLUMNS = ["parent", "partitions_with_rows", "rows", "first_mo
 def report_filters(params: Mapping) -> dict:
     """Return the selection keywords (aggregate_type, organization_id, industry, since, until) of a report's parameters.
 
-    The report's ``until`` and ``as_of`` are inclusive dates; the returned
+    `bi_workbench.domain.growth_report.report_filters` with the aggregate type:
+    the report's ``until`` and ``as_of`` are inclusive dates; the returned
     ``until`` is the day after the earlier of them (exclusive), so nothing after
     ``as_of`` is read. Example: ``report_filters({"until": date(2025, 1, 31)})["until"]`` -> ``date(2025, 2, 1)``.
     """
-    ends = [_as_date(params[key], key) + dt.timedelta(days=1) for key in ("until", "as_of")
-            if params.get(key) is not None]
-    since = params.get("since")
-    return {"aggregate_type": params.get("aggregate_type"), "organization_id": params.get("organization_id"),
-            "industry": params.get("industry"), "since": None if since is None else _as_date(since, "since"),
-            "until": min(ends) if ends else None}
+    return growth_report.report_filters(params, keys=("aggregate_type", "organization_id", "industry"))
 
 
 def read_only_connection(engine: Engine | None = None) -> Connection:
@@ -85,29 +83,20 @@ def read_only_connection(engine: Engine | None = None) -> Connection:
 
 def _selection(aggregate_type=None, organization_id=None, industry=None, since=None, until=None) -> dict:
     """Return the bound parameters of an event selection, checked; raise InvalidParameterError naming a bad one."""
-    start, end = _instant(since, "since"), _instant(until, "until")
-    if start is not None and end is not None and start >= end:
-        raise InvalidParameterError(f"since must be before until (the range is [since, until)); "
-                                    f"got since={since!r}, until={until!r}")
+    start, end = half_open_range(since, until)
     return {"aggregate_type": _text(aggregate_type, "aggregate_type"),
             "organization_id": _uuid(organization_id, "organization_id"), "industry": _text(industry, "industry"),
             "since": start, "until": end}
 
 
-#: The selected events, aliased ``e``.
-_SELECTED_EVENTS = """
-    SELECT e.* FROM events e
-    WHERE (CAST(:aggregate_type AS text) IS NULL OR e.aggregate_type = CAST(:aggregate_type AS text))
-      AND (CAST(:organization_id AS uuid) IS NULL OR e.organization_id = CAST(:organization_id AS uuid))
-      AND (CAST(:industry AS text) IS NULL
-           OR EXISTS (SELECT 1 FROM users u WHERE u.id = e.user_id AND u.industry = CAST(:industry AS text)))
-      AND e.created_at >= coalesce(CAST(:since AS timestamptz), '-infinity')
-      AND e.created_at < coalesce(CAST(:until AS timestamptz), 'infinity')
-"""
+def _rows(conn: Connection, name: str, params: dict) -> list[tuple]:
+    """Return the rows of the named query of ``bi_workbench/domain/sql/events_report/`` run with ``params``."""
+    return [tuple(row) for row in _check(conn).execute(_query(name), params)]
 
 
-def _rows(conn: Connection, sql: str, params: dict) -> list[tuple]:
-    return [tuple(row) for row in _check(conn).execute(sa.text(sql), params)]
+def _query(name: str) -> sa.TextClause:
+    """Return the named query of ``bi_workbench/domain/sql/events_report/`` (``<name>.sql``)."""
+    return sa.text(read_sql("bi_workbench.domain", f"events_report/{name}.sql"))
 
 
 def _frame(rows: list[tuple], columns: Sequence[str], dtypes: Mapping[str, str]) -> pd.DataFrame:
@@ -118,14 +107,6 @@ def _frame(rows: list[tuple], columns: Sequence[str], dtypes: Mapping[str, str])
 
 # --- volumes ----------------------------------------------------------------------------------
 
-_BY_MONTH_SQL = """
-SELECT CAST(date_trunc('month', e.created_at AT TIME ZONE 'UTC') AS date) AS month, e.aggregate_type,
-       count(*) AS events
-FROM (""" + _SELECTED_EVENTS + """) e
-GROUP BY 1, 2
-ORDER BY 1, 2
-"""
-
 
 def events_by_month(conn: Connection, aggregate_type=None, organization_id=None, industry=None, since=None,
                     until=None) -> pd.DataFrame:
@@ -135,7 +116,7 @@ def events_by_month(conn: Connection, aggregate_type=None, organization_id=None,
     Example: three assessment events in January 2025 -> the row (2025-01-01, "assessment", 3).
     """
     params = _selection(aggregate_type, organization_id, industry, since, until)
-    return _frame(_rows(conn, _BY_MONTH_SQL, params), MONTH_COLUMNS,
+    return _frame(_rows(conn, "events_by_month", params), MONTH_COLUMNS,
                   {"aggregate_type": "string", "events": "int64"})
 
 
@@ -155,17 +136,6 @@ def monthly_table(by_month: pd.DataFrame, months: int = MONTHS_SHOWN) -> pd.Data
     return wide
 
 
-_BY_TYPE_SQL = """
-SELECT e.aggregate_type, e.event_type, count(*) AS events,
-       count(DISTINCT e.aggregate_id) AS aggregates,
-       CAST(min(e.created_at AT TIME ZONE 'UTC') AS date) AS first_event,
-       CAST(max(e.created_at AT TIME ZONE 'UTC') AS date) AS last_event
-FROM (""" + _SELECTED_EVENTS + """) e
-GROUP BY 1, 2
-ORDER BY 1, 2
-"""
-
-
 def events_by_type(conn: Connection, aggregate_type=None, organization_id=None, industry=None, since=None,
                    until=None) -> pd.DataFrame:
     """Return the selected events per aggregate type and event type, sorted by both.
@@ -175,23 +145,11 @@ def events_by_type(conn: Connection, aggregate_type=None, organization_id=None, 
     the row ("assessment", "assessment_created", 346, 346, ...).
     """
     params = _selection(aggregate_type, organization_id, industry, since, until)
-    return _frame(_rows(conn, _BY_TYPE_SQL, params), TYPE_COLUMNS,
+    return _frame(_rows(conn, "events_by_type", params), TYPE_COLUMNS,
                   {"aggregate_type": "string", "event_type": "string", "events": "int64", "aggregates": "int64"})
 
 
 # --- replay and snapshots ---------------------------------------------------------------------
-
-_STREAMS_SQL = """
-SELECT DISTINCT e.aggregate_type, e.aggregate_id FROM (""" + _SELECTED_EVENTS + """) e
-"""
-
-_STREAM_EVENTS_SQL = """
-WITH chosen AS (SELECT DISTINCT e.aggregate_type, e.aggregate_id FROM (""" + _SELECTED_EVENTS + """) e)
-SELECT c.aggregate_type, count(DISTINCT c.aggregate_id) AS aggregates, count(*) AS events
-FROM chosen c JOIN events x ON x.aggregate_type = c.aggregate_type AND x.aggregate_id = c.aggregate_id
-GROUP BY 1
-ORDER BY 1
-"""
 
 
 @dataclass(frozen=True)
@@ -225,7 +183,7 @@ def replay_check(conn: Connection, aggregate_type=None, organization_id=None, in
     mismatches are empty and consistent_share is 1.0.
     """
     params = _selection(aggregate_type, organization_id, industry, since, until)
-    chosen = {(t, i) for t, i in _rows(conn, _STREAMS_SQL, params)}
+    chosen = {(t, i) for t, i in _rows(conn, "selected_streams", params)}
     found = check_consistency(conn)
     keep = [(t, i) in chosen for t, i in zip(found["aggregate_type"], found["aggregate_id"])]
     mismatches = found[keep].copy() if len(found) else found.copy()
@@ -235,7 +193,7 @@ def replay_check(conn: Connection, aggregate_type=None, organization_id=None, in
     mismatches["aggregate_id"] = mismatches["aggregate_id"].map(str).astype("string")
     mismatches = mismatches.sort_values(["aggregate_type", "aggregate_id", "field"], kind="stable",
                                         na_position="first").reset_index(drop=True)[MISMATCH_COLUMNS]
-    summary = _frame(_rows(conn, _STREAM_EVENTS_SQL, params), REPLAY_COLUMNS[:3],
+    summary = _frame(_rows(conn, "stream_events", params), REPLAY_COLUMNS[:3],
                      {"aggregate_type": "string", "aggregates": "int64", "events": "int64"})
     bad = mismatches.groupby("aggregate_type", observed=True)["aggregate_id"].nunique()
     summary["mismatched_aggregates"] = [int(bad.get(t, 0)) for t in summary["aggregate_type"]]
@@ -244,26 +202,6 @@ def replay_check(conn: Connection, aggregate_type=None, organization_id=None, in
                                    for a, b in zip(summary["aggregates"], summary["mismatched_aggregates"])]
     summary["consistent_share"] = summary["consistent_share"].astype("float64")
     return ReplayCheck(summary=summary[REPLAY_COLUMNS], mismatches=mismatches)
-
-
-_SNAPSHOT_SQL = """
-WITH chosen AS (SELECT DISTINCT e.aggregate_type, e.aggregate_id FROM (""" + _SELECTED_EVENTS + """) e),
-streams AS (
-    SELECT c.aggregate_type, c.aggregate_id, max(x.version) AS version
-    FROM chosen c JOIN events x ON x.aggregate_type = c.aggregate_type AND x.aggregate_id = c.aggregate_id
-    GROUP BY 1, 2
-),
-snaps AS (SELECT aggregate_type, aggregate_id, max(version) AS version FROM snapshots GROUP BY 1, 2)
-SELECT s.aggregate_type, count(*) AS aggregates, count(n.version) AS with_snapshot,
-       CAST(count(n.version) AS float8) / count(*) AS coverage,
-       max(s.version) AS longest_stream,
-       avg(s.version - coalesce(n.version, 0)) AS mean_events_to_replay,
-       max(s.version - coalesce(n.version, 0)) AS max_events_to_replay
-FROM streams s
-LEFT JOIN snaps n ON n.aggregate_type = s.aggregate_type AND n.aggregate_id = s.aggregate_id
-GROUP BY 1
-ORDER BY 1
-"""
 
 
 def snapshot_coverage(conn: Connection, aggregate_type=None, organization_id=None, industry=None, since=None,
@@ -278,35 +216,13 @@ def snapshot_coverage(conn: Connection, aggregate_type=None, organization_id=Non
     ("simulation", 174, 58, 0.3333, 2, 1.3333, 2).
     """
     params = _selection(aggregate_type, organization_id, industry, since, until)
-    frame = _frame(_rows(conn, _SNAPSHOT_SQL, params), SNAPSHOT_COLUMNS,
+    frame = _frame(_rows(conn, "snapshot_coverage", params), SNAPSHOT_COLUMNS,
                    {"aggregate_type": "string", "aggregates": "int64", "with_snapshot": "int64", "coverage": "float64",
                     "longest_stream": "int64", "mean_events_to_replay": "float64", "max_events_to_replay": "int64"})
     return frame.round({"coverage": 4, "mean_events_to_replay": 4})
 
 
 # --- the global order ----------------------------------------------------------------------------
-
-_ORDER_SQL = """
-WITH ordered AS (
-    SELECT position, created_at,
-           position - lag(position) OVER (ORDER BY position) AS step,
-           created_at < lag(created_at) OVER (ORDER BY position) AS earlier
-    FROM events
-)
-SELECT count(*) AS events, min(position) AS first_position, max(position) AS last_position,
-       coalesce(max(position) - min(position) + 1 - count(*), 0) AS missing_positions,
-       count(*) FILTER (WHERE step > 1) AS gaps,
-       count(*) FILTER (WHERE earlier) AS out_of_time_order
-FROM ordered
-"""
-
-_GAPS_SQL = """
-SELECT after_position, next_position, next_position - after_position - 1 AS missing
-FROM (SELECT position AS next_position, lag(position) OVER (ORDER BY position) AS after_position FROM events) s
-WHERE next_position - after_position > 1
-ORDER BY after_position
-LIMIT :limit
-"""
 
 
 def global_order(conn: Connection) -> pd.DataFrame:
@@ -318,7 +234,7 @@ def global_order(conn: Connection) -> pd.DataFrame:
     whose created_at is earlier than the previous position's).
     Example: positions 1, 2, 5 -> (3, 1, 5, 2, 1, 0).
     """
-    return _frame(_rows(conn, _ORDER_SQL, {}), ORDER_COLUMNS,
+    return _frame(_rows(conn, "global_order", {}), ORDER_COLUMNS,
                   {"events": "int64", "first_position": "Int64", "last_position": "Int64",
                    "missing_positions": "int64", "gaps": "int64", "out_of_time_order": "int64"})
 
@@ -327,7 +243,7 @@ def position_gaps(conn: Connection, limit: int = 15) -> pd.DataFrame:
     """Return the first ``limit`` gaps of the global order: after_position, next_position, missing; by position."""
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
         raise InvalidParameterError(f"limit must be a whole number >= 1; got {limit!r}")
-    return _frame(_rows(conn, _GAPS_SQL, {"limit": limit}), GAP_COLUMNS,
+    return _frame(_rows(conn, "position_gaps", {"limit": limit}), GAP_COLUMNS,
                   {"after_position": "int64", "next_position": "int64", "missing": "int64"})
 
 
@@ -350,23 +266,6 @@ def describe_order(order: pd.DataFrame) -> str:
 
 # --- the audit trail ---------------------------------------------------------------------------
 
-_AUDIT_SQL = """
-SELECT a.table_name, a.operation, count(*) AS changes, count(DISTINCT a.record_id) AS records,
-       count(DISTINCT a.user_id) AS users,
-       CAST(min(a.created_at AT TIME ZONE 'UTC') AS date) AS first_change,
-       CAST(max(a.created_at AT TIME ZONE 'UTC') AS date) AS last_change
-FROM audit_log a
-WHERE a.created_at >= coalesce(CAST(:since AS timestamptz), '-infinity')
-  AND a.created_at < coalesce(CAST(:until AS timestamptz), 'infinity')
-  AND (CAST(:organization_id AS uuid) IS NULL OR EXISTS (
-       SELECT 1 FROM organization_members m
-       WHERE m.organization_id = CAST(:organization_id AS uuid) AND m.user_id = a.user_id))
-  AND (CAST(:industry AS text) IS NULL
-       OR EXISTS (SELECT 1 FROM users u WHERE u.id = a.user_id AND u.industry = CAST(:industry AS text)))
-GROUP BY 1, 2
-ORDER BY 1, 2
-"""
-
 
 def audit_activity(conn: Connection, aggregate_type=None, organization_id=None, industry=None, since=None,
                    until=None) -> pd.DataFrame:
@@ -381,7 +280,7 @@ def audit_activity(conn: Connection, aggregate_type=None, organization_id=None, 
     """
     params = _selection(None, organization_id, industry, since, until)
     params.pop("aggregate_type")
-    return _frame(_rows(conn, _AUDIT_SQL, params), AUDIT_COLUMNS,
+    return _frame(_rows(conn, "audit_activity", params), AUDIT_COLUMNS,
                   {"table_name": "string", "operation": "string", "changes": "int64", "records": "int64",
                    "users": "int64"})
 
@@ -396,24 +295,6 @@ def describe_audit(activity: pd.DataFrame) -> str:
 
 
 # --- partitions ----------------------------------------------------------------------------------
-
-_PARTITIONS_SQL = """
-SELECT p.relname AS parent, c.relname AS partition,
-       CAST(CAST((regexp_match(pg_get_expr(c.relpartbound, c.oid), 'FROM \\(''([^'']+)''\\)'))[1] AS timestamptz)
-            AT TIME ZONE 'UTC' AS date) AS month
-FROM pg_inherits i
-JOIN pg_class c ON c.oid = i.inhrelid
-JOIN pg_class p ON p.oid = i.inhparent
-WHERE p.relname = ANY(CAST(:parents AS text[])) AND p.relnamespace = CAST(current_schema() AS regnamespace)
-"""
-
-_PARTITION_COUNT_SQL = """
-SELECT CAST(CAST(t.tableoid AS regclass) AS text) AS partition, count(*) AS rows
-FROM {parent} t
-WHERE t.created_at >= coalesce(CAST(:since AS timestamptz), '-infinity')
-  AND t.created_at < coalesce(CAST(:until AS timestamptz), 'infinity')
-GROUP BY 1
-"""
 
 
 def partition_rows(conn: Connection, aggregate_type=None, organization_id=None, industry=None, since=None,
@@ -431,13 +312,12 @@ def partition_rows(conn: Connection, aggregate_type=None, organization_id=None, 
     """
     params = _selection(None, None, None, since, until)
     months = {partition: (parent, month)
-              for parent, partition, month in _rows(conn, _PARTITIONS_SQL, {"parents": list(PARTITIONED_TABLES)})}
+              for parent, partition, month in _rows(conn, "partitions", {"parents": list(PARTITIONED_TABLES)})}
+    counted = _rows(conn, "partition_counts", {"since": params["since"], "until": params["until"]})
     rows = []
     for parent in PARTITIONED_TABLES:
-        counted = _rows(conn, _PARTITION_COUNT_SQL.format(parent=parent), {"since": params["since"],
-                                                                          "until": params["until"]})
         rows += [(parent, name.rsplit(".", 1)[-1], months.get(name.rsplit(".", 1)[-1], (parent, None))[1], n)
-                 for name, n in counted if n > 0]
+                 for table, name, n in counted if table == parent and n > 0]
     frame = _frame(rows, PARTITION_COLUMNS, {"parent": "string", "partition": "string", "rows": "int64"})
     order = frame.assign(_default=frame["month"].isna(), _month=frame["month"].map(lambda m: m or dt.date.max))
     order = order.sort_values(["parent", "_default", "_month", "partition"], kind="stable")

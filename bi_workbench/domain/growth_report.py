@@ -37,6 +37,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ..errors import InvalidParameterError
+from ..schema.sqlfiles import read_sql
 from .analytics import _instant, _text, _uuid
 from .levers import progress_rollup, rice_table, roi_estimates
 from .simulation import SimulationResult
@@ -83,19 +84,21 @@ STORED_MONTH_COLUMNS = ["month", "status", "simulations"]
 # --- the selection ------------------------------------------------------------------------
 
 
-def report_filters(params: Mapping) -> dict:
+def report_filters(params: Mapping, *, keys: Sequence[str] = ("organization_id", "industry")) -> dict:
     """Return the selection keywords (organization_id, industry, since, until) of a report's parameters.
 
     The report's ``until`` and ``as_of`` are inclusive dates; the returned
     ``until`` is the day after the earlier of them (exclusive), as the functions
     here and the loaders take it, so nothing after ``as_of`` is read.
+    ``keys`` are the parameters passed through as they are, before since and
+    until (`bi_workbench.domain.events_report.report_filters` adds the aggregate type).
     Example: ``report_filters({"until": date(2025, 1, 31), "as_of": None})["until"]`` -> ``date(2025, 2, 1)``.
     """
     ends = [_as_date(params[key], key) + dt.timedelta(days=1) for key in ("until", "as_of")
             if params.get(key) is not None]
     until = min(ends) if ends else None
     since = params.get("since")
-    return {"organization_id": params.get("organization_id"), "industry": params.get("industry"),
+    return {**{key: params.get(key) for key in keys},
             "since": None if since is None else _as_date(since, "since"), "until": until}
 
 
@@ -114,46 +117,33 @@ def report_end(conn: Connection, until=None, as_of=None) -> dt.datetime:
         ends.append(_instant(_as_date(as_of, "as_of") + dt.timedelta(days=1), "as_of"))
     if ends:
         return min(ends)
-    latest = _check(conn).execute(sa.text(_LATEST_SQL)).scalar()
+    latest = _check(conn).execute(_query("latest_created_at")).scalar()
     if latest is None:
         return dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
     day = latest.astimezone(dt.timezone.utc).date() + dt.timedelta(days=1)
     return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
 
 
-_LATEST_SQL = """
-SELECT greatest((SELECT max(created_at) FROM growth_levers), (SELECT max(created_at) FROM growth_progress),
-                (SELECT max(created_at) FROM simulations), (SELECT max(created_at) FROM subscriptions))
-"""
+def half_open_range(since=None, until=None) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """Return ``since`` and ``until`` as aware UTC instants (None stays None) of a range ``[since, until)``.
 
-#: Conditions of a selection on a table aliased ``t`` with organization_id, user_id and created_at.
-_SCOPE = """
-      AND (CAST(:organization_id AS uuid) IS NULL OR t.organization_id = CAST(:organization_id AS uuid))
-      AND (CAST(:industry AS text) IS NULL
-           OR EXISTS (SELECT 1 FROM users u WHERE u.id = t.user_id AND u.industry = CAST(:industry AS text)))
-      AND t.created_at >= coalesce(CAST(:since AS timestamptz), '-infinity')
-      AND t.created_at < coalesce(CAST(:until AS timestamptz), 'infinity')
-"""
-
-
-def _selection(organization_id=None, industry=None, since=None, until=None) -> dict:
-    """Return the bound parameters of a selection, checked; raise InvalidParameterError naming a bad one."""
+    Raise InvalidParameterError naming a bad one, or when ``since`` is not before ``until``.
+    """
     start, end = _instant(since, "since"), _instant(until, "until")
     if start is not None and end is not None and start >= end:
         raise InvalidParameterError(f"since must be before until (the range is [since, until)); "
                                     f"got since={since!r}, until={until!r}")
+    return start, end
+
+
+def _selection(organization_id=None, industry=None, since=None, until=None) -> dict:
+    """Return the bound parameters of a selection, checked; raise InvalidParameterError naming a bad one."""
+    start, end = half_open_range(since, until)
     return {"organization_id": _uuid(organization_id, "organization_id"), "industry": _text(industry, "industry"),
             "since": start, "until": end}
 
 
 # --- lever plans ---------------------------------------------------------------------------
-
-_STATUS_SQL = """
-SELECT coalesce(nullif(lower(btrim(t.status)), ''), 'suggested') AS status, count(*) AS plans
-FROM growth_levers t
-WHERE true""" + _SCOPE + """
-GROUP BY 1
-"""
 
 
 def lever_status_funnel(conn: Connection, organization_id=None, industry=None, since=None, until=None) -> pd.DataFrame:
@@ -167,7 +157,7 @@ def lever_status_funnel(conn: Connection, organization_id=None, industry=None, s
     in_progress 1, completed 1, rejected 2 (0.2, NaN).
     """
     params = _selection(organization_id, industry, since, until)
-    counts = {status: int(plans) for status, plans in _check(conn).execute(sa.text(_STATUS_SQL), params)}
+    counts = {status: int(plans) for status, plans in _check(conn).execute(_query("lever_status_counts"), params)}
     total = sum(counts.values())
     reached = [sum(n for status, n in counts.items() if status in STAGES[i:]) for i in range(len(STAGES))]
     reached[0] = total
@@ -181,19 +171,6 @@ def lever_status_funnel(conn: Connection, organization_id=None, industry=None, s
 
 
 # --- priorities -------------------------------------------------------------------------------
-
-_SCORES_SQL = """
-SELECT s.category_scores, s.created_at
-FROM assessment_scores s
-JOIN assessments a ON a.id = s.assessment_id
-WHERE (a.organization_id = CAST(:organization_id AS uuid)
-       OR (a.organization_id IS NULL AND EXISTS (
-           SELECT 1 FROM organization_members m
-           WHERE m.organization_id = CAST(:organization_id AS uuid) AND m.user_id = a.user_id)))
-  AND s.created_at < coalesce(CAST(:until AS timestamptz), 'infinity')
-ORDER BY s.created_at DESC, s.id DESC
-LIMIT 1
-"""
 
 
 def latest_category_scores(conn: Connection, organization_id=None, until=None) -> pd.DataFrame:
@@ -211,7 +188,8 @@ def latest_category_scores(conn: Connection, organization_id=None, until=None) -
     frame.attrs.update(scored_at=None, organization_id=org)
     if org is None:
         return frame
-    row = _check(conn).execute(sa.text(_SCORES_SQL), {"organization_id": org, "until": _instant(until, "until")}).first()
+    params = {"organization_id": org, "until": _instant(until, "until")}
+    row = _check(conn).execute(_query("latest_category_scores"), params).first()
     if row is None:
         return frame
     scores = {str(k): float(v) for k, v in (row.category_scores or {}).items()
@@ -270,37 +248,6 @@ def _scores_mapping(scores) -> dict[str, float]:
 
 # --- the baseline: subscriptions ------------------------------------------------------------
 
-_BASELINE_SQL = """
-WITH chosen AS (
-    SELECT t.status, t.created_at,
-           CASE WHEN t.status = 'canceled' THEN t.updated_at END AS canceled_at,
-           CAST(CAST(:prices AS jsonb) -> t.plan ->> coalesce(t.billing_cycle, 'monthly') AS float8) AS price
-    FROM subscriptions t
-    WHERE t.created_at < CAST(:end AS timestamptz)
-      AND (CAST(:organization_id AS uuid) IS NULL OR EXISTS (
-           SELECT 1 FROM organization_members m
-           WHERE m.organization_id = CAST(:organization_id AS uuid) AND m.user_id = t.user_id))
-      AND (CAST(:industry AS text) IS NULL
-           OR EXISTS (SELECT 1 FROM users u WHERE u.id = t.user_id AND u.industry = CAST(:industry AS text)))
-),
-flagged AS (
-    SELECT *, (status = 'active' OR (status = 'canceled' AND canceled_at >= CAST(:end AS timestamptz))) AS active
-    FROM chosen
-)
-SELECT count(*) FILTER (WHERE active) AS customers,
-       count(*) FILTER (WHERE active AND price IS NULL) AS unpriced,
-       avg(price) FILTER (WHERE active) AS arpa,
-       count(*) FILTER (WHERE created_at >= CAST(:start AS timestamptz)) AS new_subscriptions,
-       avg(price) FILTER (WHERE created_at >= CAST(:start AS timestamptz)) AS new_arpa,
-       count(*) FILTER (WHERE canceled_at >= CAST(:start AS timestamptz)
-                          AND canceled_at < CAST(:end AS timestamptz)) AS cancellations,
-       coalesce(sum(extract(epoch FROM least(coalesce(canceled_at, CAST(:end AS timestamptz)), CAST(:end AS timestamptz))
-                                      - greatest(created_at, CAST(:start AS timestamptz))))
-                FILTER (WHERE coalesce(canceled_at, CAST(:end AS timestamptz)) > CAST(:start AS timestamptz)), 0)
-           AS seconds_at_risk
-FROM flagged
-"""
-
 
 def subscription_baseline(conn: Connection, organization_id=None, industry=None, since=None, until=None,
                           as_of=None, prices: Mapping[str, Mapping[str, float]] | None = None,
@@ -328,7 +275,7 @@ def subscription_baseline(conn: Connection, organization_id=None, industry=None,
                   for plan, cycles in (PLAN_PRICES if prices is None else prices).items()}
     params = {"organization_id": selection["organization_id"], "industry": selection["industry"],
               "start": start, "end": end, "prices": json.dumps(price_list)}
-    row = _check(conn).execute(sa.text(_BASELINE_SQL), params).one()
+    row = _check(conn).execute(_query("subscription_baseline"), params).one()
     months = (end - start).total_seconds() / 86400 / DAYS_PER_MONTH
     at_risk = float(row.seconds_at_risk or 0.0) / 86400 / DAYS_PER_MONTH
     customers = int(row.customers)
@@ -387,18 +334,6 @@ def roi_table(baseline: Mapping, horizon_months: int = 12,
     return frame.round({"roi_low": 3, "roi_expected": 3, "roi_high": 3})
 
 
-_PROGRESS_SQL = """
-SELECT coalesce(
-           (SELECT l FROM unnest(g.levers) AS l
-            WHERE strpos(lower(t.milestone), replace(lower(l), '_', ' ')) > 0 ORDER BY l LIMIT 1),
-           CASE WHEN cardinality(g.levers) = 1 THEN g.levers[1] END,
-           'unattributed') AS lever,
-       t.status, t.progress_percentage, t.created_at
-FROM growth_progress t
-LEFT JOIN growth_levers g ON g.id = t.lever_id
-WHERE true""" + _SCOPE
-
-
 def progress_by_lever(conn: Connection, organization_id=None, industry=None, since=None, until=None,
                       as_of=None) -> pd.DataFrame:
     """Return growth_progress milestones rolled up per catalogue lever, sorted by lever.
@@ -413,7 +348,7 @@ def progress_by_lever(conn: Connection, organization_id=None, industry=None, sin
     the row ("referral_program", 2, 50.0, 1, 0, 1, 0, 0.5).
     """
     params = _selection(organization_id, industry, since, until)
-    rows = _check(conn).execute(sa.text(_PROGRESS_SQL), params).all()
+    rows = _check(conn).execute(_query("progress_milestones"), params).all()
     if not rows:
         return _empty(PROGRESS_COLUMNS, {"lever": "string", "mean_progress": "float64", "completion_rate": "float64"})
     frame = pd.DataFrame(rows, columns=["lever", "status", "progress_percentage", "created_at"])
@@ -545,31 +480,6 @@ def tornado_table(table: pd.DataFrame) -> pd.DataFrame:
 
 # --- stored simulations -------------------------------------------------------------------
 
-_STORED_SQL = """
-SELECT coalesce(nullif(btrim(t.status), ''), 'unknown') AS status, count(*) AS simulations,
-       count(*) FILTER (WHERE jsonb_typeof(t.output_data -> 'p50') = 'number') AS with_results,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY CASE WHEN jsonb_typeof(t.output_data -> 'p50') = 'number'
-                                                         THEN CAST(t.output_data ->> 'p50' AS float8) END)
-           AS median_p50,
-       avg(CASE WHEN jsonb_typeof(t.output_data -> 'probability_of_target') = 'number'
-                THEN CAST(t.output_data ->> 'probability_of_target' AS float8) END) AS mean_probability_of_target,
-       CAST(min(t.created_at AT TIME ZONE 'UTC') AS date) AS first_created,
-       CAST(max(t.created_at AT TIME ZONE 'UTC') AS date) AS last_created
-FROM simulations t
-WHERE true""" + _SCOPE + """
-GROUP BY 1
-ORDER BY 1
-"""
-
-_STORED_MONTH_SQL = """
-SELECT CAST(date_trunc('month', t.created_at AT TIME ZONE 'UTC') AS date) AS month,
-       coalesce(nullif(btrim(t.status), ''), 'unknown') AS status, count(*) AS simulations
-FROM simulations t
-WHERE true""" + _SCOPE + """
-GROUP BY 1, 2
-ORDER BY 1, 2
-"""
-
 
 def stored_simulations(conn: Connection, organization_id=None, industry=None, since=None, until=None) -> pd.DataFrame:
     """Return the simulations stored on the platform per status, sorted by status.
@@ -579,7 +489,8 @@ def stored_simulations(conn: Connection, organization_id=None, industry=None, si
     first_created, last_created (UTC dates). Example: 157 completed runs ->
     the row ("completed", 157, 157, 61234.5, 0.31, 2023-10-17, 2026-06-27).
     """
-    rows = _check(conn).execute(sa.text(_STORED_SQL), _selection(organization_id, industry, since, until)).all()
+    params = _selection(organization_id, industry, since, until)
+    rows = _check(conn).execute(_query("stored_simulations"), params).all()
     frame = pd.DataFrame(rows, columns=STORED_COLUMNS) if rows else _empty(STORED_COLUMNS, {"status": "string"})
     frame = frame.astype({"status": "string", "simulations": "int64", "with_results": "int64",
                           "median_p50": "float64", "mean_probability_of_target": "float64"})
@@ -589,12 +500,18 @@ def stored_simulations(conn: Connection, organization_id=None, industry=None, si
 def stored_simulations_by_month(conn: Connection, organization_id=None, industry=None, since=None,
                                 until=None) -> pd.DataFrame:
     """Return stored simulations per calendar month (UTC) and status: month (date), status, simulations."""
-    rows = _check(conn).execute(sa.text(_STORED_MONTH_SQL), _selection(organization_id, industry, since, until)).all()
+    params = _selection(organization_id, industry, since, until)
+    rows = _check(conn).execute(_query("stored_simulations_by_month"), params).all()
     frame = pd.DataFrame(rows, columns=STORED_MONTH_COLUMNS) if rows else _empty(STORED_MONTH_COLUMNS, {"status": "string"})
     return frame.astype({"status": "string", "simulations": "int64"})
 
 
 # --- helpers ----------------------------------------------------------------------------------
+
+
+def _query(name: str) -> sa.TextClause:
+    """Return the named query of ``bi_workbench/domain/sql/growth_report/`` (``<name>.sql``)."""
+    return sa.text(read_sql("bi_workbench.domain", f"growth_report/{name}.sql"))
 
 
 def _check(conn) -> Connection:

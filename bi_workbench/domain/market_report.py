@@ -23,21 +23,21 @@ Filters (all optional, None = all); each applies where the data has it:
 `sentiment_by_industry` and `market_by_industry` read the JSON documents as
 `bi_workbench.domain.analytics` does (same columns, same numbers when
 ``min_confidence`` is 0), and add the confidence filter.
+
+The queries are the named files of ``bi_workbench/domain/sql/market_report/``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ..errors import InvalidParameterError
-from .analytics import (
-    MARKET_COLUMNS, SENTIMENT_COLUMNS, _frame, _range, _text, _uuid, _whole_number, trend_counts,
-)
+from ..schema.sqlfiles import read_sql
+from .analytics import MARKET_COLUMNS, SENTIMENT_COLUMNS, _frame, _whole_number, trend_counts
 from .analytics import top_news as analytics_top_news
-from .users_orgs import UNKNOWN, report_filters
+from .users_orgs import fetch_rows, filter_params, iso_day, measures_frame, report_filters
 
 #: How many rows the ranked tables (news, engagement insights, latest trends) show by default.
 TOP_ROWS = 10
@@ -59,21 +59,12 @@ def _params(organization_id=None, industry=None, since=None, until=None, min_con
     if isinstance(min_confidence, bool) or not isinstance(min_confidence, (int, float, np.integer, np.floating)) \
             or not 0.0 <= float(min_confidence) <= 1.0:
         raise InvalidParameterError(f"min_confidence must be a number from 0 to 1; got {min_confidence!r}")
-    return {"organization_id": _uuid(organization_id, "organization_id"), "industry": _text(industry, "industry"),
-            **_range(since, until), "min_confidence": float(min_confidence)}
+    return {**filter_params(organization_id, industry, since, until), "min_confidence": float(min_confidence)}
 
 
-def _rows(conn: Connection, sql: str, params: dict) -> list[tuple]:
-    """Return the rows of ``sql`` run with ``params``."""
-    if not isinstance(conn, Connection):
-        raise InvalidParameterError("conn must be an SQLAlchemy Connection (engine.connect()); "
-                                    f"got {type(conn).__name__}")
-    return [tuple(row) for row in conn.execute(sa.text(sql), params)]
-
-
-def _day(value) -> str:
-    """Return the UTC date of a timestamp as 'YYYY-MM-DD' ('' for None)."""
-    return "" if value is None or pd.isna(value) else pd.Timestamp(value).tz_convert("UTC").strftime("%Y-%m-%d")
+def _rows(conn: Connection, name: str, params: dict) -> list[tuple]:
+    """Return the rows of the named query of ``bi_workbench/domain/sql/market_report/``, run with ``params``."""
+    return fetch_rows(conn, read_sql("bi_workbench.domain", f"market_report/{name}.sql"), params)
 
 
 def _round_columns(frame: pd.DataFrame, digits: dict[str, int]) -> pd.DataFrame:
@@ -81,86 +72,8 @@ def _round_columns(frame: pd.DataFrame, digits: dict[str, int]) -> pd.DataFrame:
     return frame.assign(**{column: frame[column].round(n) for column, n in digits.items()})
 
 
-# The engagement intelligence rows of the selection.
-_ENGAGEMENT_CTE = """
-engagement_signals AS (
-    SELECT e.id, e.created_at, CAST(e.signal_score AS float8) AS signal_score, e.recommendations, e.insights,
-           coalesce(nullif(btrim(e.source), ''), 'unknown') AS source
-    FROM engagement_intelligence e
-    LEFT JOIN users u ON u.id = e.user_id
-    WHERE e.created_at >= coalesce(CAST(:since AS timestamptz), '-infinity')
-      AND e.created_at < coalesce(CAST(:until AS timestamptz), 'infinity')
-      AND (CAST(:industry AS text) IS NULL OR lower(btrim(u.industry)) = lower(btrim(CAST(:industry AS text))))
-      AND (CAST(:organization_id AS uuid) IS NULL OR e.organization_id = CAST(:organization_id AS uuid))
-)
-"""
-
-
-# The market insights of the selection, one row each, with the numbers read from their JSON documents
-# (as bi_workbench/domain/sql/analytics/{sentiment,market}_by_industry.sql read them).
-_INSIGHT_CTES = """
-docs AS (
-    SELECT btrim(i.industry) AS industry, i.created_at, CAST(i.confidence_score AS float8) AS confidence,
-           CAST(coalesce(jsonb_path_query_first(i.sentiment, 'strict $.score.double()', '{}', true),
-                         jsonb_path_query_first(i.sentiment, 'strict $.double()', '{}', true)) AS float8) AS score,
-           lower(btrim(jsonb_path_query_first(i.sentiment, 'strict $.label ? (@.type() == "string")', '{}', true)
-                       #>> '{}')) AS label,
-           CAST(coalesce(jsonb_path_query_first(i.market_size, 'strict $.tam_usd.double()', '{}', true),
-                         jsonb_path_query_first(i.market_size, 'strict $.double()', '{}', true)) AS float8) AS tam,
-           CAST(jsonb_path_query_first(i.market_size, 'strict $.sam_usd.double()', '{}', true) AS float8) AS sam,
-           CAST(jsonb_path_query_first(i.market_size, 'strict $.som_usd.double()', '{}', true) AS float8) AS som,
-           CAST(coalesce(jsonb_path_query_first(i.growth_rate, 'strict $.cagr.double()', '{}', true),
-                         jsonb_path_query_first(i.growth_rate, 'strict $.double()', '{}', true)) AS float8) AS cagr
-    FROM market_insights i
-    WHERE i.created_at >= coalesce(CAST(:since AS timestamptz), '-infinity')
-      AND i.created_at < coalesce(CAST(:until AS timestamptz), 'infinity')
-      AND (CAST(:industry AS text) IS NULL OR lower(btrim(i.industry)) = lower(btrim(CAST(:industry AS text))))
-      AND (CAST(:organization_id AS uuid) IS NULL OR i.organization_id = CAST(:organization_id AS uuid))
-      AND (CAST(:min_confidence AS float8) <= 0 OR i.confidence_score >= CAST(:min_confidence AS float8))
-),
-chosen AS (
-    SELECT industry, created_at, confidence,
-           CASE WHEN abs(score) < CAST('Infinity' AS float8) THEN score END AS score,
-           CASE WHEN abs(tam) < CAST('Infinity' AS float8) THEN tam END AS tam,
-           CASE WHEN abs(sam) < CAST('Infinity' AS float8) THEN sam END AS sam,
-           CASE WHEN abs(som) < CAST('Infinity' AS float8) THEN som END AS som,
-           CASE WHEN abs(cagr) < CAST('Infinity' AS float8) THEN cagr END AS cagr,
-           label
-    FROM docs
-)
-"""
-_INSIGHTS = "WITH " + _INSIGHT_CTES
-
-
 # --- overview -----------------------------------------------------------------------------------
 
-_OVERVIEW_SQL = "WITH " + _ENGAGEMENT_CTE + "," + _INSIGHT_CTES + """
-, everything AS (  -- the same filters without the confidence threshold
-    SELECT count(*) AS n FROM market_insights i
-    WHERE i.created_at >= coalesce(CAST(:since AS timestamptz), '-infinity')
-      AND i.created_at < coalesce(CAST(:until AS timestamptz), 'infinity')
-      AND (CAST(:industry AS text) IS NULL OR lower(btrim(i.industry)) = lower(btrim(CAST(:industry AS text))))
-      AND (CAST(:organization_id AS uuid) IS NULL OR i.organization_id = CAST(:organization_id AS uuid))
-)
-SELECT (SELECT count(*) FROM chosen),
-       (SELECT n FROM everything) - (SELECT count(*) FROM chosen),
-       (SELECT count(DISTINCT industry) FROM chosen),
-       (SELECT avg(confidence) FROM chosen),
-       (SELECT max(created_at) FROM chosen),
-       (SELECT count(*) FROM business_trends t
-        WHERE t.created_at >= coalesce(CAST(:since AS timestamptz), '-infinity')
-          AND t.created_at < coalesce(CAST(:until AS timestamptz), 'infinity')
-          AND (CAST(:industry AS text) IS NULL OR lower(btrim(t.industry)) = lower(btrim(CAST(:industry AS text))))),
-       (SELECT count(*) FROM news_feed n
-        WHERE coalesce(n.published_at, n.created_at) >= coalesce(CAST(:since AS timestamptz), '-infinity')
-          AND coalesce(n.published_at, n.created_at) < coalesce(CAST(:until AS timestamptz), 'infinity')
-          AND (CAST(:industry AS text) IS NULL
-               OR EXISTS (SELECT 1 FROM jsonb_array_elements_text(CASE WHEN jsonb_typeof(n.metadata -> 'tags') = 'array'
-                                                                       THEN n.metadata -> 'tags' ELSE '[]' END) AS tag
-                          WHERE lower(btrim(tag)) = lower(btrim(CAST(:industry AS text)))))),
-       (SELECT count(*) FROM engagement_signals),
-       (SELECT count(signal_score) FROM engagement_signals)
-"""
 OVERVIEW_MEASURES = ("market insights", "insights below min_confidence (left out)", "industries",
                      "mean confidence", "latest insight", "business trends", "news items", "engagement signals",
                      "engagement signals with a score")
@@ -174,22 +87,14 @@ def overview(conn: Connection, *, organization_id=None, industry=None, since=Non
     without insights), the latest insight is an ISO date ('' without insights).
     """
     params = _params(organization_id, industry, since, until, min_confidence)
-    row = _rows(conn, _OVERVIEW_SQL, params)[0]
+    row = _rows(conn, "overview", params)[0]
     mean_confidence = None if row[3] is None else round(float(row[3]), 4)
-    values = [int(row[0]), int(row[1]), int(row[2]), mean_confidence, _day(row[4]), *(int(v) for v in row[5:])]
-    return pd.DataFrame({"measure": pd.Series(OVERVIEW_MEASURES, dtype="string"),
-                         "value": pd.Series(values, dtype=object)})
+    values = [int(row[0]), int(row[1]), int(row[2]), mean_confidence, iso_day(row[4]), *(int(v) for v in row[5:])]
+    return measures_frame(OVERVIEW_MEASURES, values)
 
 
 # --- insights, sentiment, market size and growth ---------------------------------------------------
 
-_PER_INDUSTRY_SQL = _INSIGHTS + """
-SELECT industry, count(*) AS insights, count(confidence) AS with_confidence, avg(confidence) AS mean_confidence,
-       min(created_at) AS first, max(created_at) AS latest
-FROM chosen
-GROUP BY industry
-ORDER BY insights DESC, industry
-"""
 PER_INDUSTRY_COLUMNS = {"industry": "str", "insights": "int", "share": "float", "with_confidence": "int",
                         "mean_confidence": "float", "first": "str", "latest": "str"}
 
@@ -203,31 +108,12 @@ def insights_per_industry(conn: Connection, *, organization_id=None, industry=No
     newest insight. Example: 3 SaaS insights of confidence 0.5, 0.7 and none ->
     ("SaaS", 3, 1.0, 2, 0.6, ...).
     """
-    rows = _rows(conn, _PER_INDUSTRY_SQL, _params(organization_id, industry, since, until, min_confidence))
+    rows = _rows(conn, "insights_per_industry", _params(organization_id, industry, since, until, min_confidence))
     total = sum(r[1] for r in rows)
     return _frame([(name, n, round(n / total, 4), scored, np.nan if mean is None else round(float(mean), 4),
-                    _day(first), _day(latest)) for name, n, scored, mean, first, latest in rows], PER_INDUSTRY_COLUMNS)
+                    iso_day(first), iso_day(latest)) for name, n, scored, mean, first, latest in rows], PER_INDUSTRY_COLUMNS)
 
 
-_SENTIMENT_SQL = _INSIGHTS + """
-, labelled AS (
-    SELECT industry, score,
-           CASE WHEN label IN ('negative', 'neutral', 'positive') THEN label
-                WHEN score < -0.2 THEN 'negative'
-                WHEN score >= 0.2 THEN 'positive'
-                WHEN score IS NOT NULL THEN 'neutral'
-           END AS label
-    FROM chosen
-)
-SELECT industry, count(*) AS insights, count(score) AS scored, avg(score) AS mean_sentiment,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY score) AS median_sentiment,
-       count(*) FILTER (WHERE label = 'positive') AS positive,
-       count(*) FILTER (WHERE label = 'neutral') AS neutral,
-       count(*) FILTER (WHERE label = 'negative') AS negative
-FROM labelled
-GROUP BY industry
-ORDER BY insights DESC, industry
-"""
 
 
 def sentiment_by_industry(conn: Connection, *, organization_id=None, industry=None, since=None, until=None,
@@ -238,22 +124,11 @@ def sentiment_by_industry(conn: Connection, *, organization_id=None, industry=No
     4 decimals), positive, neutral, negative. Most insights first, ties by name.
     Example: SaaS insights scored 0.5 and -0.5 -> ("SaaS", 2, 2, 0.0, 0.0, 1, 0, 1).
     """
-    frame = _frame(_rows(conn, _SENTIMENT_SQL, _params(organization_id, industry, since, until, min_confidence)),
+    frame = _frame(_rows(conn, "sentiment_by_industry", _params(organization_id, industry, since, until, min_confidence)),
                    SENTIMENT_COLUMNS)
     return _round_columns(frame, {"mean_sentiment": 4, "median_sentiment": 4})
 
 
-_MARKET_SQL = _INSIGHTS + """
-SELECT industry, count(*) AS insights, count(tam) AS sized, avg(tam) AS tam_usd_mean,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY tam) AS tam_usd_median,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY sam) AS sam_usd_median,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY som) AS som_usd_median,
-       count(cagr) AS with_growth, avg(cagr) AS cagr_mean,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY cagr) AS cagr_median
-FROM chosen
-GROUP BY industry
-ORDER BY insights DESC, industry
-"""
 
 
 def market_by_industry(conn: Connection, *, organization_id=None, industry=None, since=None, until=None,
@@ -264,7 +139,7 @@ def market_by_industry(conn: Connection, *, organization_id=None, industry=None,
     som_usd_median (whole dollars), with_growth, cagr_mean, cagr_median (4 decimals).
     Example: SaaS insights with TAM 1e9 and 3e9, CAGR 0.1 and 0.2 -> ("SaaS", 2, 2, 2e9, 2e9, ..., 2, 0.15, 0.15).
     """
-    frame = _frame(_rows(conn, _MARKET_SQL, _params(organization_id, industry, since, until, min_confidence)),
+    frame = _frame(_rows(conn, "market_by_industry", _params(organization_id, industry, since, until, min_confidence)),
                    MARKET_COLUMNS)
     return _round_columns(frame, {"tam_usd_mean": 0, "tam_usd_median": 0, "sam_usd_median": 0, "som_usd_median": 0,
                                   "cagr_mean": 4, "cagr_median": 4})
@@ -292,16 +167,6 @@ def market_table(market: pd.DataFrame) -> pd.DataFrame:
 
 # --- business trends -----------------------------------------------------------------------------------
 
-_LATEST_TRENDS_SQL = f"""
-SELECT t.created_at, coalesce(nullif(btrim(t.industry), ''), '{UNKNOWN}') AS industry, t.title,
-       coalesce(nullif(btrim(t.source), ''), '{UNKNOWN}') AS source
-FROM business_trends t
-WHERE t.created_at >= coalesce(CAST(:since AS timestamptz), '-infinity')
-  AND t.created_at < coalesce(CAST(:until AS timestamptz), 'infinity')
-  AND (CAST(:industry AS text) IS NULL OR lower(btrim(t.industry)) = lower(btrim(CAST(:industry AS text))))
-ORDER BY t.created_at DESC, t.id
-LIMIT CAST(:limit AS integer)
-"""
 LATEST_TRENDS_COLUMNS = {"created": "str", "industry": "str", "title": "str", "source": "str"}
 
 
@@ -314,7 +179,7 @@ def latest_trends(conn: Connection, *, limit: int = TOP_ROWS, industry=None, sin
     ``min_confidence`` are accepted (one set of filters fits every function) and not used.
     """
     params = {**_params(None, industry, since, until), "limit": _whole_number(limit, "limit", 1000)}
-    return _frame([(_day(created), *rest) for created, *rest in _rows(conn, _LATEST_TRENDS_SQL, params)],
+    return _frame([(iso_day(created), *rest) for created, *rest in _rows(conn, "latest_trends", params)],
                   LATEST_TRENDS_COLUMNS)
 
 
@@ -351,22 +216,14 @@ def news_table(news: pd.DataFrame) -> pd.DataFrame:
 
     Keeps the frame's ranking; ids and URLs are left out.
     """
-    rows = [(int(r.rank), r.title, r.source, r.category, round(float(r.relevance_score), 2), _day(r.published_at))
+    rows = [(int(r.rank), r.title, r.source, r.category, round(float(r.relevance_score), 2),
+             iso_day(r.published_at))
             for r in news.itertuples(index=False)]
     return _frame(rows, NEWS_TABLE_COLUMNS)
 
 
 # --- engagement intelligence ----------------------------------------------------------------------------
 
-_BY_SOURCE_SQL = "WITH " + _ENGAGEMENT_CTE + """
-SELECT source, count(*) AS signals, count(signal_score) AS scored, avg(signal_score) AS mean_signal,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY signal_score) AS median_signal,
-       min(signal_score) AS min_signal, max(signal_score) AS max_signal,
-       count(*) FILTER (WHERE cardinality(recommendations) > 0) AS with_recommendations
-FROM engagement_signals
-GROUP BY source
-ORDER BY signals DESC, source
-"""
 BY_SOURCE_COLUMNS = {"source": "str", "signals": "int", "scored": "int", "mean_signal": "float",
                      "median_signal": "float", "min_signal": "float", "max_signal": "float",
                      "with_recommendations": "int"}
@@ -382,12 +239,10 @@ def engagement_by_source(conn: Connection, *, organization_id=None, industry=Non
     accepted and not used. Example: two 'crm' signals scored 0.4 and 0.6 ->
     ("crm", 2, 2, 0.5, 0.5, 0.4, 0.6, ...).
     """
-    frame = _frame(_rows(conn, _BY_SOURCE_SQL, _params(organization_id, industry, since, until)), BY_SOURCE_COLUMNS)
+    frame = _frame(_rows(conn, "engagement_by_source", _params(organization_id, industry, since, until)), BY_SOURCE_COLUMNS)
     return _round_columns(frame, {c: 4 for c in ("mean_signal", "median_signal", "min_signal", "max_signal")})
 
 
-_SIGNAL_SCORES_SQL = ("WITH " + _ENGAGEMENT_CTE
-                      + "SELECT signal_score FROM engagement_signals WHERE signal_score IS NOT NULL")
 SIGNAL_DISTRIBUTION_COLUMNS = {"bin_start": "float", "bin_end": "float", "signals": "int"}
 
 
@@ -403,7 +258,7 @@ def signal_distribution(conn: Connection, *, bin_width: float = SIGNAL_BIN_WIDTH
     width = float(bin_width)
     if not 0 < width <= 1:
         raise InvalidParameterError(f"bin_width must be above 0 and at most 1; got {bin_width!r}")
-    scores = np.array([r[0] for r in _rows(conn, _SIGNAL_SCORES_SQL, _params(organization_id, industry, since, until))],
+    scores = np.array([r[0] for r in _rows(conn, "signal_scores", _params(organization_id, industry, since, until))],
                       dtype=float)
     if not len(scores):
         return _frame([], SIGNAL_DISTRIBUTION_COLUMNS)
@@ -414,15 +269,6 @@ def signal_distribution(conn: Connection, *, bin_width: float = SIGNAL_BIN_WIDTH
     return _frame(list(zip(starts.tolist(), ends.tolist(), counts.tolist())), SIGNAL_DISTRIBUTION_COLUMNS)
 
 
-_TOP_INSIGHTS_SQL = "WITH " + _ENGAGEMENT_CTE + """
-SELECT btrim(insights) AS insight, count(*) AS signals, count(DISTINCT source) AS sources,
-       avg(signal_score) AS mean_signal, max(created_at) AS latest
-FROM engagement_signals
-WHERE nullif(btrim(insights), '') IS NOT NULL
-GROUP BY 1
-ORDER BY signals DESC, insight
-LIMIT CAST(:limit AS integer)
-"""
 TOP_INSIGHTS_COLUMNS = {"insight": "str", "signals": "int", "sources": "int", "mean_signal": "float", "latest": "str"}
 
 
@@ -435,6 +281,6 @@ def top_engagement_insights(conn: Connection, *, limit: int = TOP_ROWS, organiza
     date. Most signals first, ties by text; at most ``limit`` rows. ``min_confidence`` is accepted and not used.
     """
     params = {**_params(organization_id, industry, since, until), "limit": _whole_number(limit, "limit", 1000)}
-    rows = [(text, n, sources, np.nan if mean is None else round(float(mean), 4), _day(latest))
-            for text, n, sources, mean, latest in _rows(conn, _TOP_INSIGHTS_SQL, params)]
+    rows = [(text, n, sources, np.nan if mean is None else round(float(mean), 4), iso_day(latest))
+            for text, n, sources, mean, latest in _rows(conn, "top_engagement_insights", params)]
     return _frame(rows, TOP_INSIGHTS_COLUMNS)

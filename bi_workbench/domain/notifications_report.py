@@ -20,16 +20,20 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ..errors import InvalidParameterError
+from ..schema.sqlfiles import read_sql
 from . import analytics
-from .engagement_report import (
-    OWN_ORGANIZATION, TABLE_ROWS, WINDOW_CONDITIONS, ReportFilters, empty_frame, typed_frame,
-)
+from .engagement_report import TABLE_ROWS, ReportFilters, empty_frame, typed_frame
 
 #: Notification priorities from the most to the least pressing.
 PRIORITY_ORDER = ("urgent", "high", "medium", "low")
 #: Email frequencies of email_subscriptions.preferences, most frequent first.
 FREQUENCY_ORDER = ("daily", "weekly", "monthly")
 _PANDAS_FREQ = {"day": "D", "week": "W-MON", "month": "MS"}
+
+
+def _query(name: str) -> sa.TextClause:
+    """Return the named query of ``bi_workbench/domain/sql/notifications_report/`` (``<name>.sql``)."""
+    return sa.text(read_sql("bi_workbench.domain", f"notifications_report/{name}.sql"))
 
 
 def _period(granularity: str) -> str:
@@ -43,16 +47,6 @@ def _period(granularity: str) -> str:
 
 
 PER_PERIOD_COLUMNS = {"period": "ts", "type": "str", "sent": "int", "read": "int"}
-_PER_PERIOD_SQL = """
-SELECT date_trunc(CAST(:period AS text), x.created_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS period,
-       coalesce(nullif(btrim(x.type), ''), 'unknown') AS type,
-       count(*) AS sent,
-       count(*) FILTER (WHERE coalesce(x.is_read, false) OR x.read_at IS NOT NULL) AS read
-FROM notifications x
-LEFT JOIN users u ON u.id = x.user_id
-WHERE """ + OWN_ORGANIZATION + WINDOW_CONDITIONS + """
-GROUP BY 1, 2
-ORDER BY 1, 2"""
 
 
 def notifications_per_period(conn: Connection, filters: ReportFilters, granularity: str = "week") -> pd.DataFrame:
@@ -63,7 +57,7 @@ def notifications_per_period(conn: Connection, filters: ReportFilters, granulari
     """
     if filters.selects_nothing:
         return empty_frame(PER_PERIOD_COLUMNS)
-    rows = conn.execute(sa.text(_PER_PERIOD_SQL), {"period": _period(granularity), **filters.bind()})
+    rows = conn.execute(_query("notifications_per_period"), {"period": _period(granularity), **filters.bind()})
     return typed_frame(rows, PER_PERIOD_COLUMNS)
 
 
@@ -103,14 +97,6 @@ def read_rates(conn: Connection, filters: ReportFilters, by: str | None = "type"
 
 
 PRIORITY_COLUMNS = {"type": "str", "priority": "str", "sent": "int", "share_of_type": "float"}
-_PRIORITY_SQL = """
-SELECT coalesce(nullif(btrim(x.type), ''), 'unknown') AS type,
-       coalesce(nullif(btrim(x.priority), ''), 'unknown') AS priority,
-       count(*) AS sent
-FROM notifications x
-LEFT JOIN users u ON u.id = x.user_id
-WHERE """ + OWN_ORGANIZATION + WINDOW_CONDITIONS + """
-GROUP BY 1, 2"""
 
 
 def priority_mix(conn: Connection, filters: ReportFilters) -> pd.DataFrame:
@@ -120,7 +106,7 @@ def priority_mix(conn: Connection, filters: ReportFilters) -> pd.DataFrame:
     """
     if filters.selects_nothing:
         return empty_frame(PRIORITY_COLUMNS)
-    frame = typed_frame([(*row, 0.0) for row in conn.execute(sa.text(_PRIORITY_SQL), filters.bind())],
+    frame = typed_frame([(*row, 0.0) for row in conn.execute(_query("priority_mix"), filters.bind())],
                         PRIORITY_COLUMNS)
     if frame.empty:
         return frame
@@ -148,23 +134,6 @@ def priority_table(mix: pd.DataFrame) -> pd.DataFrame:
 
 MESSAGES_BY_ORG_COLUMNS = {"organization": "str", "slug": "str", "messages": "int", "to_a_recipient": "int",
                            "read": "int", "read_share": "float", "senders": "int"}
-_MESSAGES_BY_ORG_SQL = """
-SELECT coalesce(o.name, '(no organization)') AS organization,
-       o.slug,
-       count(*) AS messages,
-       count(x.recipient_id) AS to_a_recipient,
-       count(*) FILTER (WHERE x.recipient_id IS NOT NULL AND (coalesce(x.is_read, false) OR x.read_at IS NOT NULL))
-           AS read,
-       CAST(count(*) FILTER (WHERE x.recipient_id IS NOT NULL AND (coalesce(x.is_read, false) OR x.read_at IS NOT NULL))
-            AS float8) / nullif(count(x.recipient_id), 0) AS read_share,
-       count(DISTINCT x.sender_id) AS senders
-FROM team_messages x
-LEFT JOIN users u ON u.id = x.sender_id
-LEFT JOIN organizations o ON o.id = x.organization_id
-WHERE """ + OWN_ORGANIZATION + WINDOW_CONDITIONS + """
-GROUP BY o.id, o.name, o.slug
-ORDER BY messages DESC, organization, o.slug
-LIMIT :n"""
 
 
 def team_messages_by_organization(conn: Connection, filters: ReportFilters, n: int = TABLE_ROWS) -> pd.DataFrame:
@@ -178,27 +147,12 @@ def team_messages_by_organization(conn: Connection, filters: ReportFilters, n: i
     """
     if filters.selects_nothing:
         return empty_frame(MESSAGES_BY_ORG_COLUMNS)
-    rows = conn.execute(sa.text(_MESSAGES_BY_ORG_SQL), {**filters.bind(), "n": int(n)})
+    rows = conn.execute(_query("team_messages_by_organization"), {**filters.bind(), "n": int(n)})
     return typed_frame(rows, MESSAGES_BY_ORG_COLUMNS).round({"read_share": 4})
 
 
 MESSAGES_BY_TYPE_COLUMNS = {"message_type": "str", "messages": "int", "to_a_recipient": "int", "read": "int",
                             "read_share": "float", "median_hours_to_read": "float"}
-_MESSAGES_BY_TYPE_SQL = """
-SELECT coalesce(nullif(btrim(x.message_type), ''), 'unknown') AS message_type,
-       count(*) AS messages,
-       count(x.recipient_id) AS to_a_recipient,
-       count(*) FILTER (WHERE x.recipient_id IS NOT NULL AND (coalesce(x.is_read, false) OR x.read_at IS NOT NULL))
-           AS read,
-       CAST(count(*) FILTER (WHERE x.recipient_id IS NOT NULL AND (coalesce(x.is_read, false) OR x.read_at IS NOT NULL))
-            AS float8) / nullif(count(x.recipient_id), 0) AS read_share,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY CASE WHEN x.read_at >= x.created_at
-           THEN extract(epoch FROM x.read_at - x.created_at) / 3600.0 END) AS median_hours_to_read
-FROM team_messages x
-LEFT JOIN users u ON u.id = x.sender_id
-WHERE """ + OWN_ORGANIZATION + WINDOW_CONDITIONS + """
-GROUP BY 1
-ORDER BY messages DESC, 1"""
 
 
 def team_messages_by_type(conn: Connection, filters: ReportFilters) -> pd.DataFrame:
@@ -211,30 +165,15 @@ def team_messages_by_type(conn: Connection, filters: ReportFilters) -> pd.DataFr
     """
     if filters.selects_nothing:
         return empty_frame(MESSAGES_BY_TYPE_COLUMNS)
-    rows = conn.execute(sa.text(_MESSAGES_BY_TYPE_SQL), filters.bind())
+    rows = conn.execute(_query("team_messages_by_type"), filters.bind())
     return typed_frame(rows, MESSAGES_BY_TYPE_COLUMNS).round({"read_share": 4, "median_hours_to_read": 2})
 
 
 # --- email subscriptions ---------------------------------------------------------------------------------
 
-# Subscribers of the organization: its members (email_subscriptions has no organization_id).
-_SUBSCRIBER_FILTER = """
-WHERE (CAST(:organization_id AS uuid) IS NULL OR EXISTS (
-        SELECT 1 FROM organization_members m
-        WHERE m.user_id = x.user_id AND m.organization_id = CAST(:organization_id AS uuid)))"""
 
 SUBSCRIPTION_COLUMNS = {"email_type": "str", "subscriptions": "int", "active": "int", "inactive": "int",
                         "active_share": "float"}
-_SUBSCRIPTIONS_SQL = """
-SELECT coalesce(nullif(btrim(x.email_type), ''), 'unknown') AS email_type,
-       count(*) AS subscriptions,
-       count(*) FILTER (WHERE coalesce(x.is_active, false)) AS active,
-       count(*) FILTER (WHERE NOT coalesce(x.is_active, false)) AS inactive,
-       CAST(count(*) FILTER (WHERE coalesce(x.is_active, false)) AS float8) / count(*) AS active_share
-FROM email_subscriptions x
-LEFT JOIN users u ON u.id = x.user_id""" + _SUBSCRIBER_FILTER + WINDOW_CONDITIONS + """
-GROUP BY 1
-ORDER BY subscriptions DESC, 1"""
 
 
 def subscriptions_by_type(conn: Connection, filters: ReportFilters) -> pd.DataFrame:
@@ -245,18 +184,8 @@ def subscriptions_by_type(conn: Connection, filters: ReportFilters) -> pd.DataFr
     """
     if filters.selects_nothing:
         return empty_frame(SUBSCRIPTION_COLUMNS)
-    rows = conn.execute(sa.text(_SUBSCRIPTIONS_SQL), filters.bind())
+    rows = conn.execute(_query("subscriptions_by_type"), filters.bind())
     return typed_frame(rows, SUBSCRIPTION_COLUMNS).round({"active_share": 4})
-
-
-_FREQUENCY_SQL = """
-SELECT coalesce(nullif(btrim(x.email_type), ''), 'unknown') AS email_type,
-       coalesce(nullif(btrim(x.preferences ->> 'frequency'), ''), 'unknown') AS frequency,
-       count(*) AS subscriptions
-FROM email_subscriptions x
-LEFT JOIN users u ON u.id = x.user_id""" + _SUBSCRIBER_FILTER + WINDOW_CONDITIONS + """
-  AND coalesce(x.is_active, false)
-GROUP BY 1, 2"""
 
 
 def active_frequencies(conn: Connection, filters: ReportFilters) -> pd.DataFrame:
@@ -266,7 +195,7 @@ def active_frequencies(conn: Connection, filters: ReportFilters) -> pd.DataFrame
     'unknown' when none is set), total. Ordered by email type.
     """
     base = ["email_type", *FREQUENCY_ORDER, "total"]
-    rows = [] if filters.selects_nothing else conn.execute(sa.text(_FREQUENCY_SQL), filters.bind()).all()
+    rows = [] if filters.selects_nothing else conn.execute(_query("active_frequencies"), filters.bind()).all()
     if not rows:
         return pd.DataFrame({c: pd.Series(dtype="string" if c == "email_type" else "int64") for c in base})
     long = pd.DataFrame(rows, columns=["email_type", "frequency", "subscriptions"])

@@ -20,7 +20,10 @@ Filters, shared by the functions that read (all optional, None = no filter):
 
 `report_filters` turns a report's parameters (inclusive dates, ``as_of``) into
 these keywords; the other report modules (`assessments_report`,
-`market_report`) use it too.
+`market_report`) use it too, and the helpers they share with this module
+(`filter_params`, `fetch_rows`, `fill_months`, `iso_day`, `measures_frame`).
+
+The queries are the named files of ``bi_workbench/domain/sql/users_orgs/``.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ..errors import InvalidParameterError
+from ..schema.sqlfiles import read_sql
 from ..timeparse import parse_instant
 from .analytics import _frame, _range, _text, _uuid, _whole_number
 
@@ -94,73 +98,52 @@ def _day_start(value, name: str) -> dt.datetime | None:
     return dt.datetime(instant.year, instant.month, instant.day, tzinfo=dt.timezone.utc)
 
 
-def _filter_params(organization_id=None, industry=None, since=None, until=None) -> dict:
+# --- helpers shared with the other report modules ----------------------------------------------
+
+
+def filter_params(organization_id=None, industry=None, since=None, until=None) -> dict:
     """Return the bound parameters of the common filters, validated (InvalidParameterError naming the bad one)."""
     return {"organization_id": _uuid(organization_id, "organization_id"), "industry": _text(industry, "industry"),
             **_range(since, until)}
 
 
-def _run(conn: Connection, sql: str, params: dict, columns: dict[str, str]) -> pd.DataFrame:
-    """Return the rows of ``sql`` run with ``params`` as a frame typed by ``columns`` ({name: kind})."""
+def fetch_rows(conn: Connection, sql: str, params: dict) -> list[tuple]:
+    """Return the rows of ``sql`` run on ``conn`` with ``params`` (InvalidParameterError unless conn is a Connection)."""
     if not isinstance(conn, Connection):
         raise InvalidParameterError("conn must be an SQLAlchemy Connection (engine.connect()); "
                                     f"got {type(conn).__name__}")
-    rows = [tuple(row) for row in conn.execute(sa.text(sql), params)]
-    return _frame(rows, columns)
+    return [tuple(row) for row in conn.execute(sa.text(sql), params)]
 
 
-# The users a report selects: of the industry, members of the organization, signed up in the range.
-_USER_FILTER = """
-      (CAST(:industry AS text) IS NULL OR lower(btrim(u.industry)) = lower(btrim(CAST(:industry AS text))))
-  AND (CAST(:organization_id AS uuid) IS NULL
-       OR EXISTS (SELECT 1 FROM organization_members m
-                  WHERE m.user_id = u.id AND m.organization_id = CAST(:organization_id AS uuid)))
-"""
-_USER_IN_RANGE = """
-  AND u.created_at >= coalesce(CAST(:since AS timestamptz), '-infinity')
-  AND u.created_at < coalesce(CAST(:until AS timestamptz), 'infinity')
-"""
+def iso_day(value) -> str:
+    """Return the UTC date of a timestamp as 'YYYY-MM-DD' ('' for None or NaT)."""
+    return "" if value is None or pd.isna(value) else pd.Timestamp(value).tz_convert("UTC").strftime("%Y-%m-%d")
+
+
+def measures_frame(measures, values) -> pd.DataFrame:
+    """Return a two-column table of headline figures: measure (string) and value (object), one row per measure."""
+    return pd.DataFrame({"measure": pd.Series(measures, dtype="string"), "value": pd.Series(values, dtype=object)})
+
+
+def fill_months(counted: pd.DataFrame) -> pd.DataFrame:
+    """Return a monthly frame (non-empty, ``period`` at month starts) with the months missing between its first
+    and last period added, their counts 0."""
+    months = pd.date_range(counted["period"].min(), counted["period"].max(), freq="MS")
+    return counted.set_index("period").reindex(months, fill_value=0).rename_axis("period").reset_index()
+
+
+def _query(name: str) -> str:
+    """Return the text of the named query of ``bi_workbench/domain/sql/users_orgs/``."""
+    return read_sql("bi_workbench.domain", f"users_orgs/{name}.sql")
+
+
+def _run(conn: Connection, name: str, params: dict, columns: dict[str, str]) -> pd.DataFrame:
+    """Return the rows of the named query run with ``params`` as a frame typed by ``columns`` ({name: kind})."""
+    return _frame(fetch_rows(conn, _query(name), params), columns)
 
 
 # --- overview ----------------------------------------------------------------------------
 
-_OVERVIEW_SQL = f"""
-WITH chosen_users AS (
-    SELECT u.id, u.created_at FROM users u WHERE {_USER_FILTER} {_USER_IN_RANGE}
-),
-chosen_orgs AS (
-    SELECT o.id FROM organizations o
-    WHERE (CAST(:organization_id AS uuid) IS NULL OR o.id = CAST(:organization_id AS uuid))
-      AND o.created_at >= coalesce(CAST(:since AS timestamptz), '-infinity')
-      AND o.created_at < coalesce(CAST(:until AS timestamptz), 'infinity')
-      AND (CAST(:industry AS text) IS NULL
-           OR EXISTS (SELECT 1 FROM organization_members m JOIN users u ON u.id = m.user_id
-                      WHERE m.organization_id = o.id
-                        AND lower(btrim(u.industry)) = lower(btrim(CAST(:industry AS text)))))
-),
-chosen_members AS (
-    SELECT m.id FROM organization_members m JOIN users u ON u.id = m.user_id
-    WHERE (CAST(:organization_id AS uuid) IS NULL OR m.organization_id = CAST(:organization_id AS uuid))
-      AND (CAST(:industry AS text) IS NULL OR lower(btrim(u.industry)) = lower(btrim(CAST(:industry AS text))))
-      AND m.joined_at >= coalesce(CAST(:since AS timestamptz), '-infinity')
-      AND m.joined_at < coalesce(CAST(:until AS timestamptz), 'infinity')
-),
-chosen_subscriptions AS (
-    SELECT s.plan, s.status FROM subscriptions s JOIN users u ON u.id = s.user_id
-    WHERE {_USER_FILTER}
-      AND s.created_at >= coalesce(CAST(:since AS timestamptz), '-infinity')
-      AND s.created_at < coalesce(CAST(:until AS timestamptz), 'infinity')
-)
-SELECT (SELECT count(*) FROM chosen_users),
-       (SELECT count(*) FROM chosen_orgs),
-       (SELECT count(*) FROM chosen_members),
-       (SELECT count(*) FROM chosen_subscriptions),
-       (SELECT count(*) FROM chosen_subscriptions
-        WHERE NOT (lower(coalesce(plan, '')) = ANY(CAST(:free AS text[])))
-          AND lower(status) = ANY(CAST(:paying AS text[]))),
-       (SELECT min(created_at) FROM chosen_users),
-       (SELECT max(created_at) FROM chosen_users)
-"""
 OVERVIEW_MEASURES = ("users signed up", "organizations created", "memberships started", "subscriptions started",
                      "paying subscriptions", "first sign-up", "latest sign-up")
 
@@ -173,31 +156,15 @@ def overview(conn: Connection, *, organization_id=None, industry=None, since=Non
     Example: two users signed up on 2025-01-06 and 2025-01-20 ->
     rows ("users signed up", 2), ..., ("first sign-up", "2025-01-06"), ("latest sign-up", "2025-01-20").
     """
-    params = {**_filter_params(organization_id, industry, since, until), "free": list(FREE_PLANS),
+    params = {**filter_params(organization_id, industry, since, until), "free": list(FREE_PLANS),
               "paying": list(PAYING_STATUSES)}
-    if not isinstance(conn, Connection):
-        raise InvalidParameterError("conn must be an SQLAlchemy Connection (engine.connect()); "
-                                    f"got {type(conn).__name__}")
-    row = conn.execute(sa.text(_OVERVIEW_SQL), params).one()
-    values = [int(v) for v in row[:5]] + [_iso_day(v) for v in row[5:]]
-    return pd.DataFrame({"measure": pd.Series(OVERVIEW_MEASURES, dtype="string"),
-                         "value": pd.Series(values, dtype=object)})
-
-
-def _iso_day(value) -> str:
-    """Return the UTC date of a timestamp as 'YYYY-MM-DD' ('' for None)."""
-    return "" if value is None else pd.Timestamp(value).tz_convert("UTC").strftime("%Y-%m-%d")
+    (row,) = fetch_rows(conn, _query("overview"), params)
+    values = [int(v) for v in row[:5]] + [iso_day(v) for v in row[5:]]
+    return measures_frame(OVERVIEW_MEASURES, values)
 
 
 # --- sign-ups ------------------------------------------------------------------------------
 
-_SIGNUPS_SQL = f"""
-SELECT date_trunc('month', u.created_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS period, count(*) AS signups
-FROM users u
-WHERE {_USER_FILTER} {_USER_IN_RANGE}
-GROUP BY 1
-ORDER BY 1
-"""
 SIGNUP_COLUMNS = {"period": "ts", "signups": "int", "cumulative": "int"}
 
 
@@ -210,12 +177,11 @@ def signups_per_month(conn: Connection, *, organization_id=None, industry=None, 
     Example: sign-ups on 2025-01-06, 2025-01-20 and 2025-03-03 ->
     rows (2025-01-01, 2, 2), (2025-02-01, 0, 2), (2025-03-01, 1, 3).
     """
-    counted = _run(conn, _SIGNUPS_SQL, _filter_params(organization_id, industry, since, until),
+    counted = _run(conn, "signups_per_month", filter_params(organization_id, industry, since, until),
                    {"period": "ts", "signups": "int"})
     if counted.empty:
         return _frame([], SIGNUP_COLUMNS)
-    months = pd.date_range(counted["period"].min(), counted["period"].max(), freq="MS")
-    filled = counted.set_index("period").reindex(months, fill_value=0).rename_axis("period").reset_index()
+    filled = fill_months(counted)
     filled["cumulative"] = filled["signups"].cumsum()
     return _frame(list(filled.itertuples(index=False, name=None)), SIGNUP_COLUMNS)
 
@@ -235,12 +201,6 @@ def recent_months(frame: pd.DataFrame, months: int = 12) -> pd.DataFrame:
 
 # --- industries and company sizes ----------------------------------------------------------
 
-_USERS_BY_SQL = f"""
-SELECT coalesce(nullif(btrim(u.{{column}}), ''), '{UNKNOWN}') AS value, count(*) AS users
-FROM users u
-WHERE {_USER_FILTER} {_USER_IN_RANGE}
-GROUP BY 1
-"""
 
 
 def users_by_industry(conn: Connection, *, organization_id=None, industry=None, since=None, until=None,
@@ -251,7 +211,7 @@ def users_by_industry(conn: Connection, *, organization_id=None, industry=None, 
     ``max_rows`` industries the smallest are folded into one row '(other)', last.
     Example: 3 SaaS users and 1 without industry -> rows ("SaaS", 3, 0.75), ("unknown", 1, 0.25).
     """
-    frame = _users_by(conn, "industry", _filter_params(organization_id, industry, since, until))
+    frame = _users_by(conn, "users_by_industry", filter_params(organization_id, industry, since, until))
     frame = frame.sort_values(["users", "value"], ascending=[False, True], kind="stable")
     return _with_share(_fold_tail(frame, "value", "users", max_rows)).rename(columns={"value": "industry"})
 
@@ -264,15 +224,15 @@ def users_by_company_size(conn: Connection, *, organization_id=None, industry=No
     '11-50' before '1000+'); labels without a number, then 'unknown', come last.
     Example: users of '11-50', '1-10' and none -> rows "1-10", "11-50", "unknown".
     """
-    frame = _users_by(conn, "company_size", _filter_params(organization_id, industry, since, until))
+    frame = _users_by(conn, "users_by_company_size", filter_params(organization_id, industry, since, until))
     order = frame["value"].map(_size_key)
     frame = frame.assign(_key=order).sort_values("_key", kind="stable").drop(columns="_key")
     return _with_share(frame).rename(columns={"value": "company_size"})
 
 
-def _users_by(conn: Connection, column: str, params: dict) -> pd.DataFrame:
-    """Return value, users: the selection's users per value of ``column`` of users."""
-    return _run(conn, _USERS_BY_SQL.format(column=column), params, {"value": "str", "users": "int"})
+def _users_by(conn: Connection, query: str, params: dict) -> pd.DataFrame:
+    """Return value, users: the selection's users per value of a column of users (the named query)."""
+    return _run(conn, query, params, {"value": "str", "users": "int"})
 
 
 def _size_key(label) -> tuple:
@@ -305,21 +265,6 @@ def _with_share(frame: pd.DataFrame, count: str = "users") -> pd.DataFrame:
 
 # --- organizations and their members ----------------------------------------------------------
 
-_MEMBERSHIP_SQL = """
-SELECT o.id AS organization_id, o.name AS organization, o.slug, coalesce(o.status, 'unknown') AS organization_status,
-       coalesce(nullif(btrim(m.role), ''), 'unknown') AS role,
-       coalesce(nullif(btrim(m.status), ''), 'unknown') AS status,
-       count(*) AS members
-FROM organization_members m
-JOIN organizations o ON o.id = m.organization_id
-JOIN users u ON u.id = m.user_id
-WHERE (CAST(:organization_id AS uuid) IS NULL OR m.organization_id = CAST(:organization_id AS uuid))
-  AND (CAST(:industry AS text) IS NULL OR lower(btrim(u.industry)) = lower(btrim(CAST(:industry AS text))))
-  AND m.joined_at >= coalesce(CAST(:since AS timestamptz), '-infinity')
-  AND m.joined_at < coalesce(CAST(:until AS timestamptz), 'infinity')
-GROUP BY o.id, o.name, o.slug, o.status, 5, 6
-ORDER BY o.name, o.slug, 5, 6
-"""
 MEMBERSHIP_COLUMNS = {"organization_id": "object", "organization": "str", "slug": "str",
                       "organization_status": "str", "role": "str", "status": "str", "members": "int"}
 
@@ -333,7 +278,7 @@ def membership(conn: Connection, *, organization_id=None, industry=None, since=N
     Example: org A with an active owner and an invited member ->
     rows (A, ..., "member", "invited", 1), (A, ..., "owner", "active", 1).
     """
-    return _run(conn, _MEMBERSHIP_SQL, _filter_params(organization_id, industry, since, until), MEMBERSHIP_COLUMNS)
+    return _run(conn, "membership", filter_params(organization_id, industry, since, until), MEMBERSHIP_COLUMNS)
 
 
 def in_order(values, order: tuple[str, ...]) -> list[str]:
@@ -420,17 +365,6 @@ def roles_by_status(members: pd.DataFrame) -> pd.DataFrame:
 
 # --- plans and subscriptions ---------------------------------------------------------------------
 
-_SUBSCRIPTIONS_SQL = f"""
-SELECT coalesce(nullif(lower(btrim(s.plan)), ''), '{UNKNOWN}') AS plan,
-       coalesce(nullif(lower(btrim(s.status)), ''), '{UNKNOWN}') AS status,
-       count(*) AS subscriptions
-FROM subscriptions s
-JOIN users u ON u.id = s.user_id
-WHERE {_USER_FILTER}
-  AND s.created_at >= coalesce(CAST(:since AS timestamptz), '-infinity')
-  AND s.created_at < coalesce(CAST(:until AS timestamptz), 'infinity')
-GROUP BY 1, 2
-"""
 SUBSCRIPTION_COLUMNS = {"plan": "str", "status": "str", "subscriptions": "int"}
 
 
@@ -442,7 +376,7 @@ def subscriptions_by_plan(conn: Connection, *, organization_id=None, industry=No
     membership). Plans in PLAN_ORDER, statuses in STATUS_ORDER, others after them.
     Example: two active pro and one canceled free -> rows ("free", "canceled", 1), ("pro", "active", 2).
     """
-    frame = _run(conn, _SUBSCRIPTIONS_SQL, _filter_params(organization_id, industry, since, until),
+    frame = _run(conn, "subscriptions_by_plan", filter_params(organization_id, industry, since, until),
                  SUBSCRIPTION_COLUMNS)
     return _sort_by_order(frame, {"plan": PLAN_ORDER, "status": STATUS_ORDER})
 
@@ -471,18 +405,6 @@ def _sort_by_order(frame: pd.DataFrame, orders: dict[str, tuple[str, ...]]) -> p
     return frame.assign(**keys).sort_values(list(keys), kind="stable").drop(columns=list(keys)).reset_index(drop=True)
 
 
-_PAYING_SQL = f"""
-SELECT coalesce(nullif(btrim(u.industry), ''), '{UNKNOWN}') AS industry,
-       count(*) AS users,
-       count(s.id) AS subscribed,
-       count(s.id) FILTER (
-           WHERE NOT (coalesce(nullif(lower(btrim(s.plan)), ''), '{UNKNOWN}') = ANY(CAST(:free AS text[])))
-             AND lower(btrim(s.status)) = ANY(CAST(:paying AS text[]))) AS paying
-FROM users u
-LEFT JOIN subscriptions s ON s.user_id = u.id
-WHERE {_USER_FILTER} {_USER_IN_RANGE}
-GROUP BY 1
-"""
 PAYING_COLUMNS = {"industry": "str", "users": "int", "subscribed": "int", "paying": "int", "paying_share": "float"}
 
 
@@ -497,9 +419,9 @@ def paying_share_by_industry(conn: Connection, *, organization_id=None, industry
     users (4 decimals). Largest industries first; beyond ``max_rows`` the rest is '(other)'.
     Example: 4 SaaS users, one on pro (active), one on free -> ("SaaS", 4, 2, 1, 0.25).
     """
-    params = {**_filter_params(organization_id, industry, since, until), "free": list(FREE_PLANS),
+    params = {**filter_params(organization_id, industry, since, until), "free": list(FREE_PLANS),
               "paying": list(PAYING_STATUSES)}
-    frame = _run(conn, _PAYING_SQL, params, {k: v for k, v in PAYING_COLUMNS.items() if k != "paying_share"})
+    frame = _run(conn, "paying_share_by_industry", params, {k: v for k, v in PAYING_COLUMNS.items() if k != "paying_share"})
     frame = frame.sort_values(["users", "industry"], ascending=[False, True], kind="stable")
     max_rows = _whole_number(max_rows, "max_rows", 1000)
     if len(frame) > max_rows:
