@@ -96,3 +96,16 @@ def empty_database(databases):
 def schema_database(databases, schema_template):
     """An Engine on a fresh database holding the whole new schema."""
     yield from _engine_fixture(databases, template=schema_template)
+
+
+@pytest.fixture(scope="session")
+def demo_engine(databases, schema_template):
+    """An Engine on the small demo database (seed 42), built once for the session; tests only read it."""
+    from bi_workbench.pipeline import build_demo_database
+
+    url = databases.create(template=schema_template)
+    engine = create_engine(url)
+    build_demo_database(engine, "small", 42, progress=False)
+    yield engine
+    engine.dispose()
+    databases.drop(url)

@@ -26,7 +26,6 @@ from bi_workbench.database import create_engine
 from bi_workbench.domain import assessments_report as ar
 from bi_workbench.domain.scoring import score_responses
 from bi_workbench.errors import InvalidParameterError
-from bi_workbench.pipeline import build_demo_database
 from bi_workbench.schema import tables as t
 from bi_workbench.schema.bookkeeping import legacy_id_map
 
@@ -92,16 +91,6 @@ def hand_engine(databases, schema_template):
 def hand(hand_engine):
     with hand_engine.connect() as conn:
         yield conn
-
-
-@pytest.fixture(scope="module")
-def demo_engine(databases, schema_template):
-    url = databases.create(template=schema_template)
-    engine = create_engine(url)
-    build_demo_database(engine, "small", 42, progress=False)
-    yield engine
-    engine.dispose()
-    databases.drop(url)
 
 
 @pytest.fixture

@@ -38,7 +38,6 @@ from bi_workbench.domain.events_report import (
 )
 from bi_workbench.errors import InvalidParameterError
 from bi_workbench.events.audit import acting_as, auditing_off
-from bi_workbench.pipeline import build_demo_database
 from bi_workbench.schema import tables as t
 
 U1, U2, U3 = (uuid.UUID(int=i) for i in (1, 2, 3))
@@ -124,16 +123,6 @@ def hand(hand_engine):
     conn = read_only_connection(hand_engine)
     yield conn
     conn.close()
-
-
-@pytest.fixture(scope="module")
-def demo_engine(databases, schema_template):
-    url = databases.create(template=schema_template)
-    engine = create_engine(url)
-    build_demo_database(engine, "small", 42, progress=False)
-    yield engine
-    engine.dispose()
-    databases.drop(url)
 
 
 @pytest.fixture

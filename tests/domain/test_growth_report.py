@@ -44,7 +44,6 @@ from bi_workbench.domain.growth_report import (
 )
 from bi_workbench.errors import InvalidParameterError
 from bi_workbench.events.audit import auditing_off
-from bi_workbench.pipeline import build_demo_database
 from bi_workbench.schema import tables as t
 
 U1, U2, U3, U4, U5 = (uuid.UUID(int=i) for i in range(1, 6))
@@ -142,16 +141,6 @@ def hand_engine(databases, schema_template):
 def hand(hand_engine):
     with hand_engine.connect() as conn:
         yield conn
-
-
-@pytest.fixture(scope="module")
-def demo_engine(databases, schema_template):
-    url = databases.create(template=schema_template)
-    engine = create_engine(url)
-    build_demo_database(engine, "small", 42, progress=False)
-    yield engine
-    engine.dispose()
-    databases.drop(url)
 
 
 @pytest.fixture

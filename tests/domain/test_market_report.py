@@ -28,7 +28,6 @@ from bi_workbench.database import create_engine
 from bi_workbench.domain import analytics
 from bi_workbench.domain import market_report as mr
 from bi_workbench.errors import InvalidParameterError
-from bi_workbench.pipeline import build_demo_database
 from bi_workbench.schema import tables as t
 
 U1, U2 = uuid.UUID(int=1), uuid.UUID(int=2)
@@ -95,16 +94,6 @@ def hand_engine(databases, schema_template):
 def hand(hand_engine):
     with hand_engine.connect() as conn:
         yield conn
-
-
-@pytest.fixture(scope="module")
-def demo_engine(databases, schema_template):
-    url = databases.create(template=schema_template)
-    engine = create_engine(url)
-    build_demo_database(engine, "small", 42, progress=False)
-    yield engine
-    engine.dispose()
-    databases.drop(url)
 
 
 @pytest.fixture

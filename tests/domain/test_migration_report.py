@@ -7,26 +7,19 @@ import math
 import pandas as pd
 import pytest
 
-from bi_workbench.database import create_engine
 from bi_workbench.domain import migration_report as mr
 from bi_workbench.legacy import metrics
 from bi_workbench.legacy import report as legacy_report
 from bi_workbench.legacy.migrate import check, migrate
 from bi_workbench.legacy.reconcile import SECTIONS
-from bi_workbench.pipeline import build_demo_database
 
 from ..legacy.legacy_data import write_legacy
 
 
-@pytest.fixture(scope="module")
-def demo(databases, schema_template):
-    """An Engine on the small demo database (seed 42), built once for the module."""
-    url = databases.create(template=schema_template)
-    engine = create_engine(url)
-    build_demo_database(engine, "small", 42, progress=False)
-    yield engine
-    engine.dispose()
-    databases.drop(url)
+@pytest.fixture
+def demo(demo_engine):
+    """The small demo database (seed 42), shared by the session."""
+    return demo_engine
 
 
 @pytest.fixture

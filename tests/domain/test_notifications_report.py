@@ -23,11 +23,9 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from bi_workbench.database import create_engine
 from bi_workbench.domain import notifications_report as nr
 from bi_workbench.domain.engagement_report import ReportFilters
 from bi_workbench.errors import InvalidParameterError
-from bi_workbench.pipeline import build_demo_database
 from bi_workbench.schema import tables as t
 
 U1, U2, U3 = (uuid.UUID(int=i) for i in (1, 2, 3))
@@ -93,15 +91,10 @@ def hand(schema_database):
     return schema_database
 
 
-@pytest.fixture(scope="module")
-def demo(databases, schema_template):
-    """An Engine on the small demo database (seed 42), built once for the module."""
-    url = databases.create(template=schema_template)
-    engine = create_engine(url)
-    build_demo_database(engine, "small", 42, progress=False)
-    yield engine
-    engine.dispose()
-    databases.drop(url)
+@pytest.fixture
+def demo(demo_engine):
+    """The small demo database (seed 42), shared by the session."""
+    return demo_engine
 
 
 def utc(text: str) -> pd.Timestamp:

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import pandas as pd
-import pytest
 
-from bi_workbench.database import create_engine
 from bi_workbench.domain import assessments_report as ar
 from bi_workbench.domain.scoring import compare_with_legacy, score_assessments
 from bi_workbench.figures import assessments as fig
 from bi_workbench.figures.common import NO_DATA
-from bi_workbench.pipeline import build_demo_database
 
 FULL = {"growth_pace": "fast", "funding_status": "seed", "tech_maturity": "basic", "team_alignment": "aligned",
         "process_discipline": "ad_hoc", "strategy_decision_method": "data_driven", "final_confirmation": "yes"}
@@ -116,16 +113,6 @@ def test_every_figure_says_no_data_when_empty():
     assert_no_data(fig.category_contributions(ar.explanation_table(None)))
     assert_no_data(fig.confusion_heatmap(ar.confusion_table(empty)))  # all zeros
     assert_no_data(fig.legacy_vs_rubric(ar.comparison_points(empty)))
-
-
-@pytest.fixture(scope="module")
-def demo_engine(databases, schema_template):
-    url = databases.create(template=schema_template)
-    engine = create_engine(url)
-    build_demo_database(engine, "small", 42, progress=False)
-    yield engine
-    engine.dispose()
-    databases.drop(url)
 
 
 def test_the_figures_draw_the_demo_data(demo_engine):

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import pandas as pd
-import pytest
 
-from bi_workbench.database import create_engine
 from bi_workbench.domain import analytics
 from bi_workbench.domain import market_report as mr
 from bi_workbench.figures import market as fig
 from bi_workbench.figures.common import NO_DATA
-from bi_workbench.pipeline import build_demo_database
 
 
 def assert_no_data(figure) -> None:
@@ -101,16 +98,6 @@ def test_every_figure_says_no_data_when_empty():
     assert_no_data(fig.news_relevance(pd.DataFrame(columns=list(mr.NEWS_TABLE_COLUMNS))))
     assert_no_data(fig.engagement_by_source(pd.DataFrame(columns=list(mr.BY_SOURCE_COLUMNS))))
     assert_no_data(fig.signal_distribution(pd.DataFrame(columns=list(mr.SIGNAL_DISTRIBUTION_COLUMNS))))
-
-
-@pytest.fixture(scope="module")
-def demo_engine(databases, schema_template):
-    url = databases.create(template=schema_template)
-    engine = create_engine(url)
-    build_demo_database(engine, "small", 42, progress=False)
-    yield engine
-    engine.dispose()
-    databases.drop(url)
 
 
 def test_the_figures_draw_the_demo_data(demo_engine):

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import pandas as pd
-import pytest
 
-from bi_workbench.database import create_engine
 from bi_workbench.domain import users_orgs as uo
 from bi_workbench.figures.common import NO_DATA
 from bi_workbench.figures import users_orgs as fig
-from bi_workbench.pipeline import build_demo_database
 
 
 def utc(text: str) -> pd.Timestamp:
@@ -104,16 +101,6 @@ def test_every_figure_says_no_data_when_empty():
     ]
     for build, frame, title in cases:
         assert_no_data(build(frame), title)
-
-
-@pytest.fixture(scope="module")
-def demo_engine(databases, schema_template):
-    url = databases.create(template=schema_template)
-    engine = create_engine(url)
-    build_demo_database(engine, "small", 42, progress=False)
-    yield engine
-    engine.dispose()
-    databases.drop(url)
 
 
 def test_the_figures_draw_the_demo_data(demo_engine):
