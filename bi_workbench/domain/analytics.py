@@ -18,6 +18,10 @@ Conventions shared by all functions:
 - ``organization_id`` keeps the rows of one organization: analytics events and
   notifications carrying it, market insights of it, and for user-level tables
   (users, sessions) the organization's members;
+- ``industry`` (keyword) keeps, in the product analytics and notification read
+  rates, the rows whose user has that industry (the event's, session's or
+  notification's user; a funnel's or cohort's users), compared trimmed and
+  case-insensitively; in market intelligence, the insights, trends or news of it;
 - ``as_of`` (retention) is the report's "now"; by default the latest
   ``created_at`` in the data, not the clock, so reports on the deterministic demo
   database do not change from day to day. It is returned in ``frame.attrs["as_of"]``.
@@ -82,7 +86,7 @@ NOTIFICATION_COLUMNS = {"group": "str", "sent": "int", "read": "int", "read_rate
 
 
 def active_users(conn: Connection, period: str = "week", since=None, until=None,
-                 organization_id=None) -> pd.DataFrame:
+                 organization_id=None, *, industry: str | None = None) -> pd.DataFrame:
     """Return distinct active users and events per calendar period: period, active_users, events.
 
     Periods without events between the first and the last active one are
@@ -91,12 +95,12 @@ def active_users(conn: Connection, period: str = "week", since=None, until=None,
     ``active_users(conn, "week")`` has rows (2025-01-06, 2, ...), (2025-01-13, 1, ...).
     """
     params = {"period": _period(period, "period"), **_range(since, until),
-              "organization_id": _uuid(organization_id, "organization_id")}
+              "organization_id": _uuid(organization_id, "organization_id"), "industry": _text(industry, "industry")}
     return _query(conn, "active_users.sql", params, ACTIVE_USERS_COLUMNS)
 
 
 def funnel(conn: Connection, steps: Sequence[str] = DEFAULT_FUNNEL, since=None, until=None, window_days: int = 30,
-           organization_id=None) -> pd.DataFrame:
+           organization_id=None, *, industry: str | None = None) -> pd.DataFrame:
     """Return users reaching each ordered step: step_number, step, users, conversion_from_previous/first.
 
     A user enters at their first ``steps[0]`` event in ``[since, until)``; step k+1
@@ -107,12 +111,13 @@ def funnel(conn: Connection, steps: Sequence[str] = DEFAULT_FUNNEL, since=None, 
     rows (1, "signup", 120, 1.0, 1.0) and (2, "upgrade", 6, 0.05, 0.05).
     """
     params = {"steps": _steps(steps), "window_days": _whole_number(window_days, "window_days", MAX_WINDOW_DAYS),
-              **_range(since, until), "organization_id": _uuid(organization_id, "organization_id")}
+              **_range(since, until), "organization_id": _uuid(organization_id, "organization_id"),
+              "industry": _text(industry, "industry")}
     return _query(conn, "funnel.sql", params, FUNNEL_COLUMNS)
 
 
 def retention(conn: Connection, cohort: str = "month", periods: int = 12, as_of=None, since=None, until=None,
-              organization_id=None) -> pd.DataFrame:
+              organization_id=None, *, industry: str | None = None) -> pd.DataFrame:
     """Return the retention matrix, long: cohort, cohort_size, period_number, active_users, retention.
 
     Users form cohorts by the calendar period of ``users.created_at`` (``since``/
@@ -124,7 +129,7 @@ def retention(conn: Connection, cohort: str = "month", periods: int = 12, as_of=
     """
     params = {"cohort": _period(cohort, "cohort"), "periods": _whole_number(periods, "periods", MAX_PERIODS, 0),
               "as_of": _instant(as_of, "as_of"), **_range(since, until),
-              "organization_id": _uuid(organization_id, "organization_id")}
+              "organization_id": _uuid(organization_id, "organization_id"), "industry": _text(industry, "industry")}
     rows = _rows(conn, "retention.sql", params)
     frame = _frame([row[:-1] for row in rows], RETENTION_COLUMNS)
     as_of_used = rows[0][-1] if rows else params["as_of"] or data_as_of(conn)
@@ -133,7 +138,7 @@ def retention(conn: Connection, cohort: str = "month", periods: int = 12, as_of=
 
 
 def session_lengths(conn: Connection, since=None, until=None, by: str | None = "device",
-                    organization_id=None) -> pd.DataFrame:
+                    organization_id=None, *, industry: str | None = None) -> pd.DataFrame:
     """Return the length of ended sessions per group: group, sessions, mean/median/p90_minutes.
 
     ``by``: ``device``, ``os``, ``browser`` (from device_info), ``source`` (of the
@@ -143,7 +148,7 @@ def session_lengths(conn: Connection, since=None, until=None, by: str | None = "
     ``session_lengths(conn)`` has the row ("desktop", 2, 20.0, 20.0, 28.0).
     """
     params = {"by": _choice(by, "by", SESSION_GROUPS, optional=True), **_range(since, until),
-              "organization_id": _uuid(organization_id, "organization_id")}
+              "organization_id": _uuid(organization_id, "organization_id"), "industry": _text(industry, "industry")}
     return _query(conn, "session_lengths.sql", params, SESSION_COLUMNS)
 
 
@@ -211,7 +216,7 @@ def top_news(conn: Connection, limit: int = 10, category: str | None = None, sin
 
 
 def notification_read_rates(conn: Connection, by: str | None = "type", since=None, until=None,
-                            organization_id=None) -> pd.DataFrame:
+                            organization_id=None, *, industry: str | None = None) -> pd.DataFrame:
     """Return per group: group, sent, read, read_rate, median_hours_to_read, p90_hours_to_read.
 
     ``by``: ``type``, ``priority``, ``channel`` (metadata.channel) or None for one
@@ -220,7 +225,7 @@ def notification_read_rates(conn: Connection, by: str | None = "type", since=Non
     after 1, 2 and 3 hours -> the row ("billing", 4, 3, 0.75, 2.0, 2.8).
     """
     params = {"by": _choice(by, "by", NOTIFICATION_GROUPS, optional=True), **_range(since, until),
-              "organization_id": _uuid(organization_id, "organization_id")}
+              "organization_id": _uuid(organization_id, "organization_id"), "industry": _text(industry, "industry")}
     return _query(conn, "notification_read_rates.sql", params, NOTIFICATION_COLUMNS)
 
 

@@ -9,9 +9,9 @@ frame with the same columns, never an error.
 
 Filters: ``organization_id`` keeps an organization's rows (the row's own
 organization_id, or its members for user-level tables); ``industry`` keeps rows
-whose user has that industry, where the function says so (the analytics of
-`bi_workbench.domain.analytics` have no industry filter: `activity`, `funnel_steps`,
-`retention_matrix` and `session_lengths_by` apply organization and dates only);
+whose user has that industry (for `activity`, `funnel_steps`, `retention_matrix`
+and `session_lengths_by`, the user of the event, of the funnel, of the cohort and
+of the session, compared case-insensitively by `bi_workbench.domain.analytics`);
 ``start``/``end`` bound a half-open range of days ``[start, end)``.
 """
 
@@ -87,8 +87,9 @@ class ReportFilters:
                 "start": _midnight(self.start), "end": _midnight(self.end)}
 
     def analytics_kwargs(self) -> dict:
-        """Return since/until/organization_id as the functions of `bi_workbench.domain.analytics` take them."""
-        return {"since": self.start, "until": self.end, "organization_id": self.organization_id}
+        """Return since/until/organization_id/industry as the functions of `bi_workbench.domain.analytics` take them."""
+        return {"since": self.start, "until": self.end, "organization_id": self.organization_id,
+                "industry": self.industry}
 
 
 def _midnight(day: dt.date | None) -> dt.datetime | None:
@@ -143,8 +144,9 @@ def latest_periods(frame: pd.DataFrame, n: int = TABLE_ROWS, column: str = "peri
 def activity(conn: Connection, filters: ReportFilters, granularity: str = "week") -> pd.DataFrame:
     """Return active users and events per ``granularity`` (day, week, month): period, active_users, events.
 
-    `bi_workbench.domain.analytics.active_users` (organization and dates; every
-    period between the first and last active one, zeros included).
+    `bi_workbench.domain.analytics.active_users` (organization, industry of the
+    event's user and dates; every period between the first and last active one,
+    zeros included).
     """
     if filters.selects_nothing:
         return empty_frame(analytics.ACTIVE_USERS_COLUMNS)
@@ -229,7 +231,8 @@ def session_lengths_by(conn: Connection, filters: ReportFilters,
 
     `bi_workbench.domain.analytics.session_lengths` once per dimension (device, os,
     browser, source), in the order given, most sessions first within one; minutes
-    rounded to 2. Applies organization (members' sessions) and dates (started_at).
+    rounded to 2. Applies organization (members' sessions), industry (of the session's
+    user) and dates (started_at).
     """
     if filters.selects_nothing:
         return empty_frame(SESSION_COLUMNS)

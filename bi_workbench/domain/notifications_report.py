@@ -9,8 +9,8 @@ A notification counts as read when ``is_read`` is true or ``read_at`` is set (th
 `bi_workbench.domain.analytics.notification_read_rates`). Filters: ``organization_id``
 is the notification's or message's own organization, for email subscriptions the
 subscriber's membership; ``industry`` is the industry of the notified user, the
-message's sender or the subscriber (the read rates of the analytics module apply
-organization and dates only); days ``[start, end)`` bound ``created_at``.
+message's sender or the subscriber (for the read rates, the notified user's, compared
+case-insensitively by the analytics module); days ``[start, end)`` bound ``created_at``.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 The hand-made data (times UTC; ISO weeks start on Monday)::
 
     users   u1 signs up Mon 2025-01-06, u2 Mon 2025-01-20 (both org A), u3 Mon 2025-02-03 (org B);
-            org C has no members and no data.
+            org C has no members and no data. Industries: u1 'SaaS', u2 ' fintech ', u3 'Fintech'.
     events  u1 (org A): 01-06 10:00 signup, 01-06 10:05 assessment_started, 01-07 09:00 assessment_completed,
                         01-15 11:00 page_view, 02-10 08:00 report_viewed, 03-03 08:00 page_view
             u2 (org A): 01-20 09:00 signup, 01-20 09:30 assessment_completed (before it started),
@@ -49,9 +49,11 @@ def utc(text: str) -> pd.Timestamp:
 
 def insert_hand_data(conn) -> None:
     conn.execute(t.users.insert(), [
-        {"id": u, "email": f"{name}@example.com", "first_name": "U", "last_name": name, "created_at": at(created)}
-        for u, name, created in [(U1, "u1", "2025-01-06 10:00"), (U2, "u2", "2025-01-20 09:00"),
-                                 (U3, "u3", "2025-02-03 12:00")]
+        {"id": u, "email": f"{name}@example.com", "first_name": "U", "last_name": name, "created_at": at(created),
+         "industry": industry}
+        for u, name, created, industry in [(U1, "u1", "2025-01-06 10:00", "SaaS"),
+                                           (U2, "u2", "2025-01-20 09:00", " fintech "),
+                                           (U3, "u3", "2025-02-03 12:00", "Fintech")]
     ])
     conn.execute(t.organizations.insert(), [
         {"id": ORG_A, "name": "A", "slug": "a"}, {"id": ORG_B, "name": "B", "slug": "b"},
@@ -406,6 +408,67 @@ def test_notification_read_rates_other_groupings(hand):
         ("in_app", 4), ("email", 1), ("unknown", 1)]
     assert rows(notification_read_rates(hand, organization_id=ORG_B), "group", "sent") == [("system", 2)]
     assert notification_read_rates(hand, since="2025-01-11").empty
+
+
+# --- industry of the user ----------------------------------------------------------------
+
+
+def test_active_users_of_one_industry(hand):
+    frame = active_users(hand, "week", industry="SaaS")  # u1's events; the anonymous page view is left out
+    assert_typed(frame, analytics.ACTIVE_USERS_COLUMNS)
+    assert rows(frame, "period", "active_users", "events") == [
+        (utc("2025-01-06"), 1, 3), (utc("2025-01-13"), 1, 1), (utc("2025-01-20"), 0, 0), (utc("2025-01-27"), 0, 0),
+        (utc("2025-02-03"), 0, 0), (utc("2025-02-10"), 1, 1), (utc("2025-02-17"), 0, 0), (utc("2025-02-24"), 0, 0),
+        (utc("2025-03-03"), 1, 1)]
+    assert rows(active_users(hand, "month", industry=" FINTECH "), "period", "active_users", "events") == [
+        (utc("2025-01-01"), 1, 3), (utc("2025-02-01"), 1, 3), (utc("2025-03-01"), 2, 2)]  # u2 and u3
+    assert active_users(hand, industry="Retail").empty
+
+
+def test_funnel_of_one_industry(hand):
+    assert funnel(hand, STEPS, industry="saas")["users"].tolist() == [1, 1, 1]  # u1
+    # u2 completes 44 days after signup (outside the window); u3 goes through.
+    assert funnel(hand, STEPS, industry="Fintech")["users"].tolist() == [2, 2, 1]
+    assert funnel(hand, STEPS, industry="Retail")["users"].tolist() == [0, 0, 0]
+
+
+def test_retention_of_one_industry(hand):
+    saas = retention(hand, "month", industry="SaaS")
+    assert rows(saas, "cohort", "cohort_size", "period_number", "active_users") == [
+        (utc("2025-01-01"), 1, 0, 1), (utc("2025-01-01"), 1, 1, 1), (utc("2025-01-01"), 1, 2, 1)]
+    fintech = retention(hand, "month", industry="fintech")
+    assert rows(fintech, "cohort", "cohort_size", "period_number", "active_users") == [
+        (utc("2025-01-01"), 1, 0, 1), (utc("2025-01-01"), 1, 1, 0), (utc("2025-01-01"), 1, 2, 1),
+        (utc("2025-02-01"), 1, 0, 1), (utc("2025-02-01"), 1, 1, 1)]
+    assert fintech.attrs["as_of"] == utc("2025-03-10 09:00")
+    assert retention(hand, "month", industry="Retail").empty
+
+
+def test_session_lengths_of_one_industry(hand):
+    assert rows(session_lengths(hand, by=None, industry="SaaS"), "sessions", "mean_minutes") == [
+        (2, pytest.approx(20.0))]  # u1: 10 and 30 minutes
+    assert rows(session_lengths(hand, industry="Fintech"), "group", "sessions") == [("phone", 1), ("unknown", 1)]
+    assert session_lengths(hand, industry="Retail").empty
+
+
+def test_notification_read_rates_of_one_industry(hand):
+    assert rows(notification_read_rates(hand, industry="SaaS"), "group", "sent", "read") == [("billing", 2, 2)]
+    assert rows(notification_read_rates(hand, industry="fintech"), "group", "sent", "read") == [
+        ("billing", 2, 1), ("system", 2, 1)]
+    assert notification_read_rates(hand, industry="Retail").empty
+
+
+@pytest.mark.parametrize("call", [
+    lambda c, v: active_users(c, industry=v),
+    lambda c, v: funnel(c, STEPS, industry=v),
+    lambda c, v: retention(c, industry=v),
+    lambda c, v: session_lengths(c, industry=v),
+    lambda c, v: notification_read_rates(c, industry=v),
+], ids=["active_users", "funnel", "retention", "session_lengths", "notification_read_rates"])
+@pytest.mark.parametrize("value", [5, ["SaaS"], b"SaaS", " "])
+def test_an_industry_that_is_not_text_raises(hand, call, value):
+    with pytest.raises(InvalidParameterError, match="industry"):
+        call(hand, value)
 
 
 # --- empty results -----------------------------------------------------------------------

@@ -146,6 +146,23 @@ def test_activity_and_funnel_come_from_the_analytics_functions(hand):
     assert steps["users"].tolist() == [1, 0]
 
 
+def test_activity_funnel_retention_and_sessions_apply_the_industry_of_the_user(hand):
+    retail, saas = ReportFilters(industry="Retail"), ReportFilters(industry="SaaS")
+    with hand.connect() as conn:
+        weekly = er.activity(conn, retail, "week")  # u2's one page view
+        steps = er.funnel_steps(conn, retail, ["signup", "page_view"])
+        saas_steps = er.funnel_steps(conn, saas, ["signup", "page_view"])
+        cohorts = er.retention_matrix(conn, retail, periods=1)
+        saas_cohorts = er.retention_matrix(conn, saas, periods=0)
+        sessions = er.session_lengths_by(conn, retail)
+    assert weekly[["active_users", "events"]].values.tolist() == [[1, 1]]
+    assert weekly["period"].tolist() == [pd.Timestamp("2025-01-06", tz="UTC")]
+    assert steps["users"].tolist() == [0, 0] and saas_steps["users"].tolist() == [1, 0]
+    assert cohorts[["cohort_size", "period_number", "active_users"]].values.tolist() == [[1, 0, 1], [1, 1, 0]]
+    assert saas_cohorts[["cohort_size", "active_users"]].values.tolist() == [[1, 1], [1, 1]]  # u1 (Jan), u3 (Mar)
+    assert sessions.empty
+
+
 def test_top_organizations_rank_the_read_model_and_keep_slugs_apart(hand):
     with hand.connect() as conn:
         top = er.top_organizations(conn, ALL)

@@ -206,10 +206,8 @@ def assert_all_empty(conn, filters) -> None:
         "mix": nr.priority_mix(conn, filters), "by_org": nr.team_messages_by_organization(conn, filters),
         "by_type": nr.team_messages_by_type(conn, filters), "subs": nr.subscriptions_by_type(conn, filters),
         "frequencies": nr.active_frequencies(conn, filters),
+        "rates": nr.read_rates(conn, filters, "type"), "priority": nr.read_rates(conn, filters, "priority"),
     }
-    if filters.industry is None:  # the read rates of the analytics module have no industry filter
-        frames["rates"] = nr.read_rates(conn, filters, "type")
-        frames["priority"] = nr.read_rates(conn, filters, "priority")
     for name, frame in frames.items():
         assert frame.empty, name
     assert frames["per_period"].columns.tolist() == list(nr.PER_PERIOD_COLUMNS)
@@ -235,12 +233,16 @@ def test_a_selection_of_nothing_gives_empty_frames(hand, filters):
         assert_all_empty(conn, filters)
 
 
-def test_read_rates_apply_organization_and_days_not_industry(hand):
+def test_read_rates_apply_organization_days_and_industry(hand):
     with hand.connect() as conn:
         org_b = nr.read_rates(conn, ReportFilters(organization_id=ORG_B), "type")
-        retail = nr.read_rates(conn, ReportFilters(industry="Retail"), "type")
+        retail = nr.read_rates(conn, ReportFilters(industry="Retail"), "type")  # u2's notification only
+        saas = nr.read_rates(conn, ReportFilters(industry="SaaS"), "priority")  # u1's and u3's
+        january_6 = nr.read_rates(conn, ReportFilters(start=date(2025, 1, 6), end=date(2025, 1, 7)), None)
     assert org_b[["group", "sent", "read"]].values.tolist() == [["billing", 1, 1]]
-    assert retail["sent"].sum() == 4
+    assert retail[["group", "sent", "read"]].values.tolist() == [["system", 1, 1]]
+    assert saas["group"].tolist() == ["high", "medium", "low"] and saas["sent"].sum() == 3
+    assert january_6[["group", "sent", "read"]].values.tolist() == [["all", 1, 1]]
 
 
 def test_a_bad_granularity_is_refused(hand):

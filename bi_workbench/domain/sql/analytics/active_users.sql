@@ -3,6 +3,7 @@
 -- :period        'day' | 'week' | 'month' (validated by the caller)
 -- :since, :until half-open range [since, until) on created_at; NULL = open
 -- :organization_id  events of that organization only; NULL = all
+-- :industry      only events whose user has this industry (compared case-insensitively); NULL = all
 --
 -- Periods without events between the first and the last active period are
 -- returned with zeros, so a chart of the frame has no silent gaps.
@@ -14,6 +15,9 @@ WITH counted AS (
     WHERE e.created_at >= coalesce(CAST(:since AS timestamptz), '-infinity')
       AND e.created_at < coalesce(CAST(:until AS timestamptz), 'infinity')
       AND (CAST(:organization_id AS uuid) IS NULL OR e.organization_id = CAST(:organization_id AS uuid))
+      AND (CAST(:industry AS text) IS NULL
+           OR EXISTS (SELECT 1 FROM users u
+                      WHERE u.id = e.user_id AND lower(btrim(u.industry)) = lower(btrim(CAST(:industry AS text)))))
     GROUP BY 1
 ),
 periods AS (

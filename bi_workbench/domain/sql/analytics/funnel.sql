@@ -4,6 +4,7 @@
 -- :window_days   a user's later steps must happen within this many days of entering
 -- :since, :until half-open range [since, until) of the entry (first step); NULL = open
 -- :organization_id  events of that organization only; NULL = all
+-- :industry      only users who have this industry (compared case-insensitively); NULL = all
 --
 -- A user enters at their first step-1 event in the range. Step k+1 is reached
 -- at the earliest event of its type at or after the time step k was reached
@@ -19,6 +20,9 @@ WITH RECURSIVE entered AS (
       AND e.created_at >= coalesce(CAST(:since AS timestamptz), '-infinity')
       AND e.created_at < coalesce(CAST(:until AS timestamptz), 'infinity')
       AND (CAST(:organization_id AS uuid) IS NULL OR e.organization_id = CAST(:organization_id AS uuid))
+      AND (CAST(:industry AS text) IS NULL
+           OR EXISTS (SELECT 1 FROM users u
+                      WHERE u.id = e.user_id AND lower(btrim(u.industry)) = lower(btrim(CAST(:industry AS text)))))
     GROUP BY e.user_id
 ),
 reached (user_id, step_number, reached_at, entered_at) AS (

@@ -3,6 +3,7 @@
 -- :by            'type' | 'priority' | 'channel' (metadata.channel), or NULL for one row 'all'
 -- :since, :until half-open range [since, until) of created_at (when sent); NULL = open
 -- :organization_id  notifications of that organization; NULL = all
+-- :industry      only notifications whose user has this industry (compared case-insensitively); NULL = all
 --
 -- A notification is read when is_read is true or read_at is set. Hours to read
 -- are read_at - created_at of read notifications whose read_at is known and not
@@ -22,6 +23,9 @@ WITH sent AS (
     WHERE n.created_at >= coalesce(CAST(:since AS timestamptz), '-infinity')
       AND n.created_at < coalesce(CAST(:until AS timestamptz), 'infinity')
       AND (CAST(:organization_id AS uuid) IS NULL OR n.organization_id = CAST(:organization_id AS uuid))
+      AND (CAST(:industry AS text) IS NULL
+           OR EXISTS (SELECT 1 FROM users u
+                      WHERE u.id = n.user_id AND lower(btrim(u.industry)) = lower(btrim(CAST(:industry AS text)))))
 )
 SELECT coalesce(nullif(btrim(grp), ''), 'unknown') AS "group",
        count(*) AS sent,

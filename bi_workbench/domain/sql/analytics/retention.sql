@@ -5,6 +5,7 @@
 -- :as_of         the "now" of the report; NULL = the latest created_at of analytics_events or users
 -- :since, :until half-open range [since, until) of users.created_at (which cohorts)
 -- :organization_id  members of that organization, active in its events; NULL = all
+-- :industry      only users who have this industry (compared case-insensitively); NULL = all
 --
 -- A user belongs to the cohort of date_trunc(cohort, users.created_at) in UTC and
 -- is active in period n when they have an analytics event in the n-th calendar
@@ -26,6 +27,7 @@ cohort_users AS (
       AND (CAST(:organization_id AS uuid) IS NULL
            OR EXISTS (SELECT 1 FROM organization_members m
                       WHERE m.user_id = u.id AND m.organization_id = CAST(:organization_id AS uuid)))
+      AND (CAST(:industry AS text) IS NULL OR lower(btrim(u.industry)) = lower(btrim(CAST(:industry AS text))))
 ),
 sizes AS (
     SELECT cohort, count(*) AS cohort_size FROM cohort_users GROUP BY cohort

@@ -4,6 +4,7 @@
 --                the session's analytics events), or NULL for one overall row 'all'
 -- :since, :until half-open range [since, until) of started_at; NULL = open
 -- :organization_id  sessions of that organization's members; NULL = all
+-- :industry      only sessions whose user has this industry (compared case-insensitively); NULL = all
 --
 -- Only ended sessions count (ended_at set); sessions ending before they start are
 -- data errors and are left out. A missing group value is reported as 'unknown'.
@@ -36,6 +37,9 @@ ended AS (
       AND (CAST(:organization_id AS uuid) IS NULL
            OR EXISTS (SELECT 1 FROM organization_members m
                       WHERE m.user_id = s.user_id AND m.organization_id = CAST(:organization_id AS uuid)))
+      AND (CAST(:industry AS text) IS NULL
+           OR EXISTS (SELECT 1 FROM users u
+                      WHERE u.id = s.user_id AND lower(btrim(u.industry)) = lower(btrim(CAST(:industry AS text)))))
 )
 SELECT coalesce(nullif(btrim(grp), ''), 'unknown') AS "group",
        count(*) AS sessions,
