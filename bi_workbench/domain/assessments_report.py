@@ -71,9 +71,19 @@ def _selection_params(organization_id=None, industry=None, since=None, until=Non
     return {**filter_params(organization_id, industry, since, until), "bracket": _text(bracket, "bracket")}
 
 
+#: The queries of ``sql/assessments_report/`` that continue the selection of ``selection.sql``.
+SELECTION_QUERIES = frozenset({
+    'brackets', 'category_scores', 'latest_completed', 'legacy_scores', 'overview', 'responses',
+    'score_summary', 'scores', 'volumes_per_month',
+})
+
+
 def _rows(conn: Connection, name: str, params: dict) -> list[tuple]:
     """Return the rows of the named query of ``bi_workbench/domain/sql/assessments_report/``, run with ``params``."""
-    return fetch_rows(conn, read_sql("bi_workbench.domain", f"assessments_report/{name}.sql"), params)
+    text = read_sql("bi_workbench.domain", f"assessments_report/{name}.sql")
+    if name in SELECTION_QUERIES:  # they continue the shared WITH of selection.sql
+        text = read_sql("bi_workbench.domain", "assessments_report/selection.sql") + text
+    return fetch_rows(conn, text, params)
 
 
 def _round(value, digits: int):

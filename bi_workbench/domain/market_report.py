@@ -62,9 +62,18 @@ def _params(organization_id=None, industry=None, since=None, until=None, min_con
     return {**filter_params(organization_id, industry, since, until), "min_confidence": float(min_confidence)}
 
 
+#: The queries of ``sql/market_report/`` that continue the selection of ``selection.sql``.
+SELECTION_QUERIES = frozenset({
+    'insights_per_industry', 'market_by_industry', 'overview', 'sentiment_by_industry',
+})
+
+
 def _rows(conn: Connection, name: str, params: dict) -> list[tuple]:
     """Return the rows of the named query of ``bi_workbench/domain/sql/market_report/``, run with ``params``."""
-    return fetch_rows(conn, read_sql("bi_workbench.domain", f"market_report/{name}.sql"), params)
+    text = read_sql("bi_workbench.domain", f"market_report/{name}.sql")
+    if name in SELECTION_QUERIES:  # they continue the shared WITH of selection.sql
+        text = read_sql("bi_workbench.domain", "market_report/selection.sql") + text
+    return fetch_rows(conn, text, params)
 
 
 def _round_columns(frame: pd.DataFrame, digits: dict[str, int]) -> pd.DataFrame:

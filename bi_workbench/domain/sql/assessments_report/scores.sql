@@ -1,25 +1,3 @@
 -- The overall score of every scored assessment of the selection: overall_score.
-WITH chosen AS (
-    SELECT a.id, a.status, a.created_at, a.completed_at,
-           s.id AS score_id, CAST(s.overall_score AS float8) AS overall_score,
-           lower(btrim(s.bracket)) AS bracket, CAST(s.confidence_score AS float8) AS confidence_score,
-           s.category_scores
-    FROM assessments a
-    LEFT JOIN users u ON u.id = a.user_id
-    LEFT JOIN LATERAL (
-        SELECT * FROM assessment_scores s
-        WHERE s.assessment_id = a.id
-        ORDER BY s.created_at DESC NULLS LAST, s.id DESC
-        LIMIT 1
-    ) s ON true
-    WHERE a.created_at >= coalesce(CAST(:since AS timestamptz), '-infinity')
-      AND a.created_at < coalesce(CAST(:until AS timestamptz), 'infinity')
-      AND (CAST(:industry AS text) IS NULL OR lower(btrim(u.industry)) = lower(btrim(CAST(:industry AS text))))
-      AND (CAST(:organization_id AS uuid) IS NULL
-           OR a.organization_id = CAST(:organization_id AS uuid)
-           OR (a.organization_id IS NULL
-               AND EXISTS (SELECT 1 FROM organization_members m
-                           WHERE m.user_id = a.user_id AND m.organization_id = CAST(:organization_id AS uuid))))
-      AND (CAST(:bracket AS text) IS NULL OR lower(btrim(s.bracket)) = lower(btrim(CAST(:bracket AS text))))
-)
+-- Continues assessments_report/selection.sql (the `WITH` that defines the selection), prepended when run.
 SELECT overall_score FROM chosen WHERE overall_score IS NOT NULL

@@ -1,34 +1,6 @@
 -- Market size (USD) and growth (CAGR) per industry: industry, insights, sized, tam_usd_mean,
 -- tam/sam/som_usd_median, with_growth, cagr_mean, cagr_median.
-WITH docs AS (
-    SELECT btrim(i.industry) AS industry, i.created_at, CAST(i.confidence_score AS float8) AS confidence,
-           CAST(coalesce(jsonb_path_query_first(i.sentiment, 'strict $.score.double()', '{}', true),
-                         jsonb_path_query_first(i.sentiment, 'strict $.double()', '{}', true)) AS float8) AS score,
-           lower(btrim(jsonb_path_query_first(i.sentiment, 'strict $.label ? (@.type() == "string")', '{}', true)
-                       #>> '{}')) AS label,
-           CAST(coalesce(jsonb_path_query_first(i.market_size, 'strict $.tam_usd.double()', '{}', true),
-                         jsonb_path_query_first(i.market_size, 'strict $.double()', '{}', true)) AS float8) AS tam,
-           CAST(jsonb_path_query_first(i.market_size, 'strict $.sam_usd.double()', '{}', true) AS float8) AS sam,
-           CAST(jsonb_path_query_first(i.market_size, 'strict $.som_usd.double()', '{}', true) AS float8) AS som,
-           CAST(coalesce(jsonb_path_query_first(i.growth_rate, 'strict $.cagr.double()', '{}', true),
-                         jsonb_path_query_first(i.growth_rate, 'strict $.double()', '{}', true)) AS float8) AS cagr
-    FROM market_insights i
-    WHERE i.created_at >= coalesce(CAST(:since AS timestamptz), '-infinity')
-      AND i.created_at < coalesce(CAST(:until AS timestamptz), 'infinity')
-      AND (CAST(:industry AS text) IS NULL OR lower(btrim(i.industry)) = lower(btrim(CAST(:industry AS text))))
-      AND (CAST(:organization_id AS uuid) IS NULL OR i.organization_id = CAST(:organization_id AS uuid))
-      AND (CAST(:min_confidence AS float8) <= 0 OR i.confidence_score >= CAST(:min_confidence AS float8))
-),
-chosen AS (
-    SELECT industry, created_at, confidence,
-           CASE WHEN abs(score) < CAST('Infinity' AS float8) THEN score END AS score,
-           CASE WHEN abs(tam) < CAST('Infinity' AS float8) THEN tam END AS tam,
-           CASE WHEN abs(sam) < CAST('Infinity' AS float8) THEN sam END AS sam,
-           CASE WHEN abs(som) < CAST('Infinity' AS float8) THEN som END AS som,
-           CASE WHEN abs(cagr) < CAST('Infinity' AS float8) THEN cagr END AS cagr,
-           label
-    FROM docs
-)
+-- Continues market_report/selection.sql (the `WITH` that defines the selection), prepended when run.
 SELECT industry, count(*) AS insights, count(tam) AS sized, avg(tam) AS tam_usd_mean,
        percentile_cont(0.5) WITHIN GROUP (ORDER BY tam) AS tam_usd_median,
        percentile_cont(0.5) WITHIN GROUP (ORDER BY sam) AS sam_usd_median,

@@ -1,7 +1,9 @@
 -- Headline figures of the selection (one row): market insights, insights below min_confidence,
 -- industries, mean confidence, latest insight, business trends, news items, engagement signals,
 -- engagement signals with a score.
-WITH engagement_signals AS (
+-- Continues market_report/selection.sql (the `WITH` that defines the selection), prepended when run.
+,
+engagement_signals AS (
     SELECT e.id, e.created_at, CAST(e.signal_score AS float8) AS signal_score, e.recommendations, e.insights,
            coalesce(nullif(btrim(e.source), ''), 'unknown') AS source
     FROM engagement_intelligence e
@@ -10,35 +12,6 @@ WITH engagement_signals AS (
       AND e.created_at < coalesce(CAST(:until AS timestamptz), 'infinity')
       AND (CAST(:industry AS text) IS NULL OR lower(btrim(u.industry)) = lower(btrim(CAST(:industry AS text))))
       AND (CAST(:organization_id AS uuid) IS NULL OR e.organization_id = CAST(:organization_id AS uuid))
-),
-docs AS (
-    SELECT btrim(i.industry) AS industry, i.created_at, CAST(i.confidence_score AS float8) AS confidence,
-           CAST(coalesce(jsonb_path_query_first(i.sentiment, 'strict $.score.double()', '{}', true),
-                         jsonb_path_query_first(i.sentiment, 'strict $.double()', '{}', true)) AS float8) AS score,
-           lower(btrim(jsonb_path_query_first(i.sentiment, 'strict $.label ? (@.type() == "string")', '{}', true)
-                       #>> '{}')) AS label,
-           CAST(coalesce(jsonb_path_query_first(i.market_size, 'strict $.tam_usd.double()', '{}', true),
-                         jsonb_path_query_first(i.market_size, 'strict $.double()', '{}', true)) AS float8) AS tam,
-           CAST(jsonb_path_query_first(i.market_size, 'strict $.sam_usd.double()', '{}', true) AS float8) AS sam,
-           CAST(jsonb_path_query_first(i.market_size, 'strict $.som_usd.double()', '{}', true) AS float8) AS som,
-           CAST(coalesce(jsonb_path_query_first(i.growth_rate, 'strict $.cagr.double()', '{}', true),
-                         jsonb_path_query_first(i.growth_rate, 'strict $.double()', '{}', true)) AS float8) AS cagr
-    FROM market_insights i
-    WHERE i.created_at >= coalesce(CAST(:since AS timestamptz), '-infinity')
-      AND i.created_at < coalesce(CAST(:until AS timestamptz), 'infinity')
-      AND (CAST(:industry AS text) IS NULL OR lower(btrim(i.industry)) = lower(btrim(CAST(:industry AS text))))
-      AND (CAST(:organization_id AS uuid) IS NULL OR i.organization_id = CAST(:organization_id AS uuid))
-      AND (CAST(:min_confidence AS float8) <= 0 OR i.confidence_score >= CAST(:min_confidence AS float8))
-),
-chosen AS (
-    SELECT industry, created_at, confidence,
-           CASE WHEN abs(score) < CAST('Infinity' AS float8) THEN score END AS score,
-           CASE WHEN abs(tam) < CAST('Infinity' AS float8) THEN tam END AS tam,
-           CASE WHEN abs(sam) < CAST('Infinity' AS float8) THEN sam END AS sam,
-           CASE WHEN abs(som) < CAST('Infinity' AS float8) THEN som END AS som,
-           CASE WHEN abs(cagr) < CAST('Infinity' AS float8) THEN cagr END AS cagr,
-           label
-    FROM docs
 ),
 everything AS (  -- the same filters without the confidence threshold
     SELECT count(*) AS n FROM market_insights i
