@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import socket
 import uuid
+from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
@@ -109,3 +110,29 @@ def demo_engine(databases, schema_template):
     yield engine
     engine.dispose()
     databases.drop(url)
+
+
+@contextmanager
+def filled_database(databases, template: str, fill):
+    """Yield an Engine on a fresh copy of ``template`` after ``fill(connection)`` ran in one transaction."""
+    url = databases.create(template=template)
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        fill(conn)
+    yield engine
+    engine.dispose()
+    databases.drop(url)
+
+
+@pytest.fixture
+def hand(hand_engine):
+    """A connection on the module's hand-made database (the module defines ``hand_engine``)."""
+    with hand_engine.connect() as conn:
+        yield conn
+
+
+@pytest.fixture
+def demo(demo_engine):
+    """A connection on the shared small demo database (modules may override it)."""
+    with demo_engine.connect() as conn:
+        yield conn

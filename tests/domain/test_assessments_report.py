@@ -22,12 +22,12 @@ from datetime import datetime, timezone
 import pandas as pd
 import pytest
 
-from bi_workbench.database import create_engine
 from bi_workbench.domain import assessments_report as ar
 from bi_workbench.domain.scoring import score_responses
 from bi_workbench.errors import InvalidParameterError
 from bi_workbench.schema import tables as t
 from bi_workbench.schema.bookkeeping import legacy_id_map
+from tests.conftest import filled_database
 
 U1, U2, U3 = (uuid.UUID(int=i) for i in (1, 2, 3))
 ORG_A, ORG_B = uuid.UUID(int=101), uuid.UUID(int=102)
@@ -78,25 +78,8 @@ def insert_hand_data(conn) -> None:
 
 @pytest.fixture(scope="module")
 def hand_engine(databases, schema_template):
-    url = databases.create(template=schema_template)
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        insert_hand_data(conn)
-    yield engine
-    engine.dispose()
-    databases.drop(url)
-
-
-@pytest.fixture
-def hand(hand_engine):
-    with hand_engine.connect() as conn:
-        yield conn
-
-
-@pytest.fixture
-def demo(demo_engine):
-    with demo_engine.connect() as conn:
-        yield conn
+    with filled_database(databases, schema_template, insert_hand_data) as engine:
+        yield engine
 
 
 def as_dict(frame: pd.DataFrame) -> dict:

@@ -34,7 +34,6 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from bi_workbench.database import create_engine
 from bi_workbench.domain import compare_scenarios, growth_report, sensitivity, simulate
 from bi_workbench.domain.growth_report import (
     PLAN_PRICES, band_table, baseline_frame, describe_scores, describe_target, has_revenue, latest_category_scores,
@@ -45,6 +44,7 @@ from bi_workbench.domain.growth_report import (
 from bi_workbench.errors import InvalidParameterError
 from bi_workbench.events.audit import auditing_off
 from bi_workbench.schema import tables as t
+from tests.conftest import filled_database
 
 U1, U2, U3, U4, U5 = (uuid.UUID(int=i) for i in range(1, 6))
 ORG_A, ORG_B = uuid.UUID(int=101), uuid.UUID(int=102)
@@ -128,25 +128,8 @@ def insert_hand_data(conn) -> None:
 
 @pytest.fixture(scope="module")
 def hand_engine(databases, schema_template):
-    url = databases.create(template=schema_template)
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        insert_hand_data(conn)
-    yield engine
-    engine.dispose()
-    databases.drop(url)
-
-
-@pytest.fixture
-def hand(hand_engine):
-    with hand_engine.connect() as conn:
-        yield conn
-
-
-@pytest.fixture
-def demo(demo_engine):
-    with demo_engine.connect() as conn:
-        yield conn
+    with filled_database(databases, schema_template, insert_hand_data) as engine:
+        yield engine
 
 
 def rows(frame: pd.DataFrame) -> list[tuple]:

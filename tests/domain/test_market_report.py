@@ -24,11 +24,11 @@ from datetime import datetime, timezone
 import pandas as pd
 import pytest
 
-from bi_workbench.database import create_engine
 from bi_workbench.domain import analytics
 from bi_workbench.domain import market_report as mr
 from bi_workbench.errors import InvalidParameterError
 from bi_workbench.schema import tables as t
+from tests.conftest import filled_database
 
 U1, U2 = uuid.UUID(int=1), uuid.UUID(int=2)
 ORG_A = uuid.UUID(int=101)
@@ -81,25 +81,8 @@ def insert_hand_data(conn) -> None:
 
 @pytest.fixture(scope="module")
 def hand_engine(databases, schema_template):
-    url = databases.create(template=schema_template)
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        insert_hand_data(conn)
-    yield engine
-    engine.dispose()
-    databases.drop(url)
-
-
-@pytest.fixture
-def hand(hand_engine):
-    with hand_engine.connect() as conn:
-        yield conn
-
-
-@pytest.fixture
-def demo(demo_engine):
-    with demo_engine.connect() as conn:
-        yield conn
+    with filled_database(databases, schema_template, insert_hand_data) as engine:
+        yield engine
 
 
 def as_dict(frame: pd.DataFrame) -> dict:

@@ -19,10 +19,10 @@ from datetime import date, datetime, timezone
 import pandas as pd
 import pytest
 
-from bi_workbench.database import create_engine
 from bi_workbench.domain import users_orgs as uo
 from bi_workbench.errors import InvalidParameterError
 from bi_workbench.schema import tables as t
+from tests.conftest import filled_database
 
 U1, U2, U3, U4, U5 = (uuid.UUID(int=i) for i in range(1, 6))
 ORG_A, ORG_B, ORG_C = (uuid.UUID(int=i) for i in (101, 102, 103))
@@ -64,25 +64,8 @@ def insert_hand_data(conn) -> None:
 
 @pytest.fixture(scope="module")
 def hand_engine(databases, schema_template):
-    url = databases.create(template=schema_template)
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        insert_hand_data(conn)
-    yield engine
-    engine.dispose()
-    databases.drop(url)
-
-
-@pytest.fixture
-def hand(hand_engine):
-    with hand_engine.connect() as conn:
-        yield conn
-
-
-@pytest.fixture
-def demo(demo_engine):
-    with demo_engine.connect() as conn:
-        yield conn
+    with filled_database(databases, schema_template, insert_hand_data) as engine:
+        yield engine
 
 
 # --- report parameters -> filters ----------------------------------------------------------------
