@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.sql import Select
 
 from ..errors import InvalidParameterError
@@ -47,7 +48,7 @@ def latest_scores(cutoff=None) -> sa.Subquery:
                        .label("overall_score"), sa.cast(s.c.confidence_score, sa.Float).label("confidence_score"),
                        sa.func.lower(sa.func.btrim(s.c.bracket)).label("bracket"), s.c.category_scores,
                        s.c.recommendations, s.c.created_at.label("scored_at"))
-             .distinct(s.c.assessment_id)
+             .ext(distinct_on(s.c.assessment_id))
              .order_by(s.c.assessment_id, *latest_score_order(s)))
     if cutoff is not None:
         query = query.where(s.c.created_at < cutoff)
