@@ -11,7 +11,9 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from .common import naive_utc, no_data, titled
+from ..metrics.special import FUNNEL_WINDOW_DAYS
+
+from .common import mark_incomplete, naive_utc, no_data, titled
 
 
 def organization_labels(frame: pd.DataFrame) -> list[str]:
@@ -25,7 +27,8 @@ def organization_labels(frame: pd.DataFrame) -> list[str]:
 def active_users(frame: pd.DataFrame, granularity: str = "week") -> go.Figure:
     """Return active users per period as a line and events as bars on a second axis.
 
-    ``frame``: `engagement_report.activity` (period, active_users, events).
+    ``frame``: `engagement_report.activity` (period, complete, active_users, events); a period not over
+    at the report's bound is shaded (`mark_incomplete`): its numbers are partial, not a drop.
     """
     title, x_title, y_title = f"Active users per {granularity}", f"{granularity} (UTC)", "active users"
     if frame.empty:
@@ -35,6 +38,7 @@ def active_users(frame: pd.DataFrame, granularity: str = "week") -> go.Figure:
         go.Bar(x=periods, y=list(frame["events"]), name="events", yaxis="y2", opacity=0.35),
         go.Scatter(x=periods, y=list(frame["active_users"]), name="active users", mode="lines"),
     ])
+    mark_incomplete(fig, frame.assign(period=periods))
     return titled(fig, title, x_title, y_title,
                   yaxis={"rangemode": "tozero"},
                   yaxis2={"title": {"text": "events"}, "overlaying": "y", "side": "right", "rangemode": "tozero",
@@ -59,9 +63,10 @@ def event_mix(frame: pd.DataFrame) -> go.Figure:
 def funnel(frame: pd.DataFrame) -> go.Figure:
     """Return the funnel: users reaching each step, in step order, with the share of the first step.
 
-    ``frame``: `engagement_report.funnel_steps`; a funnel that no user entered has no trace.
+    ``frame``: `engagement_report.funnel_steps`; a funnel that no user entered has no trace. The caption
+    states the rule: each step counts strictly after the previous one, within `FUNNEL_WINDOW_DAYS` of entering.
     """
-    title, x_title, y_title = "Funnel: users reaching each step", "users", "step"
+    title, x_title, y_title = FUNNEL_TITLE, "users", "step"
     if frame.empty or int(frame["users"].max()) == 0:
         return no_data(title, x_title, y_title)
     ordered = frame.sort_values("step_number")
@@ -70,10 +75,15 @@ def funnel(frame: pd.DataFrame) -> go.Figure:
     return titled(fig, title, x_title, y_title)
 
 
+#: The funnel's title and caption: the strict order of its steps.
+FUNNEL_TITLE = ("Funnel: users reaching each step<br><sup>in this order, each step strictly after the previous one, "
+                f"within {FUNNEL_WINDOW_DAYS} days of the first</sup>")
+
+
 def retention_heatmap(frame: pd.DataFrame) -> go.Figure:
     """Return retention as a heatmap: a row per monthly signup cohort (oldest on top), a column per month after signup.
 
-    ``frame``: `engagement_report.retention_matrix` (long); cells not observed yet are blank.
+    ``frame``: `engagement_report.retention_matrix` (long); months not over at the bound are blank (never 0).
     """
     title, x_title, y_title = "Retention by signup cohort", "months after signup", "signup cohort (month)"
     if frame.empty:
@@ -130,7 +140,7 @@ def top_organizations(frame: pd.DataFrame) -> go.Figure:
 
     ``frame``: `engagement_report.top_organizations`.
     """
-    title, x_title, y_title = "Most active organizations (all time)", "assessments + growth levers + simulations", \
+    title, x_title, y_title = "Most active organizations", "assessments + growth levers + simulations", \
         "organization"
     if frame.empty:
         return no_data(title, x_title, y_title)
