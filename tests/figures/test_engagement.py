@@ -15,7 +15,7 @@ from bi_workbench.figures import engagement as figures
 
 
 def utc(*texts: str) -> pd.Series:
-    return pd.Series(pd.to_datetime(list(texts), utc=True))
+    return pd.Series(pd.to_datetime(list(texts)))
 
 
 def is_no_data(fig: go.Figure) -> bool:
@@ -27,13 +27,24 @@ def has_titles(fig: go.Figure) -> bool:
 
 
 def test_active_users_draws_users_as_a_line_and_events_as_bars_in_naive_utc():
-    frame = pd.DataFrame({"period": utc("2025-01-06", "2025-01-13"), "active_users": [2, 1], "events": [5, 0]})
+    frame = pd.DataFrame({"period": utc("2025-01-06", "2025-01-13"), "complete": [True, True], "active_users": [2, 1],
+                          "events": [5, 0]})
     fig = figures.active_users(frame, "week")
     bars, line = fig.data
     assert (bars.type, line.type) == ("bar", "scatter")
     assert list(line.y) == [2, 1] and list(bars.y) == [5, 0] and bars.yaxis == "y2"
     assert list(line.x) == [datetime(2025, 1, 6), datetime(2025, 1, 13)]
     assert fig.layout.title.text == "Active users per week" and has_titles(fig)
+    assert not fig.layout.shapes  # every week is over
+
+
+def test_active_users_shade_the_period_the_bound_cuts():
+    """Issue 10, example 5: the last week holds one day of data; it is marked, not drawn as a plain collapse."""
+    frame = pd.DataFrame({"period": utc("2025-01-06", "2025-01-13", "2025-01-20"), "complete": [True, True, False],
+                          "active_users": [40, 42, 1], "events": [300, 310, 5]})
+    fig = figures.active_users(frame, "week")
+    assert [pd.Timestamp(s.x0) for s in fig.layout.shapes] == [pd.Timestamp("2025-01-20")]
+    assert "not over" in " ".join(a.text for a in fig.layout.annotations)
 
 
 def test_event_mix_stacks_the_sources_that_occur():
@@ -51,6 +62,7 @@ def test_funnel_draws_the_steps_in_order():
     fig = figures.funnel(frame)
     assert fig.data[0].type == "funnel"
     assert list(fig.data[0].y) == ["signup", "upgrade"] and list(fig.data[0].x) == [10, 3]
+    assert "strictly after the previous one" in fig.layout.title.text  # the caption says the order is strict
 
 
 def test_a_funnel_no_one_entered_has_no_data():

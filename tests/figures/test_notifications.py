@@ -16,7 +16,7 @@ from bi_workbench.figures.common import NO_DATA
 
 
 def utc(*texts: str) -> pd.Series:
-    return pd.Series(pd.to_datetime(list(texts), utc=True))
+    return pd.Series(pd.to_datetime(list(texts)))
 
 
 def is_no_data(fig: go.Figure) -> bool:
@@ -27,8 +27,15 @@ def has_titles(fig: go.Figure) -> bool:
     return bool(fig.layout.title.text and fig.layout.xaxis.title.text and fig.layout.yaxis.title.text)
 
 
-PER_PERIOD = pd.DataFrame({"period": utc("2025-01-06", "2025-01-20", "2025-01-20"),
+PER_PERIOD = pd.DataFrame({"period": utc("2025-01-06", "2025-01-20", "2025-01-20"), "complete": [True, False, False],
                            "type": ["billing", "billing", "system"], "sent": [2, 1, 1], "read": [1, 1, 1]})
+TOTALS = pd.DataFrame({"period": utc("2025-01-06", "2025-01-13", "2025-01-20"), "complete": [True, True, False],
+                       "sent": [2, 0, 2], "read": [1, 0, 2], "read_rate": [0.5, float("nan"), 1.0]})
+
+
+def shaded(fig: go.Figure) -> list:
+    """The x0 of every shaded period not yet over."""
+    return [pd.Timestamp(shape.x0) for shape in fig.layout.shapes]
 
 
 def test_sent_by_type_stacks_one_trace_per_type():
@@ -36,14 +43,16 @@ def test_sent_by_type_stacks_one_trace_per_type():
     assert [t.name for t in fig.data] == ["billing", "system"] and fig.layout.barmode == "stack"
     assert list(fig.data[0].x) == [datetime(2025, 1, 6), datetime(2025, 1, 20)] and list(fig.data[0].y) == [2, 1]
     assert list(fig.data[1].y) == [1] and has_titles(fig)
+    assert shaded(fig) == [pd.Timestamp("2025-01-20")]  # the week the bound cuts
 
 
 def test_sent_and_read_draw_the_read_rate_on_a_second_axis_with_gaps_for_quiet_periods():
-    totals = nr.period_totals(PER_PERIOD, "week")
-    fig = figures.sent_and_read(totals, "week")
+    fig = figures.sent_and_read(TOTALS, "week")
     sent, read, rate = fig.data
     assert list(sent.y) == [2, 0, 2] and list(read.y) == [1, 0, 2]
     assert rate.yaxis == "y2" and list(rate.y) == [0.5, None, 1.0]
+    assert shaded(fig) == [pd.Timestamp("2025-01-20")]
+    assert not shaded(figures.sent_and_read(TOTALS.assign(complete=True), "week"))
 
 
 def test_read_rates_draw_one_bar_per_group_with_sent_and_hours_in_the_hover():
@@ -84,7 +93,7 @@ def test_subscriptions_stack_active_and_inactive():
 
 @pytest.mark.parametrize("draw, frame", [
     (lambda f: figures.sent_by_type(f, "month"), empty_frame(nr.PER_PERIOD_COLUMNS)),
-    (lambda f: figures.sent_and_read(f, "month"), nr.period_totals(empty_frame(nr.PER_PERIOD_COLUMNS))),
+    (lambda f: figures.sent_and_read(f, "month"), empty_frame(nr.TOTALS_COLUMNS)),
     (figures.read_rates, empty_frame(analytics.NOTIFICATION_COLUMNS)),
     (figures.priority_mix, empty_frame(nr.PRIORITY_COLUMNS)),
     (figures.team_messages, empty_frame(nr.MESSAGES_BY_ORG_COLUMNS)),
