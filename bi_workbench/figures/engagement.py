@@ -121,14 +121,21 @@ def widgets_by_type(frame: pd.DataFrame) -> go.Figure:
 
     ``frame``: `engagement_report.widgets_by_type`.
     """
-    title, x_title, y_title = "Dashboard widgets by type", "widget type", "widgets"
+    return active_and_inactive(frame, "widget_type", "Dashboard widgets by type", "widget type", "widgets")
+
+
+def active_and_inactive(frame: pd.DataFrame, category: str, title: str, x_title: str, y_title: str) -> go.Figure:
+    """Return bars per ``category`` value stacked active / inactive, the active share in the hover text.
+
+    ``frame``: columns ``category``, active, inactive, active_share (widgets, email subscriptions).
+    """
     if frame.empty:
         return no_data(title, x_title, y_title)
-    types = list(frame["widget_type"])
+    values = list(frame[category])
     fig = go.Figure([
-        go.Bar(x=types, y=list(frame["active"]), name="active", customdata=list(frame["active_share"]),
+        go.Bar(x=values, y=list(frame["active"]), name="active", customdata=list(frame["active_share"]),
                hovertemplate="%{x}: %{y} active (%{customdata:.0%})<extra></extra>"),
-        go.Bar(x=types, y=list(frame["inactive"]), name="inactive"),
+        go.Bar(x=values, y=list(frame["inactive"]), name="inactive"),
     ])
     return titled(fig, title, x_title, y_title, barmode="stack")
 

@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 
 from ..domain.notifications_report import PRIORITY_ORDER
 from .common import mark_incomplete, naive_utc, no_data, titled
-from .engagement import organization_labels
+from .engagement import active_and_inactive, organization_labels
 
 # A right-hand axis of shares, 0% to 100% in steps of 20%, without its own grid.
 _SHARE_AXIS = {"overlaying": "y", "side": "right", "range": [0, 1], "tickmode": "linear", "tick0": 0, "dtick": 0.2,
@@ -118,13 +118,4 @@ def subscriptions(frame: pd.DataFrame) -> go.Figure:
 
     ``frame``: `notifications_report.subscriptions_by_type`.
     """
-    title, x_title, y_title = "Email subscriptions by type", "email type", "subscriptions"
-    if frame.empty:
-        return no_data(title, x_title, y_title)
-    types = list(frame["email_type"])
-    fig = go.Figure([
-        go.Bar(x=types, y=list(frame["active"]), name="active", customdata=list(frame["active_share"]),
-               hovertemplate="%{x}: %{y} active (%{customdata:.0%})<extra></extra>"),
-        go.Bar(x=types, y=list(frame["inactive"]), name="inactive"),
-    ])
-    return titled(fig, title, x_title, y_title, barmode="stack")
+    return active_and_inactive(frame, "email_type", "Email subscriptions by type", "email type", "subscriptions")

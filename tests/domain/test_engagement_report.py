@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import uuid
-from datetime import date, datetime, timezone
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -31,14 +31,11 @@ from bi_workbench.domain import analytics
 from bi_workbench.domain import engagement_report as er
 from bi_workbench.errors import InvalidParameterError
 from bi_workbench.schema import tables as t
+from tests.domain.people import at, insert_people
 
 U1, U2, U3 = (uuid.UUID(int=i) for i in (1, 2, 3))
 ORG_A, ORG_B, ORG_C, ORG_D, ORG_E = (uuid.UUID(int=i) for i in (101, 102, 103, 104, 105))
 A1, A2, A3, A4 = (uuid.UUID(int=i) for i in (201, 202, 203, 204))
-
-
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
 
 
 def sel(conn, **params):
@@ -50,21 +47,12 @@ def sel(conn, **params):
 def hand(schema_database):
     """An Engine on a schema database holding the hand-made data of the module docstring."""
     with schema_database.begin() as conn:
-        conn.execute(t.users.insert(), [
-            {"id": u, "email": f"{n}@example.com", "first_name": "U", "last_name": n, "industry": i,
-             "created_at": at(c)}
-            for u, n, i, c in [(U1, "u1", "SaaS", "2025-01-06 09:00"), (U2, "u2", "Retail", "2025-01-08 09:00"),
-                               (U3, "u3", "SaaS", "2025-03-03 09:00")]
-        ])
-        conn.execute(t.organizations.insert(), [
-            {"id": o, "name": n, "slug": slug, "created_at": at("2025-01-01 00:00")}
-            for o, n, slug in [(ORG_A, "A", "a"), (ORG_B, "B", "b"), (ORG_C, "C", "c"), (ORG_D, "Twin", "twin"),
-                               (ORG_E, "Twin", "twin-2")]
-        ])
-        conn.execute(t.organization_members.insert(), [
-            {"organization_id": o, "user_id": u, "role": r, "joined_at": at("2025-01-01 00:00")}
-            for o, u, r in [(ORG_A, U1, "owner"), (ORG_A, U2, "member"), (ORG_B, U3, "owner")]
-        ])
+        insert_people(conn,
+                      [(U1, "u1", "SaaS", "2025-01-06 09:00"), (U2, "u2", "Retail", "2025-01-08 09:00"),
+                       (U3, "u3", "SaaS", "2025-03-03 09:00")],
+                      [(ORG_A, "A", "a"), (ORG_B, "B", "b"), (ORG_C, "C", "c"), (ORG_D, "Twin", "twin"),
+                       (ORG_E, "Twin", "twin-2")],
+                      [(ORG_A, U1, "owner"), (ORG_A, U2, "member"), (ORG_B, U3, "owner")])
         conn.execute(t.analytics_events.insert(), [
             {"user_id": u, "organization_id": o, "event_type": e, "source": s, "created_at": at(c)}
             for u, o, e, s, c in [

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
 import pandas as pd
 import pytest
@@ -29,33 +29,20 @@ from bi_workbench.domain import analytics
 from bi_workbench.domain import notifications_report as nr
 from bi_workbench.errors import InvalidParameterError
 from bi_workbench.schema import tables as t
+from tests.domain.people import NEW_YEAR, at, insert_people
 
 U1, U2, U3 = (uuid.UUID(int=i) for i in (1, 2, 3))
 ORG_A, ORG_B, ORG_C = (uuid.UUID(int=i) for i in (101, 102, 103))
-NEW_YEAR = "2025-01-01 00:00"
-
-
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
 
 
 @pytest.fixture
 def hand(schema_database):
     """An Engine on a schema database holding the hand-made data of the module docstring."""
     with schema_database.begin() as conn:
-        conn.execute(t.users.insert(), [
-            {"id": u, "email": f"{n}@example.com", "first_name": "U", "last_name": n, "industry": i,
-             "created_at": at(NEW_YEAR)}
-            for u, n, i in [(U1, "u1", "SaaS"), (U2, "u2", "Retail"), (U3, "u3", "SaaS")]
-        ])
-        conn.execute(t.organizations.insert(), [
-            {"id": o, "name": n, "slug": n.lower(), "created_at": at(NEW_YEAR)}
-            for o, n in [(ORG_A, "A"), (ORG_B, "B"), (ORG_C, "C")]
-        ])
-        conn.execute(t.organization_members.insert(), [
-            {"organization_id": o, "user_id": u, "role": r, "joined_at": at(NEW_YEAR)}
-            for o, u, r in [(ORG_A, U1, "owner"), (ORG_A, U2, "member"), (ORG_B, U3, "owner")]
-        ])
+        insert_people(conn, [(u, n, i, NEW_YEAR) for u, n, i in [(U1, "u1", "SaaS"), (U2, "u2", "Retail"),
+                                                                  (U3, "u3", "SaaS")]],
+                      [(ORG_A, "A", "a"), (ORG_B, "B", "b"), (ORG_C, "C", "c")],
+                      [(ORG_A, U1, "owner"), (ORG_A, U2, "member"), (ORG_B, U3, "owner")])
 
         def note(user, org, kind, priority, sent, hours=None, is_read=None):
             created = at(sent)

@@ -5,25 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 import pandas as pd
-import plotly.graph_objects as go
-import pytest
 
-from bi_workbench.domain import analytics
-from bi_workbench.domain import engagement_report as er
-from bi_workbench.figures.common import NO_DATA
 from bi_workbench.figures import engagement as figures
-
-
-def utc(*texts: str) -> pd.Series:
-    return pd.Series(pd.to_datetime(list(texts)))
-
-
-def is_no_data(fig: go.Figure) -> bool:
-    return not fig.data and [a.text for a in fig.layout.annotations] == [NO_DATA]
-
-
-def has_titles(fig: go.Figure) -> bool:
-    return bool(fig.layout.title.text and fig.layout.xaxis.title.text and fig.layout.yaxis.title.text)
+from tests.figures.drawn import has_titles, is_no_data, naive as utc, shaded
 
 
 def test_active_users_draws_users_as_a_line_and_events_as_bars_in_naive_utc():
@@ -43,7 +27,7 @@ def test_active_users_shade_the_period_the_bound_cuts():
     frame = pd.DataFrame({"period": utc("2025-01-06", "2025-01-13", "2025-01-20"), "complete": [True, True, False],
                           "active_users": [40, 42, 1], "events": [300, 310, 5]})
     fig = figures.active_users(frame, "week")
-    assert [pd.Timestamp(s.x0) for s in fig.layout.shapes] == [pd.Timestamp("2025-01-20")]
+    assert shaded(fig) == [pd.Timestamp("2025-01-20")]
     assert "not over" in " ".join(a.text for a in fig.layout.annotations)
 
 
@@ -107,17 +91,3 @@ def test_top_organizations_keep_organizations_of_the_same_name_apart():
     fig = figures.top_organizations(frame)
     assert [t.name for t in fig.data] == ["assessments", "growth levers", "simulations"]
     assert list(fig.data[0].y) == ["Twin (twin)", "Solo", "Twin (twin-2)"] and list(fig.data[0].x) == [3, 2, 1]
-
-
-@pytest.mark.parametrize("draw, columns", [
-    (lambda f: figures.active_users(f, "day"), analytics.ACTIVE_USERS_COLUMNS),
-    (figures.event_mix, er.EVENT_MIX_COLUMNS),
-    (figures.funnel, analytics.FUNNEL_COLUMNS),
-    (figures.retention_heatmap, analytics.RETENTION_COLUMNS),
-    (figures.session_lengths, er.SESSION_COLUMNS),
-    (figures.widgets_by_type, er.WIDGET_COLUMNS),
-    (figures.top_organizations, er.ORGANIZATION_COLUMNS),
-])
-def test_no_rows_give_a_titled_figure_saying_no_data(draw, columns):
-    fig = draw(er.empty_frame(columns))
-    assert is_no_data(fig) and has_titles(fig)

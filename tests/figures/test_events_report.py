@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-import pytest
 
 from bi_workbench.domain import analytics, events_report
 from bi_workbench.figures.common import NO_DATA
@@ -76,18 +75,6 @@ def test_partition_rows_leave_the_default_partition_out_of_the_chart():
     assert alone.layout.showlegend is True  # one table: the legend still names it
     only_default = figures.partition_rows(frame[frame["month"].isna()])
     assert annotations(only_default) == [NO_DATA] and len(only_default.data) == 0
-
-
-@pytest.mark.parametrize("build, columns", [
-    (figures.events_by_month, events_report.MONTH_COLUMNS),
-    (figures.events_by_type, events_report.TYPE_COLUMNS),
-    (figures.snapshot_coverage, events_report.SNAPSHOT_COLUMNS),
-    (figures.partition_rows, events_report.PARTITION_COLUMNS),
-], ids=lambda v: getattr(v, "__name__", ""))
-def test_every_figure_of_an_empty_frame_says_no_data(build, columns):
-    fig = build(pd.DataFrame(columns=columns))
-    assert len(fig.data) == 0 and annotations(fig) == [NO_DATA]
-    assert_labelled(fig)
 
 
 def test_an_empty_database_draws_no_data_figures(schema_database):

@@ -5,37 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 
 import pandas as pd
-import plotly.graph_objects as go
-import pytest
 
-from bi_workbench.domain import analytics
-from bi_workbench.domain import notifications_report as nr
-from bi_workbench.domain.engagement_report import empty_frame
 from bi_workbench.figures import notifications as figures
-from bi_workbench.figures.common import NO_DATA
-
-
-def utc(*texts: str) -> pd.Series:
-    return pd.Series(pd.to_datetime(list(texts)))
-
-
-def is_no_data(fig: go.Figure) -> bool:
-    return not fig.data and [a.text for a in fig.layout.annotations] == [NO_DATA]
-
-
-def has_titles(fig: go.Figure) -> bool:
-    return bool(fig.layout.title.text and fig.layout.xaxis.title.text and fig.layout.yaxis.title.text)
+from tests.figures.drawn import has_titles, naive as utc, shaded
 
 
 PER_PERIOD = pd.DataFrame({"period": utc("2025-01-06", "2025-01-20", "2025-01-20"), "complete": [True, False, False],
                            "type": ["billing", "billing", "system"], "sent": [2, 1, 1], "read": [1, 1, 1]})
 TOTALS = pd.DataFrame({"period": utc("2025-01-06", "2025-01-13", "2025-01-20"), "complete": [True, True, False],
                        "sent": [2, 0, 2], "read": [1, 0, 2], "read_rate": [0.5, float("nan"), 1.0]})
-
-
-def shaded(fig: go.Figure) -> list:
-    """The x0 of every shaded period not yet over."""
-    return [pd.Timestamp(shape.x0) for shape in fig.layout.shapes]
 
 
 def test_sent_by_type_stacks_one_trace_per_type():
@@ -89,16 +67,3 @@ def test_subscriptions_stack_active_and_inactive():
     fig = figures.subscriptions(frame)
     assert [(t.name, list(t.x), list(t.y)) for t in fig.data] == [
         ("active", ["weekly_digest", "marketing"], [2, 0]), ("inactive", ["weekly_digest", "marketing"], [1, 1])]
-
-
-@pytest.mark.parametrize("draw, frame", [
-    (lambda f: figures.sent_by_type(f, "month"), empty_frame(nr.PER_PERIOD_COLUMNS)),
-    (lambda f: figures.sent_and_read(f, "month"), empty_frame(nr.TOTALS_COLUMNS)),
-    (figures.read_rates, empty_frame(analytics.NOTIFICATION_COLUMNS)),
-    (figures.priority_mix, empty_frame(nr.PRIORITY_COLUMNS)),
-    (figures.team_messages, empty_frame(nr.MESSAGES_BY_ORG_COLUMNS)),
-    (figures.subscriptions, empty_frame(nr.SUBSCRIPTION_COLUMNS)),
-])
-def test_no_rows_give_a_titled_figure_saying_no_data(draw, frame):
-    fig = draw(frame)
-    assert is_no_data(fig) and has_titles(fig)
