@@ -142,12 +142,12 @@ def active_users(conn: Connection, period: str = "week", since=None, until=None,
                      as_of=as_of)
     frame = metrics.query(["active_users", "events"], grain=grain, engine=conn, **query_selection(bounds))
     if frame.empty:
-        return _frame([], ACTIVE_USERS_COLUMNS)
-    every = pd.date_range(frame["period"].min(), frame["period"].max(), freq=_PANDAS_FREQ[grain], name="period")
+        return typed_frame([], ACTIVE_USERS_COLUMNS)
+    every = pd.date_range(frame["period"].min(), frame["period"].max(), freq=PANDAS_FREQ[grain], name="period")
     frame = frame.set_index("period").reindex(every).reset_index()
     frame[["active_users", "events"]] = frame[["active_users", "events"]].fillna(0)
     frame["complete"] = period_complete(frame["period"], grain, bounds)
-    return _frame(frame[list(ACTIVE_USERS_COLUMNS)].itertuples(index=False), ACTIVE_USERS_COLUMNS)
+    return typed_frame(frame[list(ACTIVE_USERS_COLUMNS)].itertuples(index=False), ACTIVE_USERS_COLUMNS)
 
 
 def funnel(conn: Connection, steps: Sequence[str] = DEFAULT_FUNNEL, since=None, until=None, organization_id=None, *,
@@ -164,7 +164,7 @@ def funnel(conn: Connection, steps: Sequence[str] = DEFAULT_FUNNEL, since=None, 
     bounds = resolve(conn, bounds, organization_id=organization_id, industry=industry, since=since, until=until,
                      as_of=as_of)
     frame = metrics.query("funnel_conversion", steps=steps, engine=conn, **query_selection(bounds))
-    return _frame(frame[list(FUNNEL_COLUMNS)].itertuples(index=False), FUNNEL_COLUMNS)
+    return typed_frame(frame[list(FUNNEL_COLUMNS)].itertuples(index=False), FUNNEL_COLUMNS)
 
 
 def retention(conn: Connection, cohort: str = "month", periods: int = 12, as_of=None, since=None, until=None,
@@ -184,7 +184,7 @@ def retention(conn: Connection, cohort: str = "month", periods: int = 12, as_of=
     bounds = resolve(conn, bounds, organization_id=organization_id, industry=industry, since=since, until=until,
                      as_of=as_of)
     frame = metrics.query("retention", grain=grain, periods=count, engine=conn, **query_selection(bounds))
-    return _frame(frame[list(RETENTION_COLUMNS)].itertuples(index=False), RETENTION_COLUMNS)
+    return typed_frame(frame[list(RETENTION_COLUMNS)].itertuples(index=False), RETENTION_COLUMNS)
 
 
 def session_lengths(conn: Connection, since=None, until=None, by: str | None = "device", organization_id=None, *,
@@ -202,11 +202,11 @@ def session_lengths(conn: Connection, since=None, until=None, by: str | None = "
     rows = metrics.selected_rows("session", bounds, where=lambda r: sa.and_(
         r.c.ended_at.is_not(None), r.c.ended_at >= r.c.started_at)).subquery("sessions")
     minutes = sa.extract("epoch", rows.c.ended_at - rows.c.started_at) / 60.0
-    group = _label(_session_group(rows, group_by)).label("group")
+    group = group_label(_session_group(rows, group_by)).label("group")
     query = (sa.select(group, sa.func.count().label("sessions"), sa.cast(sa.func.avg(minutes), sa.Float),
                        *_percentiles(sa.cast(minutes, sa.Float)))
              .group_by(group).order_by(sa.desc("sessions"), group))
-    return _frame(conn.execute(query), SESSION_COLUMNS)
+    return typed_frame(conn.execute(query), SESSION_COLUMNS)
 
 
 def _session_group(rows, by: str | None):
@@ -243,7 +243,7 @@ def sentiment_by_industry(conn: Connection, since=None, until=None, industry: st
                        sa.func.percentile_cont(0.5).within_group(score),
                        *(sa.func.count().filter(label == name) for name in ("positive", "neutral", "negative")))
              .group_by(rows.c.dim_industry).order_by(sa.desc("insights"), industry_name))
-    return _frame(conn.execute(query), SENTIMENT_COLUMNS)
+    return typed_frame(conn.execute(query), SENTIMENT_COLUMNS)
 
 
 def market_by_industry(conn: Connection, since=None, until=None, industry: str | None = None,
@@ -267,7 +267,7 @@ def market_by_industry(conn: Connection, since=None, until=None, industry: str |
     query = (sa.select(industry_name, sa.func.count().label("insights"), sa.func.count(tam), sa.func.avg(tam),
                        median(tam), median(sam), median(som), sa.func.count(cagr), sa.func.avg(cagr), median(cagr))
              .group_by(rows.c.dim_industry).order_by(sa.desc("insights"), industry_name))
-    return _frame(conn.execute(query), MARKET_COLUMNS)
+    return typed_frame(conn.execute(query), MARKET_COLUMNS)
 
 
 def trend_counts(conn: Connection, period: str = "month", by_industry: bool = True, since=None, until=None,
@@ -287,20 +287,20 @@ def trend_counts(conn: Connection, period: str = "month", by_industry: bool = Tr
     rows = metrics.selected_rows("business_trend", bounds, dimensions=("industry",), grain=grain).subquery("trends")
     key = sa.func.coalesce(rows.c.dim_industry, "") if by_industry else sa.literal("")
     query = (sa.select(rows.c.period, key.label("key"), sa.func.count().label("trends"),
-                       sa.func.min(_label(rows.c.industry)).label("industry"))
+                       sa.func.min(group_label(rows.c.industry)).label("industry"))
              .group_by(rows.c.period, key))
     counted = pd.DataFrame(conn.execute(query).all(), columns=["period", "key", "trends", "industry"])
     if counted.empty:
-        frame = _frame([], TREND_COLUMNS)
+        frame = typed_frame([], TREND_COLUMNS)
     else:
         names = counted.groupby("key")["industry"].min()
-        every = pd.date_range(counted["period"].min(), counted["period"].max(), freq=_PANDAS_FREQ[grain])
+        every = pd.date_range(counted["period"].min(), counted["period"].max(), freq=PANDAS_FREQ[grain])
         grid = pd.MultiIndex.from_product([every, sorted(names.index)], names=["period", "key"])
         filled = counted.set_index(["period", "key"])["trends"].reindex(grid, fill_value=0).reset_index()
         filled["industry"] = filled["key"].map(names)
         filled["complete"] = period_complete(filled["period"], grain, bounds)
         filled = filled.sort_values(["period", "industry"])
-        frame = _frame(filled[list(TREND_COLUMNS)].itertuples(index=False), TREND_COLUMNS)
+        frame = typed_frame(filled[list(TREND_COLUMNS)].itertuples(index=False), TREND_COLUMNS)
     return frame if by_industry else frame.drop(columns="industry")
 
 
@@ -329,7 +329,7 @@ def top_news(conn: Connection, limit: int = 10, category: str | None = None, sin
     query = (sa.select(sa.func.row_number().over(order_by=order), rows.c.id, rows.c.title, rows.c.url, rows.c.source,
                        rows.c.category, sa.cast(rows.c.relevance_score, sa.Float), published)
              .order_by(*order).limit(count))
-    return _frame(conn.execute(query), NEWS_COLUMNS)
+    return typed_frame(conn.execute(query), NEWS_COLUMNS)
 
 
 def _tagged(document, industry: str):
@@ -358,14 +358,14 @@ def notification_read_rates(conn: Connection, by: str | None = "type", since=Non
     bounds = resolve(conn, bounds, organization_id=organization_id, industry=industry, since=since, until=until,
                      as_of=as_of)
     rows = metrics.selected_rows("notification", bounds).subquery("sent")
-    group = _label(_notification_group(rows, group_by)).label("group")
+    group = group_label(_notification_group(rows, group_by)).label("group")
     rate = metrics.metric("notification_read_rate").measure(rows)
     hours = sa.case((rows.c.read_at >= rows.c.created_at,
                      sa.extract("epoch", rows.c.read_at - rows.c.created_at) / 3600.0))
     query = (sa.select(group, sa.func.count().label("sent"), sa.cast(sa.func.round(rate * sa.func.count()), sa.Integer),
                        rate, *_percentiles(sa.cast(hours, sa.Float)))
              .group_by(group).order_by(sa.desc("sent"), group))
-    return _frame(conn.execute(query), NOTIFICATION_COLUMNS)
+    return typed_frame(conn.execute(query), NOTIFICATION_COLUMNS)
 
 
 def _notification_group(rows, by: str | None):
@@ -384,7 +384,8 @@ def data_as_of(conn: Connection):
 
 # --- shared expressions --------------------------------------------------------------------
 
-_PANDAS_FREQ = {"day": "D", "week": "W-MON", "month": "MS"}
+#: pandas frequencies of the calendar periods (weeks start on Monday, as date_trunc's).
+PANDAS_FREQ = {"day": "D", "week": "W-MON", "month": "MS"}
 
 
 def _json_number(document, key: str, *, bare: bool = True):
@@ -410,7 +411,7 @@ def _finite(value):
     return sa.case((sa.func.abs(value) < sa.literal_column("'Infinity'::float8"), value))
 
 
-def _label(column):
+def group_label(column):
     """Return a group label: the value trimmed, 'unknown' when missing or blank."""
     return sa.func.coalesce(sa.func.nullif(sa.func.btrim(sa.cast(column, sa.Text)), ""), "unknown")
 
@@ -430,7 +431,7 @@ def _check(conn) -> Connection:
     return conn
 
 
-def _frame(rows: Iterable, columns: Mapping[str, str]) -> pd.DataFrame:
+def typed_frame(rows: Iterable, columns: Mapping[str, str]) -> pd.DataFrame:
     """Return ``rows`` as a DataFrame with the dtypes of ``columns`` ({name: kind}), also when empty."""
     rows = [tuple(row) for row in rows]
     frame = pd.DataFrame.from_records(rows, columns=list(columns)) if rows else pd.DataFrame(
@@ -445,6 +446,10 @@ def _frame(rows: Iterable, columns: Mapping[str, str]) -> pd.DataFrame:
             values = pd.to_numeric(values, errors="coerce")
         frame[name] = values.astype(_DTYPES[kind])
     return frame
+
+
+#: The former name of `typed_frame`, still imported by other report modules.
+_frame = typed_frame
 
 
 # --- parameters -------------------------------------------------------------------------
@@ -521,5 +526,5 @@ def _text(value, name: str) -> str | None:
 __all__ = ["ACTIVE_USERS_COLUMNS", "DEFAULT_FUNNEL", "FUNNEL_COLUMNS", "MARKET_COLUMNS", "NEWS_COLUMNS",
            "NOTIFICATION_COLUMNS", "RETENTION_COLUMNS", "SENTIMENT_COLUMNS", "SESSION_COLUMNS", "TREND_COLUMNS",
            "active_users", "data_as_of", "funnel", "market_by_industry", "notification_read_rates",
-           "period_complete", "query_selection", "report_bounds", "resolve", "retention", "sentiment_by_industry",
-           "session_lengths", "top_news", "trend_counts"]
+           "group_label", "period_complete", "query_selection", "report_bounds", "resolve", "retention", "sentiment_by_industry",
+           "session_lengths", "top_news", "trend_counts", "typed_frame"]

@@ -15,9 +15,8 @@ columns, never an error.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
-import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -26,6 +25,8 @@ from .. import metrics
 from ..metrics.ownership import counted_membership
 from ..schema import tables as t
 from . import analytics
+from .analytics import group_label as label
+from .analytics import typed_frame
 
 #: Months after signup shown by `retention_summary`.
 RETENTION_MONTHS = (1, 2, 3, 6, 12)
@@ -35,24 +36,11 @@ TABLE_ROWS = 15
 HEADLINES = ("active_users", "events", "sessions", "widgets")
 #: Sources of analytics events shown apart; any other counts in ``other_sources``.
 SOURCES = ("web", "mobile", "api")
-_KIND_DTYPES = {"ts": pd.DatetimeTZDtype("ns", "UTC"), "period": np.dtype("datetime64[ns]"), "int": np.dtype("int64"),
-                "float": np.dtype("float64"), "bool": np.dtype("bool"), "str": pd.StringDtype(),
-                "object": np.dtype("object")}
 
 
 def empty_frame(columns: Mapping[str, str]) -> pd.DataFrame:
-    """Return a frame without rows whose columns ({name: kind}; kinds ts, period, int, float, bool, str, object) are typed."""
-    return pd.DataFrame({name: pd.Series(dtype=_KIND_DTYPES[kind]) for name, kind in columns.items()})
-
-
-def typed_frame(rows: Iterable, columns: Mapping[str, str]) -> pd.DataFrame:
-    """Return ``rows`` (tuples in the order of ``columns``) as a frame typed like `empty_frame`."""
-    return analytics._frame(rows, columns)
-
-
-def label(column):
-    """Return a group label of ``column``: trimmed, 'unknown' when missing or blank (as the analytics module's)."""
-    return analytics._label(column)
+    """Return a frame without rows whose columns ({name: kind}, as `analytics.typed_frame` takes them) are typed."""
+    return typed_frame([], columns)
 
 
 # --- display helpers ---------------------------------------------------------------------

@@ -86,7 +86,7 @@ def period_totals(conn: Connection, bounds: metrics.Bounds, granularity: str = "
                           **analytics.query_selection(bounds))
     if found.empty:
         return empty_frame(TOTALS_COLUMNS)
-    every = pd.date_range(found["period"].min(), found["period"].max(), freq=analytics._PANDAS_FREQ[grain],
+    every = pd.date_range(found["period"].min(), found["period"].max(), freq=analytics.PANDAS_FREQ[grain],
                           name="period")
     found = found.set_index("period").reindex(every).reset_index()
     found["sent"] = found["notifications"].fillna(0)
