@@ -24,11 +24,29 @@ def organization_labels(frame: pd.DataFrame) -> list[str]:
     return [f"{n} ({s})" if r and isinstance(s, str) and s else n for n, s, r in zip(names, slugs, repeated)]
 
 
+def over_only(values, complete) -> list:
+    """Return ``values`` where the period is over, None (a break in the line) where it is not or is missing."""
+    return [None if not c or pd.isna(v) else float(v) for v, c in zip(values, complete)]
+
+
+def partial_points(x, values, complete, name: str, **trace) -> list[go.Scatter]:
+    """Return hollow markers of the periods not over (none when every period is), named '<name> so far'.
+
+    A period the report's bound cuts holds part of its data: it is shown apart, never as the end of a line.
+    """
+    points = [(p, v) for p, v, c in zip(x, values, complete) if not c and not pd.isna(v)]
+    if not points:
+        return []
+    return [go.Scatter(x=[p for p, _ in points], y=[float(v) for _, v in points], name=f"{name} so far",
+                       mode="markers", marker={"symbol": "circle-open", "size": 10}, **trace)]
+
+
 def active_users(frame: pd.DataFrame, granularity: str = "week") -> go.Figure:
     """Return active users per period as a line and events as bars on a second axis.
 
     ``frame``: `engagement_report.activity` (period, complete, active_users, events); a period not over
-    at the report's bound is shaded (`mark_incomplete`): its numbers are partial, not a drop.
+    at the report's bound is shaded (`mark_incomplete`) and its active users drawn as a hollow marker,
+    not as the end of the line: its numbers are partial, not a drop.
     """
     title, x_title, y_title = f"Active users per {granularity}", f"{granularity} (UTC)", "active users"
     if frame.empty:
@@ -36,7 +54,9 @@ def active_users(frame: pd.DataFrame, granularity: str = "week") -> go.Figure:
     periods = naive_utc(frame["period"])
     fig = go.Figure([
         go.Bar(x=periods, y=list(frame["events"]), name="events", yaxis="y2", opacity=0.35),
-        go.Scatter(x=periods, y=list(frame["active_users"]), name="active users", mode="lines"),
+        go.Scatter(x=periods, y=over_only(frame["active_users"], frame["complete"]), name="active users",
+                   mode="lines"),
+        *partial_points(periods, frame["active_users"], frame["complete"], "active users"),
     ])
     mark_incomplete(fig, frame.assign(period=periods))
     return titled(fig, title, x_title, y_title,

@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 
 from ..domain.notifications_report import PRIORITY_ORDER
 from .common import mark_incomplete, naive_utc, no_data, titled
-from .engagement import active_and_inactive, organization_labels
+from .engagement import active_and_inactive, organization_labels, over_only, partial_points
 
 # A right-hand axis of shares, 0% to 100% in steps of 20%, without its own grid.
 _SHARE_AXIS = {"overlaying": "y", "side": "right", "range": [0, 1], "tickmode": "linear", "tick0": 0, "dtick": 0.2,
@@ -39,17 +39,21 @@ def sent_and_read(totals: pd.DataFrame, granularity: str = "week") -> go.Figure:
     """Return notifications sent and read per period as lines, and the read rate on a second axis.
 
     ``totals``: `notifications_report.period_totals` (period, complete, sent, read, read_rate); a period not
-    over at the report's bound is shaded (its read rate counts only a few days, not a drop).
+    over at the report's bound is shaded and its values drawn as hollow markers, not as the end of the lines
+    (its read rate counts only a few days: partial, not a drop).
     """
     title, x_title, y_title = f"Notifications sent and read per {granularity}", f"{granularity} (UTC)", "notifications"
     if totals.empty:
         return no_data(title, x_title, y_title)
-    periods = naive_utc(totals["period"])
+    periods, complete = naive_utc(totals["period"]), totals["complete"]
     fig = go.Figure([
-        go.Scatter(x=periods, y=list(totals["sent"]), name="sent", mode="lines"),
-        go.Scatter(x=periods, y=list(totals["read"]), name="read", mode="lines"),
-        go.Scatter(x=periods, y=[None if pd.isna(v) else float(v) for v in totals["read_rate"]], name="read rate",
+        go.Scatter(x=periods, y=over_only(totals["sent"], complete), name="sent", mode="lines"),
+        go.Scatter(x=periods, y=over_only(totals["read"], complete), name="read", mode="lines"),
+        go.Scatter(x=periods, y=over_only(totals["read_rate"], complete), name="read rate",
                    mode="lines", line={"dash": "dot"}, yaxis="y2"),
+        *partial_points(periods, totals["sent"], complete, "sent"),
+        *partial_points(periods, totals["read"], complete, "read"),
+        *partial_points(periods, totals["read_rate"], complete, "read rate", yaxis="y2"),
     ])
     mark_incomplete(fig, totals.assign(period=periods))
     return titled(fig, title, x_title, y_title,

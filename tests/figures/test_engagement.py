@@ -29,6 +29,9 @@ def test_active_users_shade_the_period_the_bound_cuts():
     fig = figures.active_users(frame, "week")
     assert shaded(fig) == [pd.Timestamp("2025-01-20")]
     assert "not over" in " ".join(a.text for a in fig.layout.annotations)
+    bars, line, partial = fig.data
+    assert list(line.y) == [40.0, 42.0, None]  # the line ends with the last week that is over
+    assert (partial.name, list(partial.y), partial.mode) == ("active users so far", [1.0], "markers")
 
 
 def test_event_mix_stacks_the_sources_that_occur():

@@ -25,12 +25,21 @@ def test_sent_by_type_stacks_one_trace_per_type():
 
 
 def test_sent_and_read_draw_the_read_rate_on_a_second_axis_with_gaps_for_quiet_periods():
-    fig = figures.sent_and_read(TOTALS, "week")
-    sent, read, rate = fig.data
+    over = figures.sent_and_read(TOTALS.assign(complete=True), "week")
+    sent, read, rate = over.data
     assert list(sent.y) == [2, 0, 2] and list(read.y) == [1, 0, 2]
     assert rate.yaxis == "y2" and list(rate.y) == [0.5, None, 1.0]
-    assert shaded(fig) == [pd.Timestamp("2025-01-20")]
-    assert not shaded(figures.sent_and_read(TOTALS.assign(complete=True), "week"))
+    assert not shaded(over)
+
+
+def test_a_week_not_over_is_shaded_and_drawn_apart_never_as_the_end_of_a_line():
+    """Issue 10, example 5: the last week's read rate covers a few days; it must not read as a collapse."""
+    fig = figures.sent_and_read(TOTALS, "week")
+    sent, read, rate, *partial = fig.data
+    assert list(sent.y) == [2, 0, None] and list(read.y) == [1, 0, None] and list(rate.y) == [0.5, None, None]
+    assert [(t.name, list(t.y), t.mode) for t in partial] == [
+        ("sent so far", [2.0], "markers"), ("read so far", [2.0], "markers"), ("read rate so far", [1.0], "markers")]
+    assert partial[-1].yaxis == "y2" and shaded(fig) == [pd.Timestamp("2025-01-20")]
 
 
 def test_read_rates_draw_one_bar_per_group_with_sent_and_hours_in_the_hover():
