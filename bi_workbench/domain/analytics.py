@@ -99,11 +99,17 @@ def report_bounds(conn: Connection, params: Mapping) -> metrics.Bounds:
 
 
 def resolve(conn: Connection, bounds: metrics.Bounds | None = None, **selection) -> metrics.Bounds:
-    """Return ``bounds`` when given, else the Bounds of ``selection`` (organization_id, industry, since, until, as_of)."""
+    """Return ``bounds`` when given, else the Bounds of ``selection`` (organization_id, industry, since, until, as_of).
+
+    Raises InvalidParameterError when both are given (the bounds already hold a selection).
+    """
     if bounds is not None:
         if not isinstance(bounds, metrics.Bounds):
             raise InvalidParameterError(f"bounds must be a metrics.Bounds (metrics.Selection.of(...).resolve(conn)); "
                                         f"got {type(bounds).__name__}")
+        given = sorted(key for key, value in selection.items() if value is not None)
+        if given:
+            raise InvalidParameterError(f"give either bounds or the selection ({', '.join(given)}), not both")
         return bounds
     return report_bounds(conn, selection)
 

@@ -488,6 +488,8 @@ def test_a_resolved_selection_is_used_as_it_is(hand):
     assert rows(frame, "period", "active_users", "events") == [(period("2025-01-01"), 1, 4)]
     with pytest.raises(InvalidParameterError, match="bounds"):
         active_users(hand, bounds={"industry": "saas"})
+    with pytest.raises(InvalidParameterError, match=r"either bounds or the selection \(industry\)"):
+        active_users(hand, industry="fintech", bounds=bounds)
 
 
 # --- empty results -----------------------------------------------------------------------
