@@ -85,7 +85,7 @@ def _json_number(column, *paths: str):
 # --- overview -----------------------------------------------------------------------------------
 
 OVERVIEW_MEASURES = ("market insights", "insights below min_confidence (left out)", "industries",
-                     "mean confidence", "latest insight", "business trends", "news items", "engagement signals",
+                     "mean confidence", "latest insight", "business trends", "engagement signals",
                      "engagement signals with a score")
 
 
@@ -93,8 +93,7 @@ def overview(conn: Connection, bounds: metrics.Bounds, min_confidence: float = 0
     """Return the figures of the selection: columns measure, value (one row per OVERVIEW_MEASURES).
 
     ``market_insights`` and ``business_trends`` are the metrics of the catalogue
-    (the insights kept are those at or above ``min_confidence``); news items are
-    the news of the period (reference data: no organization, no industry).
+    (the insights kept are those at or above ``min_confidence``).
     Counts are integers, the mean confidence is rounded to 4 decimals (None
     without insights), the latest insight is an ISO date ('' without insights).
     """
@@ -104,12 +103,8 @@ def overview(conn: Connection, bounds: metrics.Bounds, min_confidence: float = 0
     insights = run(conn, sa.select(sa.func.count(), sa.func.count(sa.distinct(kept.c.dim_industry)),
                                    sa.func.avg(sa.cast(kept.c.confidence_score, sa.Float)),
                                    sa.func.max(kept.c.created_at)), list("nimt")).iloc[0]
-    news = metrics.selected_rows("news_item", bounds).subquery()
     signals = _signals(bounds)
-    counts = run(conn, sa.select(sa.select(sa.func.count()).select_from(news).scalar_subquery(),
-                                 sa.select(sa.func.count()).select_from(signals).scalar_subquery(),
-                                 sa.select(sa.func.count(signals.c.signal_score)).scalar_subquery()),
-                 ["news", "signals", "scored"]).iloc[0]
+    counts = run(conn, sa.select(sa.func.count(), sa.func.count(signals.c.signal_score)), ["signals", "scored"]).iloc[0]
     mean = None if pd.isna(insights["m"]) else round(float(insights["m"]), 4)
     values = [int(insights["n"]), every - int(insights["n"]), int(insights["i"]), mean, iso_day(insights["t"]),
               trends, *(int(v) for v in counts)]
@@ -257,7 +252,7 @@ def trends_per_month(conn: Connection, bounds: metrics.Bounds) -> pd.DataFrame:
     bound), industry ('unknown' when blank), trends (int).
     """
     frame = metric_frame(conn, bounds, "business_trends", by="industry", grain="month")
-    frame["industry"] = frame["industry"].fillna(UNKNOWN)
+    frame["industry"] = frame["industry"].astype(object).where(frame["industry"].fillna("") != "", UNKNOWN)
     frame = frame.rename(columns={"business_trends": "trends"}).astype({"trends": "int64"})
     return frame.sort_values(["period", "industry"], kind="stable").reset_index(drop=True)[TREND_COLUMNS]
 
