@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.sql import Select
 
 from ..errors import InvalidParameterError
@@ -24,6 +25,18 @@ COMMON_DIMENSIONS = ("organization", "industry")
 SCORE_DIMENSIONS = ("bracket",)
 
 
+def latest_score_order(scores=t.assessment_scores) -> tuple:
+    """The order that makes a score an assessment's latest: greatest created_at (NULL last), then greatest id."""
+    return scores.c.created_at.desc().nulls_last(), scores.c.id.desc()
+
+
+def latest_score_of(assessment_id) -> sa.Subquery:
+    """Return a LATERAL subquery of the latest score of the assessment ``assessment_id`` (a correlated column)."""
+    s = t.assessment_scores
+    return (sa.select(s.c.overall_score, s.c.confidence_score).where(s.c.assessment_id == assessment_id)
+            .order_by(*latest_score_order(s)).limit(1).lateral("latest_score"))
+
+
 def latest_scores(cutoff=None) -> sa.Subquery:
     """Return the latest score of each assessment (scores stamped before ``cutoff``), one row per assessment.
 
@@ -35,8 +48,8 @@ def latest_scores(cutoff=None) -> sa.Subquery:
                        .label("overall_score"), sa.cast(s.c.confidence_score, sa.Float).label("confidence_score"),
                        sa.func.lower(sa.func.btrim(s.c.bracket)).label("bracket"), s.c.category_scores,
                        s.c.recommendations, s.c.created_at.label("scored_at"))
-             .distinct(s.c.assessment_id)
-             .order_by(s.c.assessment_id, s.c.created_at.desc().nulls_last(), s.c.id.desc()))
+             .ext(distinct_on(s.c.assessment_id))
+             .order_by(s.c.assessment_id, *latest_score_order(s)))
     if cutoff is not None:
         query = query.where(s.c.created_at < cutoff)
     return query.subquery("latest_score")
