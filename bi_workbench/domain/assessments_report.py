@@ -33,7 +33,7 @@ from ..errors import InvalidParameterError
 from ..schema import tables as t
 from ..schema.bookkeeping import legacy_id_map
 from .analytics import _frame, _text
-from .report_selection import iso_day, measures_frame, metric_frame, monthly, resolve, run
+from .report_selection import checked, iso_day, measures_frame, metric_frame, monthly, resolve, run
 from .scoring import (
     LegacyComparison, assign_brackets, compare_with_legacy, explain, load_rubric, score_assessments, score_responses,
 )
@@ -312,19 +312,13 @@ def latest_completed(conn: Connection, bounds: metrics.Bounds, bracket=None) -> 
                  .where(sa.func.lower(chosen.c.status) == "completed")
                  .order_by(chosen.c.completed_at.desc().nulls_last(), chosen.c.created_at.desc(), chosen.c.id.desc())
                  .limit(1))
-    row = _checked(conn).execute(statement).first()
+    row = checked(conn).execute(statement).first()
     if row is None:
         return None
     assessment_id, completed_at, score, bracket_name, confidence, responses = row
     return {"assessment_id": assessment_id,
             "completed_at": None if completed_at is None else pd.Timestamp(completed_at).tz_convert("UTC"),
             "overall_score": score, "bracket": bracket_name, "confidence_score": confidence, "responses": responses}
-
-
-def _checked(conn) -> Connection:
-    if not isinstance(conn, Connection):
-        raise InvalidParameterError(f"conn must be an SQLAlchemy Connection (engine.connect()); got {type(conn).__name__}")
-    return conn
 
 
 EXPLANATION_COLUMNS = {"question": "str", "category": "str", "answer": "str", "status": "str", "points": "float",

@@ -40,7 +40,7 @@ from ..metrics.catalog import PLAN_PRICES, monthly_price  # noqa: F401 - PLAN_PR
 from ..schema import tables as t
 from .analytics import _instant
 from .levers import progress_rollup, rice_table, roi_estimates
-from .report_selection import metric_frame, resolve, run
+from .report_selection import labelled, metric_frame, resolve, run
 from .simulation import SimulationResult
 
 #: The headline numbers of the report (metric names), shown at its top.
@@ -502,9 +502,8 @@ def stored_simulations_by_month(conn: Connection, bounds: metrics.Bounds) -> pd.
     simulations (int).
     """
     frame = metric_frame(conn, bounds, "simulations", by="status", grain="month")
-    status = frame["status"].astype(object).where(frame["status"].notna() & (frame["status"] != ""), "unknown")
     out = pd.DataFrame({"month": frame["period"].dt.date, "complete": frame["complete"].astype(bool),
-                        "status": status, "simulations": frame["simulations"]})
+                        "status": labelled(frame["status"]), "simulations": frame["simulations"]})
     return out[STORED_MONTH_COLUMNS].astype({"status": "string", "simulations": "int64"})
 
 

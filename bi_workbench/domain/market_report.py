@@ -33,14 +33,14 @@ from .. import metrics
 from ..errors import InvalidParameterError
 from .analytics import MARKET_COLUMNS, SENTIMENT_COLUMNS, _frame, _whole_number
 from .analytics import top_news as analytics_top_news
-from .report_selection import iso_day, measures_frame, metric_frame, resolve, run
+from .report_selection import (
+    industry_label, iso_day, label, labelled, measures_frame, metric_frame, resolve, run,
+)
 
 #: How many rows the ranked tables (news, engagement insights, latest trends) show by default.
 TOP_ROWS = 10
 #: Width of the bins of the signal score histogram, on the 0-1 scale.
 SIGNAL_BIN_WIDTH = 0.1
-#: Label of a blank industry or source.
-UNKNOWN = "unknown"
 #: Sentiment scores below this are negative, at or above its opposite positive, when an insight has no label.
 NEUTRAL_BAND = 0.2
 #: The headline numbers of the report (metric names), shown at its top.
@@ -67,11 +67,6 @@ def _insights(bounds: metrics.Bounds, min_confidence=0.0, *, confident: bool = T
     threshold = _confidence(min_confidence)
     where = (lambda rows: rows.c.confidence_score >= threshold) if confident and threshold > 0 else None
     return metrics.selected_rows("market_insight", bounds, dimensions=("industry",), where=where).subquery("chosen")
-
-
-def _industry_label(rows):
-    """The shown industry of a group of rows: its first trimmed spelling, 'unknown' when blank."""
-    return sa.func.coalesce(sa.func.min(sa.func.nullif(sa.func.btrim(rows.c.industry), "")), UNKNOWN)
 
 
 def _json_number(column, *paths: str):
@@ -127,7 +122,7 @@ def insights_per_industry(conn: Connection, bounds: metrics.Bounds, min_confiden
     """
     chosen = _insights(bounds, min_confidence)
     confidence = sa.cast(chosen.c.confidence_score, sa.Float)
-    frame = run(conn, sa.select(_industry_label(chosen), sa.func.count(), sa.func.count(confidence),
+    frame = run(conn, sa.select(industry_label(chosen.c.industry), sa.func.count(), sa.func.count(confidence),
                                 sa.func.avg(confidence), sa.func.min(chosen.c.created_at),
                                 sa.func.max(chosen.c.created_at)).group_by(chosen.c.dim_industry),
                 ["industry", "insights", "scored", "mean", "first", "latest"])
@@ -157,7 +152,7 @@ def _documents(bounds: metrics.Bounds, min_confidence=0.0):
 
 def _per_industry(conn: Connection, documents, columns: dict, *measures) -> pd.DataFrame:
     """Return ``measures`` per industry of ``documents`` (industry, insights, then the measures), most insights first."""
-    frame = run(conn, sa.select(_industry_label(documents), sa.func.count(), *measures)
+    frame = run(conn, sa.select(industry_label(documents.c.industry), sa.func.count(), *measures)
                 .group_by(documents.c.dim_industry), list(columns))
     frame = frame.sort_values(["insights", "industry"], ascending=[False, True], kind="stable")
     return _frame(list(frame.itertuples(index=False, name=None)), columns)
@@ -231,15 +226,11 @@ def latest_trends(conn: Connection, bounds: metrics.Bounds, limit: int = TOP_ROW
     Newest first (ties by id); a blank industry or source is 'unknown'.
     """
     trends = metrics.selected_rows("business_trend", bounds).subquery("trends")
-    statement = (sa.select(trends.c.created_at, _label(trends.c.industry), trends.c.title, _label(trends.c.source))
+    statement = (sa.select(trends.c.created_at, label(trends.c.industry), trends.c.title, label(trends.c.source))
                  .order_by(trends.c.created_at.desc(), trends.c.id).limit(_whole_number(limit, "limit", 1000)))
     rows = run(conn, statement, ["created", "industry", "title", "source"])
     return _frame([(iso_day(created), *rest) for created, *rest in rows.itertuples(index=False, name=None)],
                   LATEST_TRENDS_COLUMNS)
-
-
-def _label(column):
-    return sa.func.coalesce(sa.func.nullif(sa.func.btrim(column), ""), UNKNOWN)
 
 
 TREND_COLUMNS = ["period", "complete", "industry", "trends"]
@@ -252,7 +243,7 @@ def trends_per_month(conn: Connection, bounds: metrics.Bounds) -> pd.DataFrame:
     bound), industry ('unknown' when blank), trends (int).
     """
     frame = metric_frame(conn, bounds, "business_trends", by="industry", grain="month")
-    frame["industry"] = frame["industry"].astype(object).where(frame["industry"].fillna("") != "", UNKNOWN)
+    frame["industry"] = labelled(frame["industry"])
     frame = frame.rename(columns={"business_trends": "trends"}).astype({"trends": "int64"})
     return frame.sort_values(["period", "industry"], kind="stable").reset_index(drop=True)[TREND_COLUMNS]
 
@@ -294,7 +285,7 @@ def _signals(bounds: metrics.Bounds):
     """The selection's engagement signals: id, created_at, signal_score (float), recommendations, insights, source."""
     rows = metrics.selected_rows("engagement_signal", bounds).subquery("signal_rows")
     return sa.select(rows.c.id, rows.c.created_at, sa.cast(rows.c.signal_score, sa.Float).label("signal_score"),
-                     rows.c.recommendations, rows.c.insights, _label(rows.c.source).label("source")
+                     rows.c.recommendations, rows.c.insights, label(rows.c.source).label("source")
                      ).subquery("engagement_signals")
 
 

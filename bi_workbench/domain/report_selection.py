@@ -16,6 +16,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 
 import pandas as pd
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from .. import metrics
@@ -23,6 +24,8 @@ from ..errors import InvalidParameterError
 
 #: The report parameters that make the selection.
 SELECTION_KEYS = ("organization_id", "industry", "since", "until", "as_of")
+#: Label of a grouping value that is NULL or blank.
+UNKNOWN = "unknown"
 
 
 def resolve(conn: Connection, params: Mapping) -> metrics.Bounds:
@@ -31,7 +34,7 @@ def resolve(conn: Connection, params: Mapping) -> metrics.Bounds:
     Raises InvalidParameterError for a malformed value, ``until`` before ``since``, an
     ``as_of`` in the future, or an organization or industry the data does not have (naming the known ones).
     """
-    return metrics.Selection.of(*(params.get(key) for key in SELECTION_KEYS)).resolve(_checked(conn))
+    return metrics.Selection.of(*(params.get(key) for key in SELECTION_KEYS)).resolve(checked(conn))
 
 
 def metric_frame(conn: Connection, bounds: metrics.Bounds, names: str | Sequence[str], by=None,
@@ -44,14 +47,29 @@ def metric_frame(conn: Connection, bounds: metrics.Bounds, names: str | Sequence
     s = bounds.selection
     as_of = None if bounds.cutoff is None else bounds.cutoff - dt.timedelta(microseconds=1)
     return metrics.query(names, by=by, grain=grain, organization_id=s.organization_id, industry=s.industry,
-                         since=s.since, until=s.until, as_of=as_of, engine=_checked(conn))
+                         since=s.since, until=s.until, as_of=as_of, engine=checked(conn))
 
 
 def run(conn: Connection, statement, columns: Sequence[str]) -> pd.DataFrame:
     """Return the rows of a Core ``statement`` as a DataFrame with ``columns`` (also when there are none)."""
-    rows = [tuple(row) for row in _checked(conn).execute(statement)]
+    rows = [tuple(row) for row in checked(conn).execute(statement)]
     return pd.DataFrame.from_records(rows, columns=list(columns)) if rows else pd.DataFrame(
         {name: pd.Series(dtype=object) for name in columns})
+
+
+def label(column):
+    """A text column as a label in SQL: trimmed, 'unknown' when NULL or blank."""
+    return sa.func.coalesce(sa.func.nullif(sa.func.btrim(column), ""), UNKNOWN)
+
+
+def industry_label(column):
+    """The shown industry of a group of rows (an aggregate): its first trimmed spelling, 'unknown' when blank."""
+    return sa.func.coalesce(sa.func.min(sa.func.nullif(sa.func.btrim(column), "")), UNKNOWN)
+
+
+def labelled(values: pd.Series) -> pd.Series:
+    """The values of a dimension column of a metrics result as labels: NULL or blank become 'unknown'."""
+    return values.astype(object).where(values.notna() & (values.astype("string").str.strip() != ""), UNKNOWN)
 
 
 def iso_day(value) -> str:
@@ -82,7 +100,8 @@ def monthly(frame: pd.DataFrame, counts: Sequence[str]) -> pd.DataFrame:
     return filled
 
 
-def _checked(conn) -> Connection:
+def checked(conn) -> Connection:
+    """Return ``conn`` if it is an SQLAlchemy Connection; raise InvalidParameterError otherwise."""
     if not isinstance(conn, Connection):
         raise InvalidParameterError(f"conn must be an SQLAlchemy Connection (engine.connect()); got {type(conn).__name__}")
     return conn

@@ -26,10 +26,9 @@ from sqlalchemy.engine import Connection
 from .. import metrics
 from ..schema import tables as t
 from .analytics import _frame, _whole_number
-from .report_selection import iso_day, measures_frame, metric_frame, monthly, resolve, run
-
-#: Label of rows whose grouping value is NULL or blank.
-UNKNOWN = "unknown"
+from .report_selection import (
+    UNKNOWN, industry_label, iso_day, label, labelled, measures_frame, metric_frame, monthly, resolve, run,
+)
 #: Label of the rows folded together when a table is cut to its largest groups.
 OTHER = "(other)"
 #: Plans from the cheapest up; plans not listed here come after them, alphabetically.
@@ -69,12 +68,9 @@ def overview(conn: Connection, bounds: metrics.Bounds) -> pd.DataFrame:
     values = metric_frame(conn, bounds, [name for _, name in OVERVIEW_METRICS])
     counts = [int(values[name].iloc[0]) for _, name in OVERVIEW_METRICS]
     users = metrics.selected_rows("user", bounds).subquery()
-    first, latest = _checked_row(conn, sa.select(sa.func.min(users.c.created_at), sa.func.max(users.c.created_at)))
+    first, latest = run(conn, sa.select(sa.func.min(users.c.created_at), sa.func.max(users.c.created_at)),
+                        ["first", "latest"]).iloc[0]
     return measures_frame(OVERVIEW_MEASURES, [*counts, iso_day(first), iso_day(latest)])
-
-
-def _checked_row(conn: Connection, statement) -> tuple:
-    return tuple(run(conn, statement, ["a", "b"]).iloc[0])
 
 
 # --- sign-ups ------------------------------------------------------------------------------
@@ -141,8 +137,7 @@ def users_by_company_size(conn: Connection, bounds: metrics.Bounds) -> pd.DataFr
 def _users_by(conn: Connection, bounds: metrics.Bounds, dimension: str) -> pd.DataFrame:
     """Return value, users: the metric ``users`` per value of ``dimension`` (none: 'unknown')."""
     frame = metric_frame(conn, bounds, "users", by=dimension)
-    values = frame[dimension].astype(object).where(frame[dimension].notna() & (frame[dimension] != ""), UNKNOWN)
-    frame = pd.DataFrame({"value": values, "users": frame["users"]}).groupby("value", as_index=False, sort=False).sum()
+    frame = pd.DataFrame({"value": labelled(frame[dimension]), "users": frame["users"]}).groupby("value", as_index=False, sort=False).sum()
     return _frame(list(frame.itertuples(index=False, name=None)), {"value": "str", "users": "int"})
 
 
@@ -193,7 +188,7 @@ def membership(conn: Connection, bounds: metrics.Bounds) -> pd.DataFrame:
     """
     m = metrics.selected_rows("membership", bounds).subquery("m")
     o = t.organizations
-    role, status = _label(m.c.role), _label(m.c.status)
+    role, status = label(m.c.role), label(m.c.status)
     statement = (sa.select(o.c.id, o.c.name, o.c.slug, sa.func.coalesce(o.c.status, UNKNOWN), role, status,
                            sa.func.count())
                  .select_from(m.join(o, o.c.id == m.c.organization_id))
@@ -201,11 +196,6 @@ def membership(conn: Connection, bounds: metrics.Bounds) -> pd.DataFrame:
                  .order_by(o.c.name, o.c.slug, role, status))
     return _frame(list(run(conn, statement, list(MEMBERSHIP_COLUMNS)).itertuples(index=False, name=None)),
                   MEMBERSHIP_COLUMNS)
-
-
-def _label(column):
-    """A text column as a label: trimmed, blank or NULL 'unknown'."""
-    return sa.func.coalesce(sa.func.nullif(sa.func.btrim(column), ""), UNKNOWN)
 
 
 def in_order(values, order: tuple[str, ...]) -> list[str]:
@@ -305,8 +295,7 @@ def subscriptions_by_plan(conn: Connection, bounds: metrics.Bounds) -> pd.DataFr
     Example: two active pro and one canceled free -> rows ("free", "canceled", 1), ("pro", "active", 2).
     """
     frame = metric_frame(conn, bounds, "subscriptions", by=["plan", "status"])
-    for column in ("plan", "status"):
-        frame[column] = frame[column].astype(object).where(frame[column].notna() & (frame[column] != ""), UNKNOWN)
+    frame = frame.assign(plan=labelled(frame["plan"]), status=labelled(frame["status"]))
     frame = _frame(list(frame[["plan", "status", "subscriptions"]].itertuples(index=False, name=None)),
                    SUBSCRIPTION_COLUMNS)
     return _sort_by_order(frame, {"plan": PLAN_ORDER, "status": STATUS_ORDER})
@@ -353,8 +342,7 @@ def paying_share_by_industry(conn: Connection, bounds: metrics.Bounds, max_rows:
     users = metrics.selected_rows("user", bounds, dimensions=("industry",)).subquery("u")
     paying = metrics.selected_rows("subscription", bounds, stock=True,
                                    where=metrics.metric("paying_customers").where).subquery("s")
-    industry = sa.func.coalesce(sa.func.min(sa.func.nullif(sa.func.btrim(users.c.industry), "")), UNKNOWN)
-    statement = (sa.select(industry, sa.func.count(sa.distinct(users.c.id)), sa.func.count(sa.distinct(paying.c.id)))
+    statement = (sa.select(industry_label(users.c.industry), sa.func.count(sa.distinct(users.c.id)), sa.func.count(sa.distinct(paying.c.id)))
                  .select_from(users.outerjoin(paying, paying.c.user_id == users.c.id))
                  .group_by(users.c.dim_industry))
     frame = run(conn, statement, ["industry", "users", "paying"]).astype({"users": "int64", "paying": "int64"})
