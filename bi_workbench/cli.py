@@ -6,7 +6,6 @@ exit code; anything else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import sys
 import time

@@ -65,6 +65,9 @@ def setup(report_name: str, namespace: dict) -> ReportParameters:
         with get_engine().connect() as conn:
             check_database(report, typed, conn)
     configure_plotly()
+    from .tables import configure_tables
+
+    configure_tables()
     return ReportParameters(report, typed)
 
 
