@@ -93,6 +93,12 @@ def tenant_transaction(engine: Engine, organization_id, user_id=None) -> Iterato
         yield conn
 
 
+def connects_as_owner(engine: Engine) -> bool:
+    """True when ``engine`` logs in as a superuser or BYPASSRLS role (the schema's owner), not a tenant."""
+    with engine.connect() as conn:
+        return bool(conn.execute(_WHO).one()[2])
+
+
 def current_tenant(connection: Connection) -> uuid.UUID | None:
     """Return the organization the connection's login is bound to, or None (the owner, or no login)."""
     return connection.execute(sa.text("SELECT current_tenant()")).scalar()

@@ -53,6 +53,8 @@ ANALYST_WRITES: dict[str, tuple[str, ...]] = {
 }
 #: Views analysts may read: they run with the caller's rights (security_invoker), so the policies apply.
 ANALYST_VIEWS = ("user_dashboard_summary", "organization_analytics")
+#: Tables of no tenant that analysts may read: the schema revision (checked before a report runs).
+ANALYST_METADATA = ("schema_version",)
 
 
 def tenant_policies() -> dict[str, dict[str, str]]:
@@ -136,6 +138,8 @@ def _policy_statements(table_name: str, policies: dict[str, str]) -> str:
 
 def _grant_statements() -> str:
     grants = [f"GRANT SELECT ON {name} TO {ANALYST_ROLE}" for name in analyst_readable()]
+    grants += [f"DO $do$ BEGIN IF to_regclass('{name}') IS NOT NULL THEN GRANT SELECT ON {name} TO {ANALYST_ROLE}; "
+               f"END IF; END $do$" for name in ANALYST_METADATA]
     for table_name, privileges in ANALYST_WRITES.items():
         grants += [f"GRANT {privilege} ON {table_name} TO {ANALYST_ROLE}" for privilege in privileges]
     return ";\n".join(grants) + ";"

@@ -41,7 +41,17 @@ def secret_store(tmp_path_factory):
 @pytest.fixture(scope="module", params=["embedded", "postgresql15"])
 def tenancy(request, databases, secret_store) -> Tenancy:
     """The world on a fresh database of the server named by the parameter, with a tenant login for A and B."""
-    if request.param == "embedded":
+    yield from _tenancy(request, request.param, databases)
+
+
+@pytest.fixture(scope="module")
+def embedded_tenancy(request, databases, secret_store) -> Tenancy:
+    """The world on the embedded server only."""
+    yield from _tenancy(request, "embedded", databases)
+
+
+def _tenancy(request, server: str, databases):
+    if server == "embedded":
         admin = databases.admin
     else:
         admin = sa.create_engine(request.getfixturevalue("system_server_url"), isolation_level="AUTOCOMMIT")
@@ -54,7 +64,7 @@ def tenancy(request, databases, secret_store) -> Tenancy:
         world = build_world(conn)
     a_role, b_role = add_login(owner, world.a).role, add_login(owner, world.b).role
     a = tenant_engine(owner, world.a, world.users["a"])
-    yield Tenancy(request.param, owner, world, a, a_role, b_role)
+    yield Tenancy(server, owner, world, a, a_role, b_role)
     a.dispose()
     for organization in (world.a, world.b):
         remove_login(owner, organization)
