@@ -41,6 +41,9 @@ TENANT_OPTION = "bi_workbench_tenant"
 _WHO = sa.text(
     "SELECT session_user, current_user, r.rolsuper OR r.rolbypassrls FROM pg_roles AS r WHERE r.rolname = session_user"
 )
+#: What a tenant session must not be able to make: temporary tables (they shadow the platform's) or objects.
+_CAN_MAKE = ("SELECT has_database_privilege(current_database(), 'TEMPORARY') "
+             "OR has_database_privilege(current_database(), 'CREATE') OR has_schema_privilege(current_schema(), 'CREATE')")
 _SET_USER = sa.text(f"SELECT set_config('{USER_SETTING}', :user_id, true)")
 
 
@@ -127,11 +130,16 @@ def _verify_login(dbapi_connection, role: str, organization: str) -> None:
     with dbapi_connection.cursor() as cursor:
         cursor.execute(_WHO.text)
         session_user, current_user, privileged = cursor.fetchone()
-        bound = None
+        bound, can_make = None, None
         if not privileged and current_user == ANALYST_ROLE:
             cursor.execute("SELECT current_tenant()")
             bound = cursor.fetchone()[0]
+            cursor.execute(_CAN_MAKE)
+            can_make = cursor.fetchone()[0]
     dbapi_connection.rollback()
+    if can_make:
+        raise TenantAccessError(f"refusing the connection: {role} could create temporary tables or objects in "
+                                "this database; run `bi-workbench db init` as the owner to take that privilege away")
     if (session_user, current_user, privileged, str(bound)) != (role, ANALYST_ROLE, False, organization):
         raise TenantAccessError(
             f"refusing the connection: it is {session_user} as {current_user}"

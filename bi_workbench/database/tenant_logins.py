@@ -93,6 +93,9 @@ def add_login(engine: Engine, organization_id, *, store: Path | None = None) -> 
         conn.exec_driver_sql(("ALTER ROLE {} " if exists else "CREATE ROLE {} ").format(_quote(conn, role))
                              + _attributes(verifier))
         conn.exec_driver_sql(f"GRANT {ANALYST_ROLE} TO {_quote(conn, role)}")
+        # A database copied from a template does not inherit the template's database
+        # privileges: take TEMP and CREATE from PUBLIC here too (tenancy.sql does at init).
+        conn.exec_driver_sql(f"REVOKE TEMPORARY, CREATE ON DATABASE {_quote(conn, conn.engine.url.database)} FROM PUBLIC")
         settings = {"role": _literal(ANALYST_ROLE), "search_path": _search_path(conn),
                     **{name: _literal(value) for name, value in ROLE_SETTINGS.items()}}
         for setting, value in settings.items():

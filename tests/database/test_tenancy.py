@@ -417,3 +417,40 @@ def test_the_owner_still_sees_every_row(tenancy):
 def test_every_visibility_label_is_exercised(tenancy):
     labels = {label for rows in tenancy.world.labels.values() for label in rows.values()}
     assert labels == {"A", "B", "AB", "none", "*"} and VISIBLE_TO_A < labels
+
+
+def test_the_login_is_unprivileged_owns_nothing_and_reaches_only_bi_analyst(tenancy):
+    with tenancy.owner.connect() as conn:
+        attributes = conn.execute(sa.text(
+            "SELECT rolcanlogin, rolsuper, rolinherit, rolcreaterole, rolcreatedb, rolreplication, rolbypassrls "
+            "FROM pg_roles WHERE rolname = :r"), {"r": tenancy.a_role}).one()
+        reachable = set(conn.execute(sa.text(
+            "SELECT r.rolname FROM pg_roles r WHERE pg_has_role(:r, r.oid, 'MEMBER') AND r.rolname <> :r"),
+            {"r": tenancy.a_role}).scalars())
+        owned = conn.execute(sa.text(
+            "SELECT (SELECT count(*) FROM pg_class WHERE relowner = o.oid) + (SELECT count(*) FROM pg_proc "
+            "WHERE proowner = o.oid) + (SELECT count(*) FROM pg_namespace WHERE nspowner = o.oid) "
+            "+ (SELECT count(*) FROM pg_database WHERE datdba = o.oid) FROM pg_roles o WHERE o.rolname IN (:r, :g)"),
+            {"r": tenancy.a_role, "g": ANALYST_ROLE}).scalars().all()
+        settings = conn.execute(sa.text(
+            "SELECT unnest(setconfig) FROM pg_db_role_setting s JOIN pg_roles r ON r.oid = s.setrole "
+            "WHERE r.rolname = :r"), {"r": tenancy.a_role}).scalars().all()
+    assert tuple(attributes) == (True, False, False, False, False, False, False)
+    assert reachable == {ANALYST_ROLE}
+    assert owned == [0, 0]
+    assert {"role=bi_analyst", "search_path=public, pg_temp", "statement_timeout=5min", "lock_timeout=5s"} <= set(settings)
+
+
+def test_a_database_that_would_let_the_login_make_temporary_tables_is_refused(tenancy):
+    database = tenancy.owner.url.database
+    with tenancy.owner.begin() as conn:
+        conn.exec_driver_sql(f"GRANT TEMPORARY ON DATABASE {database} TO PUBLIC")
+    try:
+        tenancy.a.dispose()  # new connections are checked
+        with pytest.raises(TenantAccessError, match="could create temporary tables"):
+            with tenancy.a.connect():
+                pass
+    finally:
+        with tenancy.owner.begin() as conn:
+            conn.exec_driver_sql(f"REVOKE TEMPORARY ON DATABASE {database} FROM PUBLIC")
+        tenancy.a.dispose()
