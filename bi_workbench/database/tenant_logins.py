@@ -63,8 +63,13 @@ def as_uuid(value, name: str) -> uuid.UUID:
 
 
 def role_name(database: str, organization_id: uuid.UUID) -> str:
-    """Return the login role of ``organization_id`` in ``database`` (roles are server-wide; 51 characters)."""
-    return f"bi_tenant_{hashlib.sha256(database.encode()).hexdigest()[:8]}_{organization_id.hex}"
+    """Return the login role of ``organization_id`` in ``database`` (42 characters).
+
+    Roles are server-wide and every login can list them (pg_roles), so the name
+    is a digest of database and organization: it names neither.
+    """
+    digest = hashlib.sha256(f"{database}/{organization_id}".encode()).hexdigest()[:32]
+    return f"bi_tenant_{digest}"
 
 
 def store_path(data_dir: Path | None = None) -> Path:
