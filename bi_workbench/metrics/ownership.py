@@ -41,11 +41,11 @@ def counted_membership(member=organization_members) -> ColumnElement[bool]:
 def member_of(user_column, organization) -> ColumnElement[bool]:
     """Return ``EXISTS`` a counted membership of ``user_column``'s user in ``organization`` (a UUID or SQL).
 
-    The subquery correlates to ``user_column``'s table, so it also compiles alone (a policy's USING clause).
+    The subquery correlates to every enclosing table (the row's table, the organization of a view).
     """
     member = organization_members.alias("owner_member")
     return sa.exists().where(member.c.user_id == user_column, member.c.organization_id == organization,
-                             counted_membership(member)).correlate(user_column.table)
+                             counted_membership(member)).correlate_except(member)
 
 
 def owned_by(ownership: str, table, organization, *, user_column: str | None = None) -> ColumnElement[bool]:
@@ -110,7 +110,7 @@ def industry_of(table, *, own_column: str | None = None, user_column: str | None
     if user_column is not None:
         person = users.alias("industry_user")
         return (sa.select(person.c.industry).where(person.c.id == table.c[user_column])
-                .correlate(table).scalar_subquery())
+                .correlate_except(person).scalar_subquery())
     return sa.null()
 
 
