@@ -13,7 +13,9 @@ import sqlalchemy as sa
 from bi_workbench.database.tenancy import tenant_engine
 from bi_workbench.database.tenant_logins import add_login, remove_login
 from bi_workbench.metrics.entities import ENTITIES
+from bi_workbench.metrics.catalog import METRICS, SPECIAL
 from bi_workbench.metrics.ownership import owned_by
+from bi_workbench.reports.headlines import headlines
 
 
 @pytest.fixture(scope="module")
@@ -43,3 +45,17 @@ def test_row_level_security_and_the_metrics_rule_count_the_same_rows_for_every_e
             assert (entity.name, seen) == (entity.name, platform)
             counted[entity.name] = counted.get(entity.name, 0) + seen
     assert counted["assessment"] > 0 and counted["analytics_event"] > 0  # the demo's organizations have data
+
+
+def test_a_tenants_headline_numbers_are_the_platform_analysts_for_its_organization(demo_engine, organizations):
+    """What a report writes beside itself (reports.headlines), for every metric of the catalogue."""
+    names = sorted(name for name in METRICS if name not in SPECIAL)
+    for organization in organizations:
+        platform = headlines(names, {"organization_id": organization}, demo_engine).records
+        tenant = tenant_engine(demo_engine, organization)
+        filtered = headlines(names, {"organization_id": organization}, tenant).records
+        unfiltered = headlines(names, {}, tenant).records  # a tenant's "every organization" is its own
+        values = {r["metric"]: r["value"] for r in platform}
+        assert {r["metric"]: r["value"] for r in filtered} == values
+        assert {r["metric"]: r["value"] for r in unfiltered} == values
+    assert sum(1 for value in values.values() if value) >= len(names) // 2  # mostly non-empty numbers
