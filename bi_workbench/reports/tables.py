@@ -64,8 +64,9 @@ def styled(frame: pd.DataFrame) -> Styler:
     if len(set(labels)) == len(labels):
         shown.columns = labels
         formats = {human_label(c): f for c, f in formats.items()}
-    return shown.style.hide(axis="index").format(formats, na_rep=MISSING).format(
-        na_rep=MISSING, subset=[c for c in shown.columns if c not in formats])
+    plain = [c for c in shown.columns if c not in formats]
+    return (shown.style.hide(axis="index").format(formats, na_rep=MISSING, escape="html")
+            .format(na_rep=MISSING, subset=plain, escape="html").format_index(escape="html", axis=1))
 
 
 #: Rows shown of a longer table (the rest are counted below it).

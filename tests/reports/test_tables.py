@@ -26,3 +26,8 @@ def test_column_kinds_and_labels():
 def test_long_tables_are_cut_with_a_count():
     html = table_html(pd.DataFrame({"n": range(MAX_ROWS + 5)}))
     assert "and 5 more rows" in html
+
+
+def test_values_and_labels_from_the_data_are_escaped():
+    html = table_html(pd.DataFrame({"<b>industry</b>": ["<img src=x onerror=alert(1)>"], "users": [1]}))
+    assert "<img" not in html and "<b>" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
