@@ -33,8 +33,8 @@ in ``reason``. A JSON ``null`` in a JSONB column is carried as SQL NULL (the con
 
 `prepare_carried` writes the carried form of a legacy table into a temporary table
 ``carried_<legacy table>`` (same columns, the values after these rules, plus
-``unfit_reason`` and ``legacy_row``). The phases and the migration checks read legacy rows
-only through it, so both apply the same rules.
+``unfit_reason`` and, for a row with a value set aside, ``legacy_row``). The phases and the
+migration checks read legacy rows only through it, so both apply the same rules.
 """
 
 from __future__ import annotations
@@ -164,7 +164,7 @@ def _carried_table(source: LegacySource) -> Table:
         *[Column(c.name, c.type, primary_key=c.name == source.key, autoincrement=False)
           for c in source.table.columns],
         Column("unfit_reason", Text),
-        Column("legacy_row", JSONB, nullable=False),
+        Column("legacy_row", JSONB),
         prefixes=["TEMPORARY"], postgresql_on_commit="DROP",
     )
 
@@ -182,8 +182,11 @@ def _carried_rows(source: LegacySource, only_pending: bool) -> sa.Select:
     values = [_carried_value(inner.c[c.name], flag.get(c.name)).label(c.name) for c in legacy.columns]
     reasons = [sa.case((inner.c[f"unfit_{i}"], _text(rule.reason))) for i, rule in enumerate(found)]
     unfit_reason = sa.func.nullif(sa.func.concat_ws(_text("; "), *reasons), _text("")) if reasons else sa.null()
+    # The whole row only where a value is set aside (to_jsonb of every row would double the cost);
+    # the steps take to_jsonb of the legacy row itself for a row they quarantine or merge.
+    any_unfit = sa.or_(*flag.values()) if flag else sa.false()
     return sa.select(*values, sa.cast(unfit_reason, Text).label("unfit_reason"),
-                     _legacy_row(inner, found).label("legacy_row"))
+                     sa.case((any_unfit, _legacy_row(inner, found))).label("legacy_row"))
 
 
 def _carried_value(value: ColumnElement, unfit: ColumnElement | None) -> ColumnElement:

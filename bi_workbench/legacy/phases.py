@@ -10,12 +10,14 @@ returns nothing. Every step skips the legacy rows already in ``legacy_id_map`` o
 The documented rules of each step are written at the top of its .sql file:
 
 Phase 1, users (tier2_users -> users)
-    One user per address compared by ``lower(btrim(email))``; the survivor is the row
-    with the earliest created_at (NULL last), then the smallest u_id, and keeps its
-    u_id as users.id; email stored trimmed; the other rows map to it as ``merged``
-    ('duplicate email', or 'email already registered' for a platform sign-up). NULL
-    or blank names become ''. Naive timestamps are read as UTC; a NULL created_at
-    stays NULL. A blank email is quarantined ('invalid: blank email').
+    One user per address by the identity rule of `bi_workbench.legacy.identity`
+    (Unicode white space trimmed, NFKC and full case folding, computed in Python);
+    the survivor is the row with the earliest created_at (NULL last), then the
+    smallest u_id, and keeps its u_id as users.id; email stored trimmed; the other
+    rows map to it as ``merged`` ('duplicate email', or 'email already registered'
+    for a platform sign-up). NULL or blank names become ''. Naive timestamps are read
+    as UTC; a NULL created_at stays NULL. An email blank after trimming is quarantined
+    ('invalid: blank email'), one over 2000 bytes too.
 Phase 2, assessments (onboarding_assessments -> assessments,
 assessment_scoring_results -> assessment_scores)
     Assessments keep o_id as id, point at the mapped (surviving) user, responses as
@@ -36,7 +38,11 @@ Phase 5, drop the legacy tables
     Only when asked (``drop_legacy=True``) and only after the checks pass.
 
 Orphans (a row whose user id names no migrated user) and values that would break
-the new scales are quarantined whole, with the reason.
+the new scales are quarantined whole, with the reason. Every phase reads its legacy
+rows in their carried form (`bi_workbench.legacy.carry`): a value the new schema, its
+indexes or pandas cannot carry (a timestamp outside 1678-2261, an indexed text over
+2000 bytes, JSON nested deeper than 64 levels) is carried as NULL, and the whole legacy
+row is kept in ``legacy_id_map`` with the reason; no single row can stop a phase.
 """
 
 from __future__ import annotations

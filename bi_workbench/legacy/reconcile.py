@@ -165,8 +165,9 @@ def reconcile(connection: Connection) -> Reconciliation:
         if not dropped:
             findings += _view_findings(connection, present, done)
         return Reconciliation(tuple(findings), clock(connection), legacy_dropped=dropped)
-    except psycopg.Error as exc:
-        first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    except (psycopg.Error, sa.exc.DBAPIError) as exc:
+        cause = getattr(exc, "orig", None) or exc
+        first_line = (str(cause).strip().splitlines() or [type(exc).__name__])[0]
         raise MigrationError(f"the migration check could not run: {first_line}") from exc
 
 

@@ -14,7 +14,7 @@ WITH merged AS (
                                AND s.outcome = 'migrated')
                 THEN 'duplicate email'
                 ELSE 'email already registered' END,
-           t.legacy_row
+           coalesce(t.legacy_row, (SELECT to_jsonb(o) FROM tier2_users o WHERE o.u_id = t.u_id))
     FROM carried_tier2_users t
     JOIN legacy_email_identity i ON i.u_id = t.u_id
     JOIN user_email_identity k ON k.email_key = i.email_key

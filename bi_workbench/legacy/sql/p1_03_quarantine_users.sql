@@ -6,7 +6,8 @@
 -- longer than 2000 bytes' when the btree indexes on users.email could not hold it.
 WITH quarantined AS (
     INSERT INTO migration_quarantine (legacy_table, legacy_id, legacy_row, reason, phase)
-    SELECT 'tier2_users', t.u_id::text, t.legacy_row, i.problem, 1
+    SELECT 'tier2_users', t.u_id::text,
+           coalesce(t.legacy_row, (SELECT to_jsonb(o) FROM tier2_users o WHERE o.u_id = t.u_id)), i.problem, 1
     FROM carried_tier2_users t
     JOIN legacy_email_identity i ON i.u_id = t.u_id
     WHERE i.problem IS NOT NULL

@@ -4,10 +4,12 @@
 -- otherwise), so a u_id missing from legacy_id_map names either no legacy user at all
 -- ('orphan: user not found'), a quarantined one ('orphan: user quarantined'), or
 -- nobody ('orphan: no user id' for a NULL u_id). Legacy rows are read in their carried
--- form (bi_workbench/legacy/carry.py), whose legacy_row keeps the whole row readable.
+-- form (bi_workbench/legacy/carry.py), whose legacy_row keeps a row with a value set aside
+-- readable; other rows are kept as to_jsonb of the legacy row.
 WITH quarantined AS (
     INSERT INTO migration_quarantine (legacy_table, legacy_id, legacy_row, reason, phase)
-    SELECT 'onboarding_assessments', o.o_id::text, o.legacy_row,
+    SELECT 'onboarding_assessments', o.o_id::text,
+           coalesce(o.legacy_row, (SELECT to_jsonb(l) FROM onboarding_assessments l WHERE l.o_id = o.o_id)),
            CASE WHEN o.u_id IS NULL THEN 'orphan: no user id'
                 WHEN EXISTS (SELECT 1 FROM migration_quarantine uq
                              WHERE uq.legacy_table = 'tier2_users' AND uq.legacy_id = o.u_id::text)

@@ -35,7 +35,8 @@ WITH judged AS (
 quarantined AS (
     INSERT INTO migration_quarantine (legacy_table, legacy_id, legacy_row, reason, phase)
     SELECT 'assessment_scoring_results', j.id::text,
-           j.legacy_row, j.reason, 2
+           coalesce(j.legacy_row, (SELECT to_jsonb(l) FROM assessment_scoring_results l WHERE l.id = j.id)),
+           j.reason, 2
     FROM judged j
     WHERE j.reason IS NOT NULL
     RETURNING 1

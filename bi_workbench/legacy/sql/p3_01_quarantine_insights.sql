@@ -23,7 +23,8 @@ WITH judged AS (
 ),
 quarantined AS (
     INSERT INTO migration_quarantine (legacy_table, legacy_id, legacy_row, reason, phase)
-    SELECT 'enhanced_market_insights', j.id::text, j.legacy_row, j.reason, 3
+    SELECT 'enhanced_market_insights', j.id::text,
+           coalesce(j.legacy_row, (SELECT to_jsonb(l) FROM enhanced_market_insights l WHERE l.id = j.id)), j.reason, 3
     FROM judged j
     WHERE j.reason IS NOT NULL
     RETURNING 1
