@@ -44,13 +44,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy import Column, MetaData, Table, Text
+from sqlalchemy import Column, Table, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection
-from sqlalchemy.schema import DropTable, PrimaryKeyConstraint, UniqueConstraint
+from sqlalchemy.schema import PrimaryKeyConstraint, UniqueConstraint
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..schema.bookkeeping import legacy_id_map, migration_quarantine
+from .temporary import analyze, recreate, temporary_table
 
 if TYPE_CHECKING:
     from .phases import LegacySource
@@ -149,23 +150,21 @@ def prepare_carried(connection: Connection, source: LegacySource, *, only_pendin
     transaction, and replaced if it exists.
     """
     carried = _carried_table(source)
-    connection.execute(DropTable(carried, if_exists=True))
-    carried.create(connection)
+    recreate(connection, carried)
     query = _carried_rows(source, only_pending)
     connection.execute(carried.insert().from_select([c.name for c in carried.columns], query))
-    connection.exec_driver_sql(f"ANALYZE {carried.name}")
+    analyze(connection, carried)
     return carried
 
 
 def _carried_table(source: LegacySource) -> Table:
     """Return the temporary table of carried rows: the legacy columns, unfit_reason, legacy_row."""
-    return Table(
-        carried_name(source), MetaData(),
+    return temporary_table(
+        carried_name(source),
         *[Column(c.name, c.type, primary_key=c.name == source.key, autoincrement=False)
           for c in source.table.columns],
         Column("unfit_reason", Text),
         Column("legacy_row", JSONB),
-        prefixes=["TEMPORARY"], postgresql_on_commit="DROP",
     )
 
 

@@ -33,14 +33,14 @@ from __future__ import annotations
 import unicodedata
 
 import sqlalchemy as sa
-from sqlalchemy import Column, MetaData, Table, Text
+from sqlalchemy import Column, Text
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.engine import Connection
-from sqlalchemy.schema import DropTable
 
 from ..schema import tables as new
 from .carry import MAX_INDEXED_TEXT_BYTES, pending
 from .contract import tier2_users
+from .temporary import fill, temporary_table
 
 #: Characters trimmed from both ends of an address (see the module docstring).
 TRIMMED = (
@@ -82,24 +82,20 @@ def email_problem(raw: str | None) -> str | None:
 
 # --- the temporary tables phase 1 reads -------------------------------------------------
 
-_temporary = MetaData()
-
 #: Per pending tier2_users row: the address as stored, its key, or why it cannot be a user.
-legacy_email_identity = Table(
-    "legacy_email_identity", _temporary,
+legacy_email_identity = temporary_table(
+    "legacy_email_identity",
     Column("u_id", UUID(as_uuid=True), primary_key=True),
     Column("clean_email", Text),
     Column("email_key", Text),
     Column("problem", Text),
-    prefixes=["TEMPORARY"], postgresql_on_commit="DROP",
 )
 
 #: One user per key among the users already there (the earliest created, then the smallest id).
-user_email_identity = Table(
-    "user_email_identity", _temporary,
+user_email_identity = temporary_table(
+    "user_email_identity",
     Column("email_key", Text, primary_key=True),
     Column("user_id", UUID(as_uuid=True), nullable=False),
-    prefixes=["TEMPORARY"], postgresql_on_commit="DROP",
 )
 
 
@@ -111,7 +107,7 @@ def prepare_identities(connection: Connection) -> None:
     legacy_rows = connection.execute(
         sa.select(tier2_users.c.u_id, tier2_users.c.email).where(pending(tier2_users, tier2_users.c.u_id))
     ).all()
-    _fill(connection, legacy_email_identity, (_legacy_identity(u_id, email) for u_id, email in legacy_rows))
+    fill(connection, legacy_email_identity, (_legacy_identity(u_id, email) for u_id, email in legacy_rows))
     users = connection.execute(
         sa.select(new.users.c.id, new.users.c.email)
         .order_by(new.users.c.created_at.asc().nulls_last(), new.users.c.id)
@@ -119,7 +115,7 @@ def prepare_identities(connection: Connection) -> None:
     first: dict[str, object] = {}
     for user_id, email in users:
         first.setdefault(email_key(email), user_id)
-    _fill(connection, user_email_identity, ((key, user_id) for key, user_id in first.items() if key))
+    fill(connection, user_email_identity, ((key, user_id) for key, user_id in first.items() if key))
 
 
 def _legacy_identity(u_id, email: str | None) -> tuple:
@@ -128,19 +124,4 @@ def _legacy_identity(u_id, email: str | None) -> tuple:
     if problem:
         return (u_id, None, None, problem)
     return (u_id, trim_email(email), email_key(email), None)
-
-
-def _fill(connection: Connection, table: Table, rows) -> None:
-    """(Re)create the temporary ``table`` and COPY ``rows`` into it, then ANALYZE it."""
-    connection.execute(DropTable(table, if_exists=True))
-    table.create(connection)
-    names = ", ".join(c.name for c in table.columns)
-    cursor = connection.connection.driver_connection.cursor()
-    try:
-        with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        cursor.execute(f"ANALYZE {table.name}")
-    finally:
-        cursor.close()
 

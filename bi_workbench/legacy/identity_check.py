@@ -23,26 +23,24 @@ import unicodedata
 from collections import defaultdict
 
 import sqlalchemy as sa
-from sqlalchemy import Column, MetaData, Table, Text
+from sqlalchemy import Column, Text
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.engine import Connection
-from sqlalchemy.schema import DropTable
 
 from ..schema import tables as new
 from ..schema.bookkeeping import legacy_id_map, migration_quarantine
 from .contract import tier2_users
+from .temporary import fill, temporary_table
 
 #: Ends of an address that do not count: Unicode white space and the zero-width spaces.
 _EDGES = re.compile(r"^[\s\u200b\u2060\ufeff]+|[\s\u200b\u2060\ufeff]+$")
 #: Most example ids listed in a finding.
 EXAMPLES = 5
 
-_temporary = MetaData()
-expected_user_email = Table(
-    "expected_user_email", _temporary,
+expected_user_email = temporary_table(
+    "expected_user_email",
     Column("u_id", UUID(as_uuid=True), primary_key=True),
     Column("email", Text),
-    prefixes=["TEMPORARY"], postgresql_on_commit="DROP",
 )
 
 
@@ -70,7 +68,7 @@ def identity_findings(connection: Connection, legacy_present: bool) -> list[tupl
         quarantined = dict(connection.execute(
             sa.select(migration_quarantine.c.legacy_id, migration_quarantine.c.reason)
             .where(migration_quarantine.c.legacy_table == tier2_users.name)).all())
-        _write_expected(connection, legacy)
+        fill(connection, expected_user_email, ((u_id, trimmed(email)) for u_id, email in legacy))
         checks = [_blank(legacy, quarantined), _on_another_address(legacy, mapped, users)] + checks
     return checks
 
@@ -104,16 +102,3 @@ def _untrimmed(users: dict) -> tuple[str, int, list[str]]:
     wrong = sorted(str(user_id) for user_id, email in users.items() if trimmed(email) != email)
     return ("users whose email is stored untrimmed", len(wrong), wrong[:EXAMPLES])
 
-
-def _write_expected(connection: Connection, legacy) -> None:
-    """(Re)create ``expected_user_email``: each legacy user's address as it must be stored."""
-    connection.execute(DropTable(expected_user_email, if_exists=True))
-    expected_user_email.create(connection)
-    cursor = connection.connection.driver_connection.cursor()
-    try:
-        with cursor.copy("COPY expected_user_email (u_id, email) FROM STDIN") as copy:
-            for u_id, email in legacy:
-                copy.write_row((u_id, trimmed(email)))
-        cursor.execute("ANALYZE expected_user_email")
-    finally:
-        cursor.close()

@@ -191,3 +191,13 @@ def _nested_list(depth: int):
     for _ in range(depth):
         value = [value]
     return value
+
+
+def test_a_permanent_table_named_like_a_temporary_one_is_left_alone(schema_database):
+    with schema_database.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE carried_tier2_users (note text)")
+        conn.exec_driver_sql("INSERT INTO carried_tier2_users VALUES ('mine')")
+        write_legacy(conn, {data.tier2_users: data.UNFIT_USERS})
+    migrate(schema_database)
+    assert check(schema_database).ok
+    assert _rows(schema_database, "SELECT note FROM public.carried_tier2_users") == [{"note": "mine"}]
