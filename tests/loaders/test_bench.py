@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import sqlalchemy as sa
@@ -27,6 +28,6 @@ def test_bench_fills_deterministically_and_reports_every_method(schema_database)
         # every event landed in a monthly partition, none in the default one
         assert conn.execute(sa.text("SELECT count(*) FROM analytics_events_default")).scalar_one() == 0
     first = load("analytics_events", engine=schema_database, id=uuid.UUID(int=bench._EVENT_NS | 0))
-    assert first.to_dict("records")[0]["event_data"] == {"page": "/p/0", "ms": 0}
+    assert json.loads(first.to_dict("records")[0]["event_data"]) == {"page": "/p/0", "ms": 0}
     assert first["event_type"].iloc[0] == bench.EVENT_TYPES[0]
     assert str(first["created_at"].iloc[0]) == "2024-01-01 00:00:00+00:00"
