@@ -6,6 +6,7 @@ import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import numpy as np
 import pandas as pd
 import psycopg
 from psycopg.adapt import Loader
@@ -38,8 +39,8 @@ def frame_from_rows(specs: list[ColumnSpec], rows: list, options: Options) -> pd
         return empty_frame(specs, options)
     with paused_gc():
         columns = list(zip(*rows))
-        return pd.DataFrame({spec.name: from_python(spec, list(values), options) for spec, values in zip(specs, columns)},
-                            copy=False)
+        return pd.DataFrame({spec.name: _column(from_python(spec, list(values), options))
+                             for spec, values in zip(specs, columns)}, copy=False)
 
 
 def frame_from_arrow(specs: list[ColumnSpec], table: pa.Table, options: Options) -> pd.DataFrame:
@@ -54,7 +55,16 @@ def frame_from_arrow(specs: list[ColumnSpec], table: pa.Table, options: Options)
     if table.num_rows == 0:
         return empty_frame(specs, options)
     with paused_gc():
-        return pd.DataFrame({spec.name: from_arrow(spec, table.column(i), options) for i, spec in enumerate(specs)}, copy=False)
+        return pd.DataFrame({spec.name: _column(from_arrow(spec, table.column(i), options)) for i, spec in enumerate(specs)},
+                            copy=False)
+
+
+def _column(values):
+    """An object ndarray stays object (pandas 3 would infer its strings' dtype from the data, e.g. for JSON
+    values that happen to be all strings); other arrays pass through."""
+    if isinstance(values, np.ndarray) and values.dtype == object:
+        return pd.Series(values, dtype=object, copy=False)
+    return values
 
 
 def read(engine: Engine, built: LoadQuery, options: Options, *, use_fast: bool) -> pd.DataFrame:
