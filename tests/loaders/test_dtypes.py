@@ -30,10 +30,12 @@ JSON_VALUE = {"key": "value", "n": 1, "nested": {"a": [1, 2]}, "unicode": "ünï
 ARRAY_VALUE = ["first", "sec,ond", 'qu"ote']
 
 
-def _value(table: sa.Table, column: sa.Column, ids: dict[str, object], n: int):
-    """A valid value for ``column`` in row ``n`` (foreign keys point at the parent's full row)."""
+def _value(table: sa.Table, column: sa.Column, ids: dict[str, object], n: int, second_ids: dict | None = None):
+    """A valid value for ``column`` in row ``n`` (foreign keys point at the parent's full row; a unique
+    foreign key of the second row at the parent's second row)."""
     if column.foreign_keys:
-        return ids[next(iter(column.foreign_keys)).column.table.name]
+        parent = next(iter(column.foreign_keys)).column.table.name
+        return (second_ids or {}).get(parent, ids[parent]) if n == 2 and column.unique else ids[parent]
     type_ = column.type
     if isinstance(type_, sa.Uuid):
         return uuid.uuid4()
@@ -117,6 +119,7 @@ def every_table(databases, schema_template):
     url = databases.create(template=schema_template)
     engine = create_engine(url)
     ids: dict[str, object] = {}
+    second_ids: dict[str, object] = {}
     full_rows: dict[str, dict] = {}
     keys: dict[str, dict] = {}
     with engine.begin() as conn:
@@ -128,14 +131,16 @@ def every_table(databases, schema_template):
             if "id" in keys[table.name]:
                 ids[table.name] = keys[table.name]["id"]
             required = {
-                c.name: _value(table, c, ids, 2)
+                c.name: _value(table, c, ids, 2, second_ids)
                 for c in table.c
                 if _insertable(c) and not c.nullable and c.server_default is None and not c.primary_key
             }
             for c in table.primary_key.columns:  # a key without a default (e.g. part of a composite key)
                 if _insertable(c) and c.server_default is None and c.name not in required:
-                    required[c.name] = _value(table, c, ids, 2)
-            conn.execute(table.insert().values(required))
+                    required[c.name] = _value(table, c, ids, 2, second_ids)
+            second = conn.execute(table.insert().values(required).returning(*table.primary_key.columns)).one()
+            if "id" in second._mapping:
+                second_ids[table.name] = second._mapping["id"]
         conn.execute(sa.text("REFRESH MATERIALIZED VIEW assessment_analytics_summary"))
     yield SimpleNamespace(engine=engine, rows=full_rows, keys=keys)
     engine.dispose()
