@@ -289,6 +289,38 @@ def migrate_check(obj, fmt):
     sys.exit(0 if reconciliation.ok else 6)
 
 
+@cli.command("bench")
+@click.option("--only", "only", multiple=True, type=click.Choice(["loaders", "domain", "migration", "dashboard"]),
+              help="Run only this section (repeatable); default all.")
+@click.option("--loader-rows", default=1_000_000, show_default=True, type=click.IntRange(1000))
+@click.option("--migration-scale", type=click.Choice(["small", "medium", "large"]), default="medium", show_default=True)
+@click.option("--dashboard-scale", "dashboard_scales", multiple=True,
+              type=click.Choice(["small", "medium", "large"]), help="Repeatable; default medium.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Also write the figures as JSON to this file.")
+@click.pass_obj
+@_fail_cleanly
+def bench_command(obj, only, loader_rows, migration_scale, dashboard_scales, json_path):
+    """Measure every performance figure beside its baseline, on this machine, in one run (scratch databases)."""
+    import json
+
+    from .bench import SECTIONS, comparison_rows, render, run_benchmarks
+
+    folder = os.path.dirname(os.path.abspath(json_path)) if json_path else None
+    if folder is not None and not (os.path.isdir(folder) and os.access(folder, os.W_OK)):
+        raise ConfigurationError(f"cannot write --json {json_path}: {folder} is not a writable folder")
+    figures = run_benchmarks(obj.engine(), only or SECTIONS, loader_rows=loader_rows, migration_scale=migration_scale,
+                             dashboard_scales=dashboard_scales or ("medium",), say=lambda m: click.echo(m, err=True))
+    rows = comparison_rows(figures)
+    click.echo(render(rows))
+    if json_path:
+        try:
+            with open(json_path, "w") as handle:
+                json.dump({"figures": figures, "comparison": rows}, handle, indent=2, default=str)
+        except OSError as exc:
+            raise ConfigurationError(f"cannot write --json {json_path}: {exc.strerror}") from None
+
+
 def _echo_build(build) -> None:
     click.echo(f"legacy rows: {sum(build.legacy_rows.values())} in {len(build.legacy_rows)} tables")
     for result in build.phases:
