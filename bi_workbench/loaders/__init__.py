@@ -18,6 +18,7 @@ from .api import iter_load, load, select_for
 from .catalog import READ_MODELS, TIME_COLUMNS, relation_names
 from .frames import FAST_PATH_MIN_ROWS
 from .query import OPERATORS
+from .partitioned import load_partitioned  # noqa: E402,F401 - public; needs dask only when called
 
 __all__ = [
     "FAST_PATH_MIN_ROWS",
