@@ -1,7 +1,7 @@
 """Benchmark of the partitioned load: analytics_events aggregated on a local Dask cluster of two worker
 processes, against one `load()` into pandas and a pandas groupby, in the same run.
 
-    python -m bi_workbench.bench_partitioned [DATABASE_URL] [--rows 10000000]
+    figures = bench_partitioned(scratch_engine, rows=10_000_000)   # `bi-workbench bench` runs it
 
 Both sides compute the same aggregation (events and the sum of ``event_data.ms`` by
 event type and month) over the whole table and must agree; the table is filled with
@@ -11,7 +11,6 @@ the loader benchmark's deterministic rows (`bench_loaders.fill_analytics_events`
 
 from __future__ import annotations
 
-import argparse
 import time
 
 import pandas as pd
@@ -109,29 +108,3 @@ def bench_partitioned(engine: Engine, rows: int = 10_000_000) -> dict:
         "ratio_pandas_vs_dask": round(pandas_seconds / dask_seconds, 2),
         "equal": on_cluster.equals(in_pandas),
     }
-
-
-def main(argv: list[str] | None = None) -> None:
-    """Run `bench_partitioned` on the database in force (or the URL given) and print the figures; returns None.
-
-    Example::
-
-        $ python -m bi_workbench.bench_partitioned postgresql://postgres@127.0.0.1:5432/scratch --rows 10000000
-    """
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("database_url", nargs="?", default=None)
-    parser.add_argument("--rows", type=int, default=10_000_000)
-    args = parser.parse_args(argv)
-    from .database.connection import create_engine, get_engine
-
-    engine = create_engine(args.database_url) if args.database_url else get_engine()
-    figures = bench_partitioned(engine, rows=args.rows)
-    print(f"rows: {figures['rows']:,} (added {figures['rows_added']:,}); {figures['partitions']} dask partitions "
-          f"on {figures['workers']} workers (cluster started in {figures['cluster_start_seconds']} s)")
-    for name, value in figures["seconds"].items():
-        print(f"  {name:<18} {value:8.3f} s")
-    print(f"  pandas / dask      {figures['ratio_pandas_vs_dask']}   same numbers: {figures['equal']}")
-
-
-if __name__ == "__main__":
-    main()
