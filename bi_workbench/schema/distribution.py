@@ -66,11 +66,12 @@ _LEGACY = "legacy contract table, read once by the migration and then dropped"
 PLAN: dict[str, Placement] = {
     "users": Reference(_DIMENSION + "; email stays unique across the platform"),
     "organizations": Reference(_DIMENSION + "; slug stays unique"),
+    "organization_members": Reference("the ownership rule and every tenant policy join through it, so each node "
+                                      "needs all of it; one row per membership, written rarely"),
     "assessment_invitations": Reference("looked up by invitation token by someone who is not the inviter; "
                                         "the token stays unique; a few rows per organization"),
     "business_trends": Reference(_GLOBAL),
     "news_feed": Reference(_GLOBAL),
-    "organization_members": Distributed("user_id", BY_USER),
     "subscriptions": Distributed("user_id", BY_USER),
     "email_subscriptions": Distributed("user_id", BY_USER),
     "user_sessions": Distributed("user_id", BY_USER),
@@ -188,7 +189,7 @@ _PARTITIONED = ("primary key is (id, created_at) for the monthly partitions: it 
                 "Citus distributes a partitioned table with its partitions")
 _NULLABLE_OWNER = ("rows without a user are allowed today (migrated and system rows): the column becomes NOT NULL "
                    "once those rows are given the platform's system user")
-_USER_TABLES = ("organization_members", "subscriptions", "email_subscriptions", "user_sessions", "assessments",
+_USER_TABLES = ("subscriptions", "email_subscriptions", "user_sessions", "assessments",
                 "market_insights", "engagement_intelligence", "growth_levers", "simulations", "growth_progress",
                 "dashboard_widgets", "analytics_events", "notifications")
 
@@ -223,6 +224,24 @@ KNOWN_EXCEPTIONS: dict[Finding, str] = {
     Finding("audit_log", "column record_id", "distribution column may be NULL"):
         "audit rows of statements without a record get a nil record id",
 }
+
+
+def citus_statements(plan: dict[str, Placement] = PLAN) -> list[str]:
+    """Return the Citus calls that place the tables as ``plan`` says: reference tables, then each
+    colocation group (its first table starts the group); local tables need none.
+
+    Example::
+
+        >>> citus_statements()[0]
+        "SELECT create_reference_table('users');"
+    """
+    statements = [f"SELECT create_reference_table('{name}');" for name, p in plan.items() if isinstance(p, Reference)]
+    first_of_group: dict[str, str] = {}
+    for name, placement in distributed_tables(plan).items():
+        colocate = first_of_group.setdefault(placement.colocation, name)
+        target = "'none'" if colocate == name else f"'{colocate}'"
+        statements.append(f"SELECT create_distributed_table('{name}', '{placement.column}', colocate_with => {target});")
+    return statements
 
 
 def distributed_tables(plan: dict[str, Placement] = PLAN) -> dict[str, Distributed]:

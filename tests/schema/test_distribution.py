@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import UUID
 
 import bi_workbench.schema.bookkeeping  # noqa: F401 - declares its tables on the model's metadata
 import bi_workbench.schema.report_runs  # noqa: F401
 from bi_workbench.schema.distribution import (
-    KNOWN_EXCEPTIONS, PLAN, Distributed, Finding, Local, Reference, distributed_tables, findings,
+    KNOWN_EXCEPTIONS, PLAN, Distributed, Finding, Local, Reference, citus_statements, distributed_tables, findings,
 )
 from bi_workbench.schema.tables import metadata
 
@@ -64,3 +66,14 @@ def test_each_rule_is_enforced():
             if f.what == "fk_child_parent"] == ["foreign key between colocation groups"]
     assert [f.rule for f in findings([child], {**plan, "parent": Local("x")}) if f.what == "fk_child_parent"] == [
         "distributed table refers to a local table"]
+
+
+def test_the_scaling_page_shows_the_plans_own_citus_calls():
+    page = (Path(__file__).parents[2] / "docs" / "scaling.md").read_text()
+    shown = [line for line in page.splitlines() if line.startswith("SELECT create_")]
+    assert shown == citus_statements()
+    assert citus_statements()[-3:] == [
+        "SELECT create_distributed_table('events', 'aggregate_id', colocate_with => 'none');",
+        "SELECT create_distributed_table('snapshots', 'aggregate_id', colocate_with => 'events');",
+        "SELECT create_distributed_table('audit_log', 'record_id', colocate_with => 'none');",
+    ]
