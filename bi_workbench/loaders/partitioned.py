@@ -33,6 +33,7 @@ from ..database import tenancy
 from ..errors import InvalidFilterError, InvalidParameterError
 from ..timeparse import parse_instant
 from .api import load
+from .catalog import relation_names
 
 #: Arguments of `load` that a partitioned load decides itself.
 _OWN_ARGUMENTS = ("time_column", "order_by", "limit", "fast", "engine")
@@ -259,7 +260,7 @@ def load_partitioned(table: str, *, since=None, until=None, columns: Sequence[st
     engine = engine if engine is not None else get_engine()
     arguments = dict(columns=columns, json_fields=json_fields, decimals=decimals, uuid_as=uuid_as, json_as=json_as,
                      dtype_backend=dtype_backend, where=where, **filters)
-    key = partition_key(table, engine) if isinstance(table, str) else None
+    key = partition_key(table, engine) if table in relation_names() else None  # else load() names the error
     # load() checks every name and value against the schema; its empty frame is the meta.
     meta = load(table, since=since, until=until, time_column=key, limit=0, fast=False, engine=engine, **arguments)
     database = worker_database(engine)
