@@ -21,9 +21,10 @@ from .domain import (  # noqa: E402
 from .loaders import count_by, count_by_industry, count_by_period, iter_load, load  # noqa: E402
 from .loaders.partitioned import load_partitioned  # noqa: E402,F401 - public (dask)
 from .schema import init_schema  # noqa: E402
+from . import metrics  # noqa: E402
 
 __all__ = [
     "__version__", "compare_scenarios", "compare_with_legacy", "count_by", "count_by_industry", "count_by_period",
-    "explain", "get_engine", "init_schema", "iter_load", "load", "prioritize_levers", "progress_rollup",
+    "explain", "get_engine", "init_schema", "iter_load", "load", "metrics", "prioritize_levers", "progress_rollup",
     "score_assessments", "sensitivity", "simulate", "tenant_engine",
 ]
