@@ -257,6 +257,7 @@ def load_partitioned(table: str, *, since=None, until=None, columns: Sequence[st
     taken = sorted(set(filters) & set(_OWN_ARGUMENTS))
     if taken:
         raise InvalidParameterError(f"load_partitioned sets {taken[0]} itself; filter a column named so with where=")
+    client = None if cluster is None else _client(cluster)
     engine = engine if engine is not None else get_engine()
     arguments = dict(columns=columns, json_fields=json_fields, decimals=decimals, uuid_as=uuid_as, json_as=json_as,
                      dtype_backend=dtype_backend, where=where, **filters)
@@ -270,7 +271,7 @@ def load_partitioned(table: str, *, since=None, until=None, columns: Sequence[st
                                       _instant(until, "until"))
     ]
     frame = _dask_frame(reads, meta, table)
-    return frame if cluster is None else _client(cluster).persist(frame)
+    return frame if client is None else client.persist(frame)
 
 
 def _instant(value, name: str) -> Bound:
