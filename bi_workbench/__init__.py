@@ -23,6 +23,15 @@ from .loaders.partitioned import load_partitioned  # noqa: E402,F401 - public (d
 from .schema import init_schema  # noqa: E402
 from . import metrics  # noqa: E402
 
+
+
+def load_ipython_extension(ipython) -> None:
+    """``%load_ext bi_workbench``: SQL cells (JupySQL) on the workbench's engine; see `bi_workbench.sqlcells`."""
+    from .sqlcells import load_ipython_extension as load
+
+    load(ipython)
+
+
 __all__ = [
     "__version__", "compare_scenarios", "compare_with_legacy", "count_by", "count_by_industry", "count_by_period",
     "explain", "get_engine", "init_schema", "iter_load", "load", "metrics", "prioritize_levers", "progress_rollup",

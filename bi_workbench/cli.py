@@ -6,7 +6,7 @@ exit code; anything else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
-import importlib.util
+import os
 import sys
 import time
 from datetime import datetime, timezone
@@ -18,13 +18,17 @@ from . import __version__
 from .database import connection as db
 from .errors import ConfigurationError, MigrationError, SchemaDriftError, WorkbenchError
 from .schema import apply, drift
-from .settings import load_settings
+from .settings import TENANT_ENV, load_settings
+
+#: Commands that run as the tenant under BI_WORKBENCH_TENANT; every other one needs the owner and is refused.
+TENANT_COMMANDS = frozenset({"db url", "lab", "app", "report run", "report list", "report new", "notebooks init"})
 
 
 def _fail_cleanly(command):
     @wraps(command)
     def run(*args, **kwargs):
         try:
+            _refuse_owner_commands_under_tenant()
             return command(*args, **kwargs)
         except SchemaDriftError as exc:
             click.echo(f"error: {exc}:", err=True)
@@ -38,12 +42,36 @@ def _fail_cleanly(command):
     return run
 
 
+def _refuse_owner_commands_under_tenant() -> None:
+    context = click.get_current_context()
+    obj = context.find_object(_Context)
+    if obj is None or obj.settings.tenant is None:
+        return
+    if context.command_path.partition(" ")[2] not in TENANT_COMMANDS:
+        raise ConfigurationError(f"`{context.command_path}` needs the database owner and does not run as a tenant; "
+                                 f"unset {TENANT_ENV} to run it (as a tenant: {', '.join(sorted(TENANT_COMMANDS))}).")
+
+
 class _Context:
     def __init__(self, database_url: str | None):
         self.settings = load_settings(database_url)
 
     def engine(self):
+        """The engine of the database in force, as whoever its URL names (the owner, unless a tenant URL)."""
         return db.create_engine(db.resolve_url(self.settings))
+
+    def tenant_engine(self):
+        """Under BI_WORKBENCH_TENANT, the tenant login's engine (see `tenant_engine`); else None."""
+        if self.settings.tenant is None:
+            return None
+        from .database.tenancy import tenant_engine
+
+        return tenant_engine(self.engine(), *self.settings.tenant)
+
+    def client_url(self):
+        """The URL clients and notebook kernels get: the tenant login's under a tenant, never the owner's."""
+        tenant = self.tenant_engine()
+        return tenant.url if tenant is not None else db.resolve_url(self.settings)
 
     def embedded(self, action: str):
         if not self.settings.uses_embedded_server:
@@ -61,7 +89,11 @@ class _Context:
 @click.pass_context
 def cli(ctx, database_url):
     """Analytics workbench for the BI platform: database, migration, loaders and reports."""
-    ctx.obj = _Context(database_url)
+    try:
+        ctx.obj = _Context(database_url)  # validates BI_WORKBENCH_TENANT before any command runs
+    except WorkbenchError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
 
 
 @cli.group("db")
@@ -106,9 +138,11 @@ def db_status(obj):
 @click.pass_obj
 @_fail_cleanly
 def db_url(obj):
-    """Print the database URL for psql and other libpq clients (starting the embedded server if needed)."""
-    url = db.resolve_url(obj.settings).set(drivername="postgresql")
-    click.echo(url.render_as_string(hide_password=False))
+    """Print the database URL for psql and other libpq clients (starting the embedded server if needed).
+
+    Under BI_WORKBENCH_TENANT it is the tenant login's URL, never the owner's.
+    """
+    click.echo(obj.client_url().set(drivername="postgresql").render_as_string(hide_password=False))
 
 
 @db_group.command("init")
@@ -268,11 +302,15 @@ def _echo_build(build) -> None:
 # --- reports: the `report` command group -----------------------------------------
 
 
+_NOTEBOOKS_HELP = ("Folder of the report notebooks (env: BI_WORKBENCH_NOTEBOOKS_DIR; default: ./notebooks when "
+                   "it holds them, else the ones shipped with the package).")
+
+
 def _report_options(command):
     """The options every `report` command that renders shares: folders, parallelism, time limits."""
     options = [
-        click.option("--notebooks", "notebooks_dir", default="notebooks", show_default=True, envvar="BI_WORKBENCH_NOTEBOOKS_DIR",
-                     type=click.Path(file_okay=False), help="Folder of the report notebooks (env: BI_WORKBENCH_NOTEBOOKS_DIR)."),
+        click.option("--notebooks", "notebooks_dir", default=None, envvar="BI_WORKBENCH_NOTEBOOKS_DIR",
+                     type=click.Path(file_okay=False), help=_NOTEBOOKS_HELP),
         click.option("--output", "output_dir", default="reports", show_default=True, envvar="BI_WORKBENCH_REPORTS_DIR",
                      type=click.Path(file_okay=False), help="Folder the reports are written to (env: BI_WORKBENCH_REPORTS_DIR)."),
         click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 32), help="Reports rendered at once."),
@@ -293,7 +331,9 @@ def _render_options(notebooks_dir, output_dir, workers, cell_timeout, run_timeou
 
     from .reports.render import RenderOptions
 
-    return RenderOptions(Path(notebooks_dir), Path(output_dir), workers, cell_timeout, run_timeout, show_code,
+    from .jupyter import notebooks_dir as find_notebooks
+
+    return RenderOptions(find_notebooks(notebooks_dir), Path(output_dir), workers, cell_timeout, run_timeout, show_code,
                          sys.stderr.isatty() if progress is None else progress)
 
 
@@ -319,17 +359,17 @@ def report_group():
 
 
 @report_group.command("list")
-@click.option("--notebooks", "notebooks_dir", default="notebooks", show_default=True, envvar="BI_WORKBENCH_NOTEBOOKS_DIR",
-              type=click.Path(file_okay=False))
+@click.option("--notebooks", "notebooks_dir", default=None, envvar="BI_WORKBENCH_NOTEBOOKS_DIR",
+              type=click.Path(file_okay=False), help=_NOTEBOOKS_HELP)
 @_fail_cleanly
 def report_list(notebooks_dir):
     """List every report with its parameters: type, default, allowed values, help."""
-    from pathlib import Path
-
+    from .jupyter import notebooks_dir as find_notebooks
     from .reports import catalog
 
+    folder = find_notebooks(notebooks_dir)
     for report in catalog.reports():
-        missing = "" if (Path(notebooks_dir) / report.notebook).is_file() else "  [notebook not written yet]"
+        missing = "" if (folder / report.notebook).is_file() else "  [notebook not written yet]"
         click.echo(f"{report.name}: {report.title}{missing}")
         for parameter in report.parameters:
             click.echo(f"    {parameter.describe()}")
@@ -356,8 +396,16 @@ def report_run(obj, names, all_reports, parameters, **options):
         raise ConfigurationError("give report names or --all, not both.")
     settings = _render_options(**options)
     engine = obj.engine()
-    requests = prepare(engine, list(names), dict(parameters), all_reports=all_reports, notebooks_dir=settings.notebooks_dir)
-    _echo_report_results(render(engine, requests, settings), settings.output_dir)
+    from .database.tenancy import connects_as_owner
+
+    kernels = obj.tenant_engine()  # under a tenant the kernels get its login, the owner records the runs
+    if kernels is not None and not connects_as_owner(engine):
+        raise ConfigurationError("report runs are recorded in the owner's run history; as a tenant login, "
+                                 "render with papermill, or ask the owner to run this command with "
+                                 f"{TENANT_ENV} set.")
+    requests = prepare(kernels or engine, list(names), dict(parameters), all_reports=all_reports,
+                       notebooks_dir=settings.notebooks_dir)
+    _echo_report_results(render(engine, requests, settings, kernel_engine=kernels), settings.output_dir)
 
 
 @report_group.command("schedule")
@@ -453,24 +501,103 @@ def demo(obj, scale, seed, **options):
     _echo_report_results(render(engine, requests, settings), settings.output_dir)
 
 
-@cli.command("lab")
+_PASS_THROUGH = {"ignore_unknown_options": True, "allow_interspersed_args": False}
+
+
+@cli.command("lab", context_settings=_PASS_THROUGH)
 @click.argument("jupyter_args", nargs=-1, type=click.UNPROCESSED)
 @click.pass_obj
 @_fail_cleanly
 def lab(obj, jupyter_args):
-    """Open JupyterLab on the notebooks, with every kernel on the same live database."""
-    import os
-    import shutil
+    """Open JupyterLab on the notebooks; kernels use the live database and have %sql. Jupyter's options pass through."""
+    from . import jupyter
 
-    url = db.resolve_url(obj.settings).render_as_string(hide_password=False)
-    jupyter = shutil.which("jupyter-lab") or shutil.which("jupyter")
-    if jupyter is None or importlib.util.find_spec("jupyterlab") is None:
-        raise ConfigurationError("JupyterLab is not installed; run `python -m pip install -e '.[lab]'`.")
-    env = {**os.environ, "BI_WORKBENCH_DATABASE_URL": url}
-    command = [jupyter, *([] if jupyter.endswith("jupyter-lab") else ["lab"]), "--notebook-dir", "notebooks",
-               *jupyter_args]
+    url = obj.client_url().render_as_string(hide_password=False)  # a tenant's kernels get its login
+    command = jupyter.lab_command(jupyter.notebooks_dir(), jupyter_args)
     click.echo(f"JupyterLab on the notebooks; kernels use {db.normalize_url(url).render_as_string(hide_password=True)}")
-    os.execvpe(command[0], command, env)
+    os.execvpe(command[0], command, jupyter.kernel_environment(url))
+
+
+@cli.command("app", context_settings={"ignore_unknown_options": True})
+@click.argument("name", required=False)
+@click.option("--port", default=8866, show_default=True, type=click.IntRange(1024, 65535))
+@click.argument("voila_args", nargs=-1, type=click.UNPROCESSED)
+@click.pass_obj
+@_fail_cleanly
+def app(obj, name, port, voila_args):
+    """Serve the report notebooks (or report NAME) as web apps with live widgets and hidden code (Voilà)."""
+    from . import jupyter
+
+    url = obj.client_url().render_as_string(hide_password=False)  # a tenant's kernels get its login
+    command = jupyter.app_command(jupyter.notebooks_dir(), name, port, voila_args)
+    click.echo(f"serving {'every report' if name is None else name} on http://127.0.0.1:{port}/")
+    os.execvpe(command[0], command, jupyter.kernel_environment(url, interactive=True))
+
+
+@cli.group("notebooks")
+def notebooks_group():
+    """The report notebooks: copy them out to edit or run them from a folder of your own."""
+
+
+@notebooks_group.command("init")
+@click.argument("folder", type=click.Path(file_okay=False))
+@click.option("--overwrite", is_flag=True, help="Replace notebooks that exist in FOLDER already.")
+@_fail_cleanly
+def notebooks_init(folder, overwrite):
+    """Copy the report notebooks shipped with the package into FOLDER."""
+    from . import jupyter
+
+    written = jupyter.copy_notebooks(folder, overwrite=overwrite)
+    click.echo(f"wrote {len(written)} files to {folder}; use them with BI_WORKBENCH_NOTEBOOKS_DIR={folder}")
+
+
+# --- tenants: the `tenant` command group --------------------------------------------
+
+
+@cli.group("tenant")
+def tenant_group():
+    """Tenant logins: one database login per organization, bound to it (row-level security)."""
+
+
+@tenant_group.command("add")
+@click.argument("organization_id")
+@click.pass_obj
+@_fail_cleanly
+def tenant_add(obj, organization_id):
+    """Create ORGANIZATION_ID's tenant login (or renew its password) and store the password for the workbench."""
+    from .database.tenant_logins import add_login, store_path
+
+    login = add_login(obj.engine(), organization_id)
+    click.echo(f"tenant login {login.role} for {login.organization_name} ({login.organization_id}); "
+               f"password stored in {store_path()}")
+    click.echo(f"use it: {TENANT_ENV}={login.organization_id} bi-workbench lab")
+
+
+@tenant_group.command("list")
+@click.pass_obj
+@_fail_cleanly
+def tenant_list(obj):
+    """List the tenant logins: organization, login role, since when, whether this user holds its password."""
+    from .database.tenant_logins import list_logins
+
+    logins = list_logins(obj.engine())
+    for login in logins:
+        stored = "password stored" if login.password_stored else "no password here (run `tenant add` to renew)"
+        click.echo(f"{login.organization_id}  {login.organization_name}  {login.role}  "
+                   f"since {login.created_at:%Y-%m-%d}  {stored}")
+    if not logins:
+        click.echo("no tenant logins (`bi-workbench tenant add ORGANIZATION_ID` makes one)")
+
+
+@tenant_group.command("remove")
+@click.argument("organization_id")
+@click.pass_obj
+@_fail_cleanly
+def tenant_remove(obj, organization_id):
+    """Drop ORGANIZATION_ID's tenant login (ending its sessions) and forget its password."""
+    from .database.tenant_logins import remove_login
+
+    click.echo(f"tenant login {remove_login(obj.engine(), organization_id)} removed")
 
 
 def _cron_environment() -> str:
