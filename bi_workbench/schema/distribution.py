@@ -68,6 +68,8 @@ PLAN: dict[str, Placement] = {
     "organizations": Reference(_DIMENSION + "; slug stays unique"),
     "organization_members": Reference("the ownership rule and every tenant policy join through it, so each node "
                                       "needs all of it; one row per membership, written rarely"),
+    "tenant_logins": Reference("current_tenant() reads it in every tenant policy, on whichever node runs the shard "
+                               "query; one row per organization"),
     "assessment_invitations": Reference("looked up by invitation token by someone who is not the inviter; "
                                         "the token stays unique; a few rows per organization"),
     "business_trends": Reference(_GLOBAL),

@@ -36,8 +36,11 @@ def at(text: str) -> dt.datetime:
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
-    """A Client on a real scheduler and two single-threaded workers, each its own OS process on 127.0.0.1."""
+def cluster(tmp_path_factory, events_engine):
+    """A Client on a real scheduler and two single-threaded workers, each its own OS process on 127.0.0.1.
+
+    Set up after ``events_engine`` so that the workers, which keep connections to it, stop before it is dropped.
+    """
     scratch = tmp_path_factory.mktemp("dask")
     address = f"tcp://127.0.0.1:{free_port()}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("BI_WORKBENCH_")}
@@ -83,11 +86,8 @@ def _wait_for_port(address: str, process: subprocess.Popen) -> None:
 
 
 @pytest.fixture(scope="module")
-def events_engine(databases, schema_template, cluster):
-    """The small synthetic demo database (seed 42) plus a few events outside every monthly partition.
-
-    Depends on ``cluster`` so that the workers (which keep connections) stop before the database is dropped.
-    """
+def events_engine(databases, schema_template):
+    """The small synthetic demo database (seed 42) plus a few events outside every monthly partition."""
     from bi_workbench.pipeline import build_demo_database
 
     url = databases.create(template=schema_template)
