@@ -91,7 +91,7 @@ def bench_partitioned(engine: Engine, rows: int = 10_000_000) -> dict:
     with engine.connect() as conn:
         present = conn.execute(sa.select(sa.func.count()).select_from(analytics_events)).scalar_one()
     began = time.perf_counter()
-    with LocalCluster(n_workers=WORKERS, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+    with LocalCluster(n_workers=WORKERS, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, \
             Client(cluster, set_as_default=False) as client:
         client.run(warm_up, worker_database(engine))
         started = time.perf_counter() - began
