@@ -21,6 +21,7 @@ from .catalog import READ_MODELS, TIME_COLUMNS, relation_names
 from .frames import FAST_PATH_MIN_ROWS
 from .query import OPERATORS
 from .values import UnrepresentableValueError, UnrepresentableValueWarning
+from .partitioned import load_partitioned  # needs dask only when called
 
 __all__ = [
     "FAST_PATH_MIN_ROWS",
@@ -35,6 +36,7 @@ __all__ = [
     "count_by_period",
     "iter_load",
     "load",
+    "load_partitioned",
     "relation_names",
     "select_for",
 ]
