@@ -124,9 +124,16 @@ def filled_database(databases, template: str, fill):
     databases.drop(url)
 
 
+@pytest.fixture(scope="module")
+def hand_engine(request, databases, schema_template):
+    """An Engine on a fresh schema database filled by the test module's ``insert_hand_data(conn)``."""
+    with filled_database(databases, schema_template, request.module.insert_hand_data) as engine:
+        yield engine
+
+
 @pytest.fixture
 def hand(hand_engine):
-    """A connection on the module's hand-made database (the module defines ``hand_engine``)."""
+    """A connection on the module's hand-made database (`hand_engine`, or the module's own)."""
     with hand_engine.connect() as conn:
         yield conn
 
