@@ -112,6 +112,13 @@ def demo_engine(databases, schema_template):
     databases.drop(url)
 
 
+def filled(engine, fill):
+    """Return ``engine`` after ``fill(connection)`` ran and committed in one transaction."""
+    with engine.begin() as conn:
+        fill(conn)
+    return engine
+
+
 @contextmanager
 def filled_database(databases, template: str, fill):
     """Yield an Engine on a fresh copy of ``template`` after ``fill(connection)`` ran in one transaction."""

@@ -6,15 +6,15 @@ import pytest
 
 from bi_workbench.legacy.migrate import migrate
 
+from tests.conftest import filled
+
 from .legacy_data import write_legacy
 
 
 @pytest.fixture
 def legacy_database(schema_database):
     """The schema plus the hand-written legacy dataset, committed, nothing migrated yet."""
-    with schema_database.begin() as conn:
-        write_legacy(conn)
-    return schema_database
+    return filled(schema_database, write_legacy)
 
 
 @pytest.fixture
