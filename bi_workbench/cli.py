@@ -486,10 +486,13 @@ def demo(obj, scale, seed, **options):
     from .pipeline import build_demo_database
     from .reports.render import prepare, render
 
+    from .pipeline import kept_report_history
+
     engine = obj.engine()
-    if obj.settings.uses_embedded_server:
-        apply.reset_schema(engine)  # the embedded database is the workbench's own; a URL's is never wiped
-    build = build_demo_database(engine, scale, seed, progress=sys.stderr.isatty())
+    with kept_report_history(engine, rebuild=obj.settings.uses_embedded_server):
+        if obj.settings.uses_embedded_server:
+            apply.reset_schema(engine)  # the embedded database is the workbench's own; a URL's is never wiped
+        build = build_demo_database(engine, scale, seed, progress=sys.stderr.isatty())
     _echo_build(build)
     with engine.connect() as conn:
         drift.check(conn, ignore_tables=_known_foreign_tables())
