@@ -7,6 +7,7 @@ environment variable ``BI_WORKBENCH_DATABASE_URL``, then the embedded server.
 from __future__ import annotations
 
 import os
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,8 +63,19 @@ def _port_from_env() -> int:
 def load_settings(database_url: str | None = None) -> Settings:
     """Return the settings in force, from the argument, then the environment, then defaults."""
     url = database_url or os.environ.get(DATABASE_URL_ENV) or None
-    data_dir = Path(os.environ.get(DATA_DIR_ENV) or platformdirs.user_data_dir("bi-workbench")).expanduser()
-    return Settings(database_url=url, data_dir=data_dir, port=_port_from_env(), tenant=_tenant_from_env())
+    return Settings(database_url=url, data_dir=_data_dir_from_env(), port=_port_from_env(), tenant=_tenant_from_env())
+
+
+def _data_dir_from_env() -> Path:
+    raw = os.environ.get(DATA_DIR_ENV)
+    data_dir = Path(raw or platformdirs.user_data_dir("bi-workbench")).expanduser()
+    # The first existing folder on the way decides: a file there (/dev/null) can never hold a folder.
+    existing = next((p for p in (data_dir, *data_dir.parents) if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        name = f"{DATA_DIR_ENV}={raw}" if raw else f"the data folder {data_dir}"
+        raise ConfigurationError(f"{name} cannot hold the database: {existing} is not a folder; "
+                                 f"set {DATA_DIR_ENV} to a folder.")
+    return data_dir
 
 
 def _tenant_from_env() -> tuple[str, str] | None:
@@ -71,6 +83,7 @@ def _tenant_from_env() -> tuple[str, str] | None:
     if not raw:
         return None
     organization, _, user = raw.partition(":")
-    if not organization or not user:
-        raise ConfigurationError(f"{TENANT_ENV}={raw!r} must be ORGANIZATION_ID:USER_ID (two UUIDs).")
-    return organization.strip(), user.strip()
+    try:
+        return str(uuid.UUID(organization.strip())), str(uuid.UUID(user.strip()))
+    except ValueError:
+        raise ConfigurationError(f"{TENANT_ENV}={raw!r} must be ORGANIZATION_ID:USER_ID (two UUIDs).") from None
