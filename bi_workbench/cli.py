@@ -139,12 +139,17 @@ def db_url(obj):
 @click.pass_obj
 @_fail_cleanly
 def db_init(obj, months_ahead):
-    """Create the schema, or upgrade an existing one in place (idempotent)."""
-    before, after = apply.init_schema(obj.engine(), months_ahead=months_ahead)
+    """Create the schema, or upgrade an existing one in place; repair drifted rights, policies, triggers, checks."""
+    engine = obj.engine()
+    with engine.connect() as conn:
+        drifted = drift.compare_catalog(conn) if apply.current_revision(conn) == apply.head_revision() else []
+    before, after = apply.init_schema(engine, months_ahead=months_ahead)
     if before == after:
         click.echo(f"schema is up to date (revision {after})")
     else:
         click.echo(f"schema {'created' if before is None else f'upgraded from revision {before}'} to revision {after}")
+    for difference in drifted:
+        click.echo(f"repaired {difference}")
 
 
 @db_group.command("check")
