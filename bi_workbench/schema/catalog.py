@@ -55,11 +55,19 @@ def expected_state(connection: Connection) -> State:
     return {key: value.removesuffix(NOT_VALIDATED) if _is_model_check(key) else value for key, value in want.items()}
 
 
-def differences(connection: Connection) -> Iterator[tuple[str, str, str]]:
-    """Yield (kind, target, detail) for every object whose catalog state differs from what a repair leaves."""
+def differences(connection: Connection, ignore_tables: frozenset[str] = frozenset()) -> Iterator[tuple[str, str, str]]:
+    """Yield (kind, target, detail) for every object whose catalog state differs from what a repair leaves.
+
+    For ``ignore_tables`` (tables that may sit beside the schema) and their
+    sequences, what a repair would add is not expected (rules like "every
+    sequence of the schema" reach them too, but they are not the schema's);
+    what they have beyond it (a grant someone added) is still reported.
+    """
+    ignored = _with_owned_sequences(connection, ignore_tables)
     have = live_state(connection)
     try:
         want = expected_state(connection)
+        want = {key: value for key, value in want.items() if key in have or _relation(key) not in ignored}
     except SchemaApplyError as exc:
         # e.g. a table the .sql files name is gone: the structural differences say which
         yield "uncomparable rights and policies", "schema", f"{exc}; fix the other differences first"
@@ -125,6 +133,22 @@ def _checks(table: sa.Table) -> list[sa.CheckConstraint]:
 def _is_model_check(key: tuple[str, str]) -> bool:
     kind, target = key
     return kind == "check constraint" and target.split(".", 1)[0] in metadata.tables
+
+
+def _with_owned_sequences(connection: Connection, tables: frozenset[str]) -> frozenset[str]:
+    if not tables:
+        return frozenset()
+    owned = connection.execute(sa.text(
+        "SELECT s.relname FROM pg_class AS s JOIN pg_depend AS d ON d.classid = 'pg_class'::regclass AND d.objid = s.oid "
+        "AND d.deptype IN ('a', 'i') JOIN pg_class AS t ON t.oid = d.refobjid "
+        "WHERE s.relkind = 'S' AND t.relname = ANY(:tables) AND t.relnamespace = current_schema()::regnamespace"
+    ), {"tables": sorted(tables)}).scalars()
+    return frozenset(tables) | frozenset(owned)
+
+
+def _relation(key: tuple[str, str]) -> str:
+    """The relation an entry is about (targets read "rel", "rel.x" or "rel to role")."""
+    return key[1].split(" to ", 1)[0].split(".", 1)[0]
 
 
 def _short(text: str, limit: int = 160) -> str:

@@ -53,13 +53,13 @@ def compare(connection: Connection, *, ignore_tables: frozenset[str] = frozenset
     )
     found = [_describe(diff) for diff in _flatten(compare_metadata(context, metadata))]
     found += _compare_partitioning(connection)
-    found += compare_catalog(connection)
+    found += compare_catalog(connection, ignore_tables=frozenset(ignore_tables))
     return sorted(found)
 
 
-def compare_catalog(connection: Connection) -> list[Difference]:
+def compare_catalog(connection: Connection, *, ignore_tables: frozenset[str] = frozenset()) -> list[Difference]:
     """Return only the differences of the security-relevant catalog (the ones `init_schema` repairs), sorted."""
-    return sorted(Difference(*difference) for difference in catalog.differences(connection))
+    return sorted(Difference(*difference) for difference in catalog.differences(connection, ignore_tables))
 
 
 def check(connection: Connection, *, ignore_tables: frozenset[str] = frozenset()) -> None:

@@ -71,6 +71,13 @@ class Workbench:
             time.sleep(0.005)
         raise AssertionError(f"timed out waiting for: {sql}")
 
+    def destroy(self) -> None:
+        """Stop the server and delete its data (as root it may live outside the data folder)."""
+        from bi_workbench.database import EmbeddedServer
+
+        self.run("db", "stop")
+        EmbeddedServer(self.data_dir / "pgdata", self.port).destroy()
+
     def kill_server(self) -> int:
         """kill -9 the postmaster (as a crash or the OOM killer would); return its pid."""
         pid = int((self.data_dir / "pgdata" / "postmaster.pid").read_text().split()[0])
@@ -82,7 +89,7 @@ class Workbench:
 def workbench(tmp_path):
     bench = Workbench(tmp_path / "data", free_port())
     yield bench
-    bench.run("db", "stop")
+    bench.destroy()
 
 
 def assert_one_line(code: int, err: str, *fragments: str) -> None:

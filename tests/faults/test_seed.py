@@ -84,4 +84,4 @@ def test_a_full_disk_during_seed_is_one_line_and_a_rerun_with_space_completes(sm
         assert code == 0, err
         _assert_same_as_an_uninterrupted_build(workbench, demo_engine)
     finally:
-        workbench.run("db", "stop")
+        workbench.destroy()
