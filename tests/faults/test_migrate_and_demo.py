@@ -4,6 +4,7 @@ import shutil
 from pathlib import Path
 
 from bi_workbench.database import create_engine
+from bi_workbench.reports import catalog
 from tests.faults.conftest import assert_one_line, fingerprint
 
 REPO = Path(__file__).resolve().parents[2]
@@ -43,9 +44,9 @@ def test_the_server_killed_while_demo_renders_is_one_line_and_no_report_is_calle
     out, err = demo.communicate(timeout=900)
     assert_one_line(demo.returncode, err)
     index = (output / "index.html").read_text() if (output / "index.html").exists() else ""
-    rendered = [line for line in out.splitlines() if line.endswith(("succeeded", "ok"))]
-    assert "succeeded" not in index.lower() or "failed" in index.lower(), index[:2000]
-    assert len(rendered) < 9, out
+    # Reports that finished before the kill may say so; not every one of them.
+    assert index.count('<span class="status succeeded">') < len(catalog.reports()), index
+    assert sum(": succeeded ->" in line for line in out.splitlines()) < len(catalog.reports()), out
     shutil.rmtree(output, ignore_errors=True)
     code, out, err = workbench.run("db", "status")  # the next command finds and restarts nothing by itself
     assert code == 0 and "stopped" in out, out + err
