@@ -67,6 +67,9 @@ def write_index(output_dir: Path) -> Path:
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     page = _PAGE.format(rows=rows, stamp=html.escape(stamp))
     path = output_dir / INDEX
+    from .glossary import write_glossary
+
+    write_glossary(output_dir)
     write_atomically(path, page)
     return path
 
@@ -89,7 +92,8 @@ def _row(name: str, manifest: dict) -> str:
     when = html.escape(str(last.get("started_at", ""))[:19].replace("T", " "))
     if last.get("schedule"):
         when += f'<br><small>schedule {html.escape(last["schedule"])}</small>'
-    links = " · ".join(filter(None, [_link(last.get("html"), "report"), _link(last.get("ipynb"), "notebook")]))
+    links = " · ".join(filter(None, [_link(last.get("html"), "report"), _link(last.get("ipynb"), "notebook"),
+                                     _link(last.get("json"), "headline numbers")]))
     if status == "failed":
         links = " · ".join(filter(None, [_link(last.get("error_notebook"), "error notebook")]))
         if good:
@@ -117,7 +121,7 @@ th, td {{ border-bottom: 1px solid #ddd; padding: 0.5em; text-align: left; verti
 </head>
 <body>
 <h1>Reports</h1>
-<p>Updated {stamp}.</p>
+<p>Updated {stamp}. Every number is defined in the <a href="glossary.html">metrics glossary</a>.</p>
 <table>
 <thead><tr><th>Report</th><th>Last run</th><th>Status</th><th>Parameters</th><th>Links</th></tr></thead>
 <tbody>

@@ -220,9 +220,9 @@ def _file_outputs(request: RunRequest, result: RunResult, work: Path, report_dir
     if result.status == "succeeded":
         dated = report_dir / _output_date(request, result).isoformat()
         dated.mkdir(parents=True, exist_ok=True)
-        for suffix in (".ipynb", ".html"):
+        for suffix in (".ipynb", ".html", ".json"):
             os.replace(work / f"{stem}{suffix}", dated / f"{stem}{suffix}")
-        return {"ipynb": dated / f"{stem}.ipynb", "html": dated / f"{stem}.html"}
+        return {"ipynb": dated / f"{stem}.ipynb", "html": dated / f"{stem}.html", "json": dated / f"{stem}.json"}
     return _keep_error_notebook(request, result, work, report_dir)
 
 
@@ -255,5 +255,6 @@ def _manifest_entry(result: RunResult, output_dir: Path) -> dict[str, Any]:
         "started_at": result.started_at.astimezone().isoformat(timespec="seconds"),
         "finished_at": result.finished_at.astimezone().isoformat(timespec="seconds"),
         "html": relative(result.outputs.get("html")), "ipynb": relative(result.outputs.get("ipynb")),
+        "json": relative(result.outputs.get("json")),
         "error_notebook": relative(result.outputs.get("error_notebook")), "error": result.error,
     }

@@ -4,7 +4,7 @@ The renderer starts one worker per report so that a run can be stopped as a
 whole when it passes its overall time limit (the kernel, started by this
 process, exits when its parent does). The worker executes the notebook with
 papermill into the job's work folder, masks contact details, writes
-``<stem>.ipynb`` and ``<stem>.html`` (success) or ``failed.ipynb`` (failure),
+``<stem>.ipynb``, ``<stem>.html`` and ``<stem>.json`` (its headline numbers) (success) or ``failed.ipynb`` (failure),
 and ``result.json`` with the status and a one-line error.
 """
 
@@ -102,6 +102,15 @@ def _write_outputs(job: dict, executing: Path) -> None:
     stem = executing.with_name(job["stem"])
     _write(nb, stem.with_suffix(".ipynb"))
     stem.with_suffix(".html").write_text(notebook_to_html(nb, job["title"], show_code=job["show_code"]), encoding="utf-8")
+    _write_headlines(job, nb, stem.with_suffix(".json"))
+
+
+def _write_headlines(job: dict, nb, path: Path) -> None:
+    """Write the report's headline numbers (`bi_workbench.reports.headlines`) beside its HTML."""
+    from .headlines import collect
+
+    document = {"report": job["stem"], "parameters": job["parameters"], "headlines": collect(nb)}
+    path.write_text(json.dumps(document, indent=2, default=str), encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -22,7 +22,10 @@ def test_a_report_renders_to_a_dated_notebook_and_a_self_contained_html(report_d
     result = render_example(report_database, options)
     assert result.status == "succeeded", result.error
     folder = options.output_dir / "example_users" / date.today().isoformat()
-    assert result.outputs == {"ipynb": folder / "example_users.ipynb", "html": folder / "example_users.html"}
+    assert result.outputs == {"ipynb": folder / "example_users.ipynb", "html": folder / "example_users.html",
+                              "json": folder / "example_users.json"}
+    headlines = json.loads(result.outputs["json"].read_text())
+    assert headlines["report"] == "example_users" and headlines["parameters"]["mask_contacts"] is True
     html = result.outputs["html"].read_text()
     assert "plotly.js v" in html and 'class="plotly-graph-div"' in html      # plotly.js inline, the figure drawn by it
     assert not re.search(r"<script[^>]+src=\"https?://", html)              # nothing from a CDN
