@@ -8,19 +8,25 @@ whether they are enabled, and function definitions.
 
 The expected state is never written down a second time: it is what a repair
 leaves, and a repair is (1) ``sql/repair/clean_slate.sql``, which takes all of
-the above away, (2) the idempotent .sql files that declare them
-(`REAPPLIED_SQL_FILES`, the same files the revisions run), and (3) the model's
-CHECK constraints (`tables.metadata`). `expected_state` rehearses that repair
-in a savepoint and rolls it back, so a change to the .sql files or the model
-changes what is expected, with no list to keep in step.
+the above away, (2) the upgrades of the revisions that declare them, run again
+in order (`REDECLARING_REVISIONS`: they are idempotent, and run the .sql files
+of ``schema/sql/`` or the metrics layer's view DDL), and (3) the model's CHECK
+constraints (`tables.metadata`). `expected_state` rehearses that repair in a
+savepoint and rolls it back, so a change to the .sql files, the revisions or
+the model changes what is expected, with no list of objects to keep in step.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import psycopg
 import sqlalchemy as sa
+from alembic.config import Config
+from alembic.operations import Operations
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.schema import AddConstraint
@@ -29,8 +35,9 @@ from ..errors import SchemaApplyError
 from .sqlfiles import read_sql, run_sql_file
 from .tables import metadata
 
-#: The idempotent .sql files of bi_workbench/schema/sql/, in the order the revisions first ran them.
-REAPPLIED_SQL_FILES = ("partitions.sql", "read_models.sql", "audit.sql", "tenancy.sql")
+#: Revisions whose upgrade is idempotent and declares functions, views, triggers, policies or grants.
+REDECLARING_REVISIONS = ("0002", "0005", "0007")
+MIGRATIONS = Path(__file__).with_name("migrations")
 PACKAGE = "bi_workbench.schema"
 NOT_VALIDATED = " [not validated]"
 
@@ -100,12 +107,21 @@ def _apply(connection: Connection, *, validate: bool, check_tables: set[str] | N
     """Clean slate, the declaring .sql files, the model's CHECKs (of ``check_tables``, or of every table)."""
     try:
         run_sql_file(connection, PACKAGE, "repair/clean_slate.sql")
-        for name in REAPPLIED_SQL_FILES:
-            run_sql_file(connection, PACKAGE, name)
+        _redeclare(connection)
         _replace_checks(connection, validate=validate, only=check_tables)
     except (DBAPIError, psycopg.Error) as exc:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         raise SchemaApplyError(f"repairing the schema's rights, policies and checks failed: {reason}") from None
+
+
+def _redeclare(connection: Connection) -> None:
+    """Run the upgrades of `REDECLARING_REVISIONS` again, in order, on ``connection``."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    script = ScriptDirectory.from_config(config)
+    with Operations.context(MigrationContext.configure(connection)):
+        for revision in REDECLARING_REVISIONS:
+            script.get_revision(revision).module.upgrade()
 
 
 def _replace_checks(connection: Connection, *, validate: bool, only: set[str] | None) -> None:
@@ -122,7 +138,8 @@ def _replace_checks(connection: Connection, *, validate: bool, only: set[str] | 
         for name in names:
             connection.exec_driver_sql(f"ALTER TABLE {preparer.quote(table.name)} DROP CONSTRAINT {preparer.quote(name)}")
         for check in _checks(table):
-            statement = str(AddConstraint(check).compile(dialect=connection.dialect))
+            # isolate_from_table=False: the default would drop the CHECK from later CREATE TABLEs of the model
+            statement = str(AddConstraint(check, isolate_from_table=False).compile(dialect=connection.dialect))
             connection.exec_driver_sql(statement + ("" if validate else " NOT VALID"))
 
 

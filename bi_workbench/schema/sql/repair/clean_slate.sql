@@ -1,7 +1,7 @@
 -- The first half of repairing the catalog (bi_workbench.schema.catalog.repair):
 -- take away every security-relevant setting of the current schema that the
--- idempotent .sql files (apply.REAPPLIED_SQL_FILES) set, so that re-running
--- them leaves exactly what they declare, and nothing that was added beside it:
+-- idempotent revisions (catalog.REDECLARING_REVISIONS) set, so that running
+-- them again leaves exactly what they declare, and nothing added beside it:
 --   row-level security flags and policies, privileges of every role but the
 --   owner (tables, views, sequences, columns, functions, the schema itself),
 --   view options, user triggers, and the functions nothing else depends on.
