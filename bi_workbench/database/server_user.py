@@ -50,6 +50,12 @@ def system_user() -> str | None:
     return SYSTEM_USER
 
 
+def ids() -> tuple[int, int]:
+    """Return (uid, gid) of the server's system user."""
+    entry = pwd.getpwnam(SYSTEM_USER)
+    return entry.pw_uid, entry.pw_gid
+
+
 def reachable(path: Path, mode: str = "-x") -> bool:
     """True if the server user can reach ``path`` (``test MODE`` run as that user: every parent traversed)."""
     try:

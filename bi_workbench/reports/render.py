@@ -128,8 +128,13 @@ def check_requests(engine: Engine, requests: list[RunRequest]) -> None:
             check_database(request.report, request.parameters, conn)
 
 
-def render(engine: Engine, requests: list[RunRequest], options: RenderOptions = RenderOptions()) -> list[RunResult]:
-    """Render ``requests`` in parallel; return one RunResult per request, in order, and rewrite index.html."""
+def render(engine: Engine, requests: list[RunRequest], options: RenderOptions = RenderOptions(), *,
+           kernel_engine: Engine | None = None) -> list[RunResult]:
+    """Render ``requests`` in parallel; return one RunResult per request, in order, and rewrite index.html.
+
+    ``engine`` records the runs; the kernels connect with ``kernel_engine``'s URL (default: ``engine``'s),
+    e.g. a tenant login's (`bi_workbench.database.tenancy.tenant_engine`).
+    """
     claimed, results = [], {}
     for position, request in enumerate(requests):
         run_id = history.start_run(engine, request.report.name, request.notebook_parameters(),
@@ -139,18 +144,18 @@ def render(engine: Engine, requests: list[RunRequest], options: RenderOptions = 
                                           schedule_name=request.schedule_name, slot=request.slot)
         else:
             claimed.append((position, request, run_id))
-    results.update(_run_all(engine, claimed, options))
+    results.update(_run_all(engine, claimed, options, kernel_engine or engine))
     index.write_index(Path(options.output_dir))
     return [results[position] for position in range(len(requests))]
 
 
-def _run_all(engine: Engine, claimed: list, options: RenderOptions) -> dict[int, RunResult]:
+def _run_all(engine: Engine, claimed: list, options: RenderOptions, kernel_engine: Engine) -> dict[int, RunResult]:
     from tqdm import tqdm
 
     done = {}
     if not claimed:
         return done
-    database_url = engine.url.render_as_string(hide_password=False)
+    database_url = kernel_engine.url.render_as_string(hide_password=False)
     with ThreadPoolExecutor(max_workers=max(1, options.workers)) as pool, \
             tqdm(total=len(claimed), desc="rendering", unit="report", disable=not options.progress, file=sys.stderr) as bar:
         futures = {pool.submit(_render_one, engine, request, run_id, database_url, options): position

@@ -10,7 +10,7 @@ The expected state is never written down a second time: it is what a repair
 leaves, and a repair is (1) ``sql/repair/clean_slate.sql``, which takes all of
 the above away, (2) the upgrades of the revisions that declare them, run again
 in order (`REDECLARING_REVISIONS`: they are idempotent, and run the .sql files
-of ``schema/sql/`` or the metrics layer's view DDL), and (3) the model's CHECK
+of ``schema/sql/``, the metrics layer's view DDL and `tenancy.apply_tenancy`), and (3) the model's CHECK
 constraints (`tables.metadata`). `expected_state` rehearses that repair in a
 savepoint and rolls it back, so a change to the .sql files, the revisions or
 the model changes what is expected, with no list of objects to keep in step.
@@ -36,7 +36,7 @@ from .sqlfiles import read_sql, run_sql_file
 from .tables import metadata
 
 #: Revisions whose upgrade is idempotent and declares functions, views, triggers, policies or grants.
-REDECLARING_REVISIONS = ("0002", "0005", "0007")
+REDECLARING_REVISIONS = ("0002", "0005", "0007", "0008")
 MIGRATIONS = Path(__file__).with_name("migrations")
 PACKAGE = "bi_workbench.schema"
 NOT_VALIDATED = " [not validated]"

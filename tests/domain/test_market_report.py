@@ -66,7 +66,7 @@ def insert_hand_data(conn) -> None:
     ])
     conn.execute(t.news_feed.insert(), [
         {"id": n, "title": title, "source": "Wire", "category": "market", "relevance_score": relevance,
-         "published_at": at(published), "metadata": {"tags": tags}}
+         "published_at": at(published), "created_at": at(published), "metadata": {"tags": tags}}
         for n, title, relevance, published, tags in [
             (N1, "First", 0.9, "2025-01-05 00:00", ["SaaS"]), (N2, "Second", 0.5, "2025-02-01 00:00", ["Retail"]),
             (N3, "Unscored", None, "2025-03-01 00:00", []), (N4, "Fourth", 0.9, "2025-03-02 00:00", ["saas"])]
