@@ -51,7 +51,10 @@ class Workbench:
 
     @property
     def url(self) -> str:
-        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/bi_workbench"
+        """The workbench database's URL, with the superuser's password once the server made one."""
+        from bi_workbench.database import EmbeddedServer
+
+        return EmbeddedServer(self.data_dir / "pgdata", self.port).url("bi_workbench")
 
     def wait_until(self, sql: str, process: subprocess.Popen, timeout: float = 300) -> None:
         """Poll ``sql`` (true/false) on the server while ``process`` runs, until it is true."""
