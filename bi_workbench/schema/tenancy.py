@@ -65,6 +65,8 @@ def tenant_policies() -> dict[str, dict[str, str]]:
     """
     policies: dict[str, dict[str, str]] = {}
     for entity in ENTITIES.values():
+        if not entity.tenant_readable:
+            continue
         if entity.ownership == "global":
             policies[entity.table.name] = {READ_POLICY: "true"}
         else:
