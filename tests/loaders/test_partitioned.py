@@ -225,7 +225,7 @@ def test_workers_read_as_the_tenant_engine_reads(cluster, events_engine, member)
     on_cluster = load_partitioned("analytics_events", columns=["organization_id"], engine=tenant).compute()
     _same_rows_as_load(on_cluster, tenant)
     assert 0 < len(on_cluster) < len(load("analytics_events", columns=["organization_id"], engine=events_engine))
-    assert set(on_cluster["organization_id"].dropna()) == {organization}
+    assert set(on_cluster["organization_id"].dropna()) == {str(organization)}
 
 
 def test_a_tenant_process_gives_workers_that_read_as_that_tenant(cluster, events_engine, member, monkeypatch):
@@ -233,7 +233,7 @@ def test_a_tenant_process_gives_workers_that_read_as_that_tenant(cluster, events
     monkeypatch.setenv("BI_WORKBENCH_DATABASE_URL", events_engine.url.render_as_string(hide_password=False))
     monkeypatch.setenv("BI_WORKBENCH_TENANT", f"{organization}:{user}")
     on_cluster = load_partitioned("analytics_events", columns=["organization_id"]).compute()  # get_engine()
-    assert len(on_cluster) > 0 and set(on_cluster["organization_id"].dropna()) == {organization}
+    assert len(on_cluster) > 0 and set(on_cluster["organization_id"].dropna()) == {str(organization)}
 
 
 def test_bad_arguments_fail_up_front_with_the_loaders_errors(events_engine):
