@@ -39,6 +39,7 @@ from ..errors import MigrationError
 from ..schema.bookkeeping import legacy_id_map, migration_quarantine
 from .carry import prepare_carried
 from .identity_check import identity_findings
+from .values import compared_values
 from .phases import (
     DROP_PHASE,
     SOURCES,
@@ -261,7 +262,7 @@ def _dropped_accounting(connection: Connection) -> Finding:
 
 def _values_finding(connection: Connection, source: LegacySource) -> Finding:
     """Return the carried-values Finding of one legacy table (one entry per column in its details)."""
-    compared = fetch_rows(connection, source.values_check, "values_summary.sql")
+    compared = compared_values(connection, source)
     columns = {row["column_name"]: _column(row) for row in compared}
     bad = {name: c for name, c in columns.items() if not c["ok"]}
     rows = max((c["legacy_rows"] for c in columns.values()), default=0)

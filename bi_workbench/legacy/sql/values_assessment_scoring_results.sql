@@ -23,7 +23,7 @@ WITH expected AS (
 legacy AS (
     SELECT m.legacy_id,
            CASE WHEN l.unfit_reason IS NOT NULL THEN l.legacy_row::text END AS kept_row,
-           md5('assessment_scoring_results:' || l.id)::uuid::text AS new_id,
+           md5('assessment_scoring_results:' || l.id)::uuid::text AS id,
            e.assessment_id::text AS assessment_id,
            e.user_id::text AS user_id,
            round(l.score, 2)::text AS overall_score,
@@ -35,35 +35,6 @@ legacy AS (
     JOIN carried_assessment_scoring_results l ON l.id::text = m.legacy_id
     LEFT JOIN expected e ON e.id = l.id
     WHERE m.legacy_table = 'assessment_scoring_results' AND m.outcome = 'migrated'
-),
-new AS (
-    SELECT m.legacy_id, m.legacy_row::text AS kept_row,
-           n.id::text AS new_id, n.assessment_id::text AS assessment_id, a.user_id::text AS user_id,
-           n.overall_score::text AS overall_score, n.bracket, n.category_scores::text AS category_scores,
-           n.recommendations::text AS recommendations, n.next_steps::text AS next_steps,
-           n.ai_insights, n.confidence_score::text AS confidence_score, n.created_at::text AS created_at
-    FROM legacy_id_map m
-    JOIN assessment_scores n ON n.id = m.new_id
-    LEFT JOIN assessments a ON a.id = n.assessment_id
-    WHERE m.legacy_table = 'assessment_scoring_results' AND m.outcome = 'migrated'
-),
-pairs AS (
-    SELECT l.legacy_id AS legacy_key, n.legacy_id AS new_key, c.column_name, c.legacy_value, c.new_value
-    FROM legacy l
-    FULL JOIN new n ON n.legacy_id = l.legacy_id
-    CROSS JOIN LATERAL (VALUES
-        ('legacy_row kept', l.kept_row, n.kept_row),
-        ('id', l.new_id, n.new_id),
-        ('assessment_id', l.assessment_id, n.assessment_id),
-        ('user_id', l.user_id, n.user_id),
-        ('overall_score', l.overall_score, n.overall_score),
-        ('bracket', l.bracket, n.bracket),
-        ('category_scores', l.category_scores, n.category_scores),
-        ('recommendations', l.recommendations, n.recommendations),
-        ('next_steps', l.next_steps, n.next_steps),
-        ('ai_insights', l.ai_insights, n.ai_insights),
-        ('confidence_score', l.confidence_score, n.confidence_score),
-        ('created_at', l.created_at, n.created_at)
-    ) AS c(column_name, legacy_value, new_value)
 )
--- The per-column comparison of `pairs` is values_summary.sql, appended when run.
+-- `new` and `pairs` (the new table's side, column by column) are generated from these columns
+-- (bi_workbench/legacy/values.py); values_summary.sql compares them.

@@ -42,31 +42,6 @@ WITH legacy AS (
     JOIN carried_onboarding_assessments l ON l.o_id::text = m.legacy_id
     LEFT JOIN legacy_id_map um ON um.legacy_table = 'tier2_users' AND um.legacy_id = l.u_id::text
     WHERE m.legacy_table = 'onboarding_assessments' AND m.outcome = 'migrated'
-),
-new AS (
-    SELECT m.legacy_id, m.legacy_row::text AS kept_row,
-           n.user_id::text AS user_id, n.assessment_type, n.responses::text AS responses,
-           n.metadata::text AS metadata, n.status, n.created_at::text AS created_at,
-           n.completed_at::text AS completed_at, n.updated_at::text AS updated_at
-    FROM legacy_id_map m
-    JOIN assessments n ON n.id = m.new_id
-    WHERE m.legacy_table = 'onboarding_assessments' AND m.outcome = 'migrated'
-),
-pairs AS (
-    SELECT l.legacy_id AS legacy_key, n.legacy_id AS new_key, c.column_name, c.legacy_value, c.new_value
-    FROM legacy l
-    FULL JOIN new n ON n.legacy_id = l.legacy_id
-    CROSS JOIN LATERAL (VALUES
-        ('legacy_row kept', l.kept_row, n.kept_row),
-        ('id', l.legacy_id, n.legacy_id),
-        ('user_id', l.user_id, n.user_id),
-        ('assessment_type', l.assessment_type, n.assessment_type),
-        ('responses', l.responses, n.responses),
-        ('metadata', l.metadata, n.metadata),
-        ('status', l.status, n.status),
-        ('created_at', l.created_at, n.created_at),
-        ('completed_at', l.completed_at, n.completed_at),
-        ('updated_at', l.updated_at, n.updated_at)
-    ) AS c(column_name, legacy_value, new_value)
 )
--- The per-column comparison of `pairs` is values_summary.sql, appended when run.
+-- `new` and `pairs` (the new table's side, column by column) are generated from these columns
+-- (bi_workbench/legacy/values.py); values_summary.sql compares them.
