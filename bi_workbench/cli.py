@@ -275,7 +275,10 @@ def _report_options(command):
                      type=click.Path(file_okay=False), help="Folder of the report notebooks (env: BI_WORKBENCH_NOTEBOOKS_DIR)."),
         click.option("--output", "output_dir", default="reports", show_default=True, envvar="BI_WORKBENCH_REPORTS_DIR",
                      type=click.Path(file_okay=False), help="Folder the reports are written to (env: BI_WORKBENCH_REPORTS_DIR)."),
-        click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 32), help="Reports rendered at once."),
+        click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 32),
+                     help="Worker processes of the local Dask cluster (reports rendered at once)."),
+        click.option("--cluster", default=None, envvar="BI_WORKBENCH_CLUSTER", metavar="tcp://HOST:8786",
+                     help="Render on the workers of this Dask scheduler instead of a local cluster (env: BI_WORKBENCH_CLUSTER)."),
         click.option("--cell-timeout", default=600, show_default=True, type=click.IntRange(1), metavar="SECONDS",
                      help="Time limit of each notebook cell."),
         click.option("--timeout", "run_timeout", default=1800, show_default=True, type=click.IntRange(1), metavar="SECONDS",
@@ -288,13 +291,13 @@ def _report_options(command):
     return command
 
 
-def _render_options(notebooks_dir, output_dir, workers, cell_timeout, run_timeout, show_code, progress):
+def _render_options(notebooks_dir, output_dir, workers, cluster, cell_timeout, run_timeout, show_code, progress):
     from pathlib import Path
 
     from .reports.render import RenderOptions
 
     return RenderOptions(Path(notebooks_dir), Path(output_dir), workers, cell_timeout, run_timeout, show_code,
-                         sys.stderr.isatty() if progress is None else progress)
+                         sys.stderr.isatty() if progress is None else progress, cluster=cluster)
 
 
 def _echo_report_results(results, output_dir) -> None:
@@ -340,15 +343,18 @@ def report_list(notebooks_dir):
 @click.option("--all", "all_reports", is_flag=True, help="Render every report whose notebook exists.")
 @click.option("-p", "--parameter", "parameters", type=(str, str), multiple=True, metavar="KEY VALUE",
               help="A parameter, e.g. -p as_of 2024-01-31 -p organization_id none (repeatable).")
+@click.option("--per-organization", is_flag=True,
+              help="Render each report once per organization, each as a member (analyst) of that organization.")
 @_report_options
 @click.pass_obj
 @_fail_cleanly
-def report_run(obj, names, all_reports, parameters, **options):
+def report_run(obj, names, all_reports, parameters, per_organization, **options):
     """Render the named reports (or all) as notebook and HTML; exit non-zero if any fails.
 
-    Outputs go to OUTPUT/<name>/<YYYY-MM-DD>/<name>.ipynb and .html; a failed
-    report leaves its error notebook in OUTPUT/<name>/failed/ and keeps the last
-    good one. Parameters are checked against the catalog and the database first.
+    Each run gets its own folder, OUTPUT/<name>/<YYYY-MM-DD>/run-<id>/, holding
+    <name>.ipynb and .html (or failed.ipynb) and run.json; the index shows the
+    latest run and the last good one of each parameter set. Parameters are
+    checked against the catalog and the database first.
     """
     from .reports.render import prepare, render
 
@@ -357,6 +363,13 @@ def report_run(obj, names, all_reports, parameters, **options):
     settings = _render_options(**options)
     engine = obj.engine()
     requests = prepare(engine, list(names), dict(parameters), all_reports=all_reports, notebooks_dir=settings.notebooks_dir)
+    if per_organization:
+        from .reports.fanout import per_organization as fan_out
+
+        fanout = fan_out(engine, requests, named=not all_reports)
+        for line in fanout.left_out:
+            click.echo(f"note: {line}", err=True)
+        requests = fanout.requests
     _echo_report_results(render(engine, requests, settings), settings.output_dir)
 
 
@@ -371,13 +384,23 @@ def report_run(obj, names, all_reports, parameters, **options):
 @click.pass_obj
 @_fail_cleanly
 def report_schedule(obj, schedules_file, at, crontab, every, **options):
-    """Render the scheduled reports that are due, each slot once (safe to call from cron every few minutes)."""
-    from .reports.schedule import crontab_line, load_schedules, run_due
+    """Render the scheduled reports that are due, each slot once (safe to call from cron every few minutes).
+
+    Each bad entry of the schedules file is one error line; the good ones still
+    run, and the exit code is then non-zero.
+    """
+    from .errors import ScheduleConfigError
+    from .reports.schedule import crontab_line, read_schedules, run_due, write_cron_environment
 
     settings = _render_options(**options)
-    schedules = load_schedules(schedules_file)
+    schedules, problems = read_schedules(schedules_file)
+    for problem in problems:
+        click.echo(f"error: {problem}", err=True)
     if crontab:
-        click.echo(crontab_line(every, schedules_file, settings, _cron_environment()))
+        environment = write_cron_environment(_cron_settings())
+        if environment:
+            click.echo(f"note: the settings the line needs are in {environment} (readable only by you)", err=True)
+        click.echo(crontab_line(every, schedules_file, settings, environment))
         return
     try:
         now = datetime.fromisoformat(at).astimezone() if at else None
@@ -387,6 +410,8 @@ def report_schedule(obj, schedules_file, at, crontab, every, **options):
     if not results:
         click.echo(f"nothing due ({len(schedules)} schedule(s) in {schedules_file})")
     _echo_report_results(results, settings.output_dir)
+    if problems:
+        sys.exit(ScheduleConfigError.exit_code)
 
 
 @report_group.command("history")
@@ -400,7 +425,7 @@ def report_history(obj, name, limit):
 
     for run in recent_runs(obj.engine(), name, limit):
         where = f" schedule {run['schedule_name']} slot {run['slot']:%Y-%m-%d %H:%M}" if run["schedule_name"] else ""
-        detail = run["error"] or run["output_paths"].get("html", "")
+        detail = run["error"] or run["output_paths"].get("html") or run["output_paths"].get("folder", "")
         click.echo(f"#{run['id']} {run['started_at']:%Y-%m-%d %H:%M:%S} {run['report']} {run['status']}{where} {detail}")
 
 
@@ -479,6 +504,13 @@ def _cron_environment() -> str:
     import shlex
 
     return "".join(f"{k}={shlex.quote(v)} " for k, v in sorted(os.environ.items()) if k.startswith("BI_WORKBENCH_"))
+
+
+def _cron_settings() -> dict[str, str]:
+    """The BI_WORKBENCH_* settings of this shell, for the env file a crontab line sources (cron starts bare)."""
+    import os
+
+    return {k: v for k, v in os.environ.items() if k.startswith("BI_WORKBENCH_")}
 
 
 def _known_foreign_tables() -> frozenset[str]:
