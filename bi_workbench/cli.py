@@ -300,6 +300,14 @@ def _render_options(notebooks_dir, output_dir, workers, cluster, cell_timeout, r
                          sys.stderr.isatty() if progress is None else progress, cluster=cluster)
 
 
+def _recover_runs(engine) -> None:
+    """Close the runs that dead processes left running (see bi_workbench.reports.lease), one note each."""
+    from .reports.lease import recover
+
+    for recovered in recover(engine):
+        click.echo(f"note: {recovered.describe()}", err=True)
+
+
 def _echo_report_results(results, output_dir) -> None:
     from pathlib import Path
 
@@ -363,6 +371,7 @@ def report_run(obj, names, all_reports, parameters, per_organization, **options)
     settings = _render_options(**options)
     engine = obj.engine()
     requests = prepare(engine, list(names), dict(parameters), all_reports=all_reports, notebooks_dir=settings.notebooks_dir)
+    _recover_runs(engine)
     if per_organization:
         from .reports.fanout import per_organization as fan_out
 
@@ -406,7 +415,9 @@ def report_schedule(obj, schedules_file, at, crontab, every, **options):
         now = datetime.fromisoformat(at).astimezone() if at else None
     except ValueError:
         raise ConfigurationError(f"--at {at!r} is not a time; write it as 2024-01-31T06:00 (ISO 8601).") from None
-    results = run_due(obj.engine(), schedules, now, settings)
+    engine = obj.engine()
+    _recover_runs(engine)
+    results = run_due(engine, schedules, now, settings)
     if not results:
         click.echo(f"nothing due ({len(schedules)} schedule(s) in {schedules_file})")
     _echo_report_results(results, settings.output_dir)

@@ -117,7 +117,14 @@ class Recovered:
 
 
 def recover(engine: Engine) -> list[Recovered]:
-    """Close every dead ``running`` run (see the module docstring); return what was closed."""
+    """Close every dead ``running`` run (see the module docstring); return what was closed.
+
+    Raises the schema's own one-line errors on a database without the schema.
+    """
+    from ..schema.apply import require_schema
+
+    with engine.connect() as conn:
+        require_schema(conn)
     found = []
     for run in history.running_runs(engine):
         if not (run["expired"] or owner_is_gone(run["owner"])):
