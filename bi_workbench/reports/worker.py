@@ -33,6 +33,8 @@ from pathlib import Path
 EXECUTING = "executing.ipynb"
 FAILED = "failed.ipynb"
 RESULT = "result.json"
+#: Seconds a kernel may take to start (a loaded machine needs more than papermill's 60).
+KERNEL_START_TIMEOUT = 180
 
 
 def work_root() -> Path:
@@ -120,7 +122,7 @@ def execute(job: dict) -> dict:
         papermill.execute_notebook(
             job["notebook"], str(executing), parameters=job["parameters"], kernel_name="python3",
             progress_bar=False, cwd=job["workdir"], execution_timeout=job["cell_timeout"],
-            kernel_manager_class=_kernel_manager_class(),
+            kernel_manager_class=_kernel_manager_class(), start_timeout=KERNEL_START_TIMEOUT,
         )
     except Exception as exc:  # noqa: BLE001 - every failure of the notebook is reported, none is fatal here
         _keep_failed(job, executing)

@@ -18,7 +18,7 @@ from bi_workbench.reports import catalog
 from bi_workbench.reports.parameters import validate
 from bi_workbench.reports.render import RunRequest, prepare, render
 
-_VOLATILE = [re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC"),              # provenance: rendered at
+_VOLATILE = [re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d( UTC)?"),       # rendered at, started at
              re.compile(r"/run-\d+/"), re.compile(r"run #\d+")]
 
 

@@ -33,6 +33,15 @@ def _wait_for(condition, timeout: float, what: str):
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def _started(server) -> bool:
+    from bi_workbench.errors import WorkbenchError
+
+    try:
+        return server.start().running
+    except WorkbenchError:  # its killed backends may still hold the shared memory for a moment
+        return False
+
+
 def _runs(engine):
     with engine.connect() as conn:
         return conn.execute(sa.text("SELECT id, status, error FROM report_runs ORDER BY id")).all()
@@ -68,3 +77,46 @@ def test_report_run_killed_mid_render_is_abandoned_and_cleaned_by_the_next_comma
     assert not executing[0].parent.exists()                            # the abandoned run's work folder is removed
     assert not list((tmp_path / "reports" / "example_counts").glob(".staging-*"))
     assert [p.name for p in (tmp_path / "reports" / "example_counts").glob("*/run-*")] == [f"run-{second.id}"]
+
+
+def test_the_server_killed_during_a_render_fails_the_report_without_a_traceback_and_the_run_is_closed_later(
+        tmp_path, render_options):
+    """The database goes away mid-render: the report fails, closing its run is a warning, not an error; once the
+    server is back, the next command closes the run from the run.json the render published."""
+    import threading
+
+    from bi_workbench.database.embedded import EmbeddedServer
+    from bi_workbench.reports import lease, worker
+    from bi_workbench.reports.render import prepare, render
+    from bi_workbench.schema.apply import init_schema
+    from tests.conftest import free_port
+
+    server = EmbeddedServer(tmp_path / "pg" / "pgdata", free_port())
+    server.start()
+    engine = sa.create_engine(server.url("postgres"))
+    try:
+        init_schema(engine)
+        options = render_options()
+        requests = prepare(engine, ["example_counts"], {"sleep_seconds": "15"}, notebooks_dir=options.notebooks_dir)
+        results = []
+        rendering = threading.Thread(target=lambda: results.extend(render(engine, requests, options)))
+        rendering.start()
+        (run,) = _wait_for(lambda: [r for r in _runs(engine) if r.status == "running"], 120, "the run to be claimed")
+        _wait_for(lambda: list(worker.work_root().glob(f"{worker.work_prefix(run.id)}*/executing.ipynb")), 240,
+                  "the notebook to start executing")
+        os.kill(server.status().pid, signal.SIGKILL)
+        rendering.join(600)
+        (result,) = results
+        assert result.status == "failed" and result.error
+        assert result.note.startswith(f"run #{run.id} could not be closed in the history (")
+        assert "Traceback" not in result.note and "\n" not in result.note
+        assert (result.folder / "run.json").exists() and (result.folder / "failed.ipynb").exists()
+        engine.dispose()
+        _wait_for(lambda: _started(server), 120, "the server to start again")
+        (recovered,) = lease.recover(engine)
+        assert (recovered.run_id, recovered.status) == (run.id, "failed")
+        (closed,) = _runs(engine)
+        assert closed.status == "failed" and closed.error == result.error
+    finally:
+        engine.dispose()
+        server.destroy()

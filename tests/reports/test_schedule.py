@@ -163,7 +163,7 @@ timezone = "UTC"
     schedules = load_schedules(path)
     first = run_due(report_database, schedules, NOW, options)
     second = run_due(report_database, schedules, NOW + timedelta(minutes=5), options)
-    assert [(r.report, r.status) for r in first] == [("example_counts", "succeeded")]
+    assert [(r.report, r.status) for r in first] == [("example_counts", "succeeded")], first[0].error
     assert [(r.report, r.status) for r in second] == [("example_counts", "skipped")]
     with report_database.connect() as conn:
         rows = conn.execute(sa.text("SELECT report, schedule_name, slot, status, parameters FROM report_runs")).all()
