@@ -29,7 +29,7 @@ def _cli(workdir, *args, env_url=None):
     import sys
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("BI_WORKBENCH_")}
-    env.update(BI_WORKBENCH_REPORT_CATALOGS="tests.reports.example_reports",
+    env.update(BI_WORKBENCH_REPORT_CATALOGS="tests.reports.example_reports", XDG_STATE_HOME=str(workdir / "state"),
                PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     if env_url:
         env["BI_WORKBENCH_DATABASE_URL"] = env_url
@@ -95,7 +95,8 @@ def test_schedule_renders_what_is_due_once_and_prints_its_crontab_line(report_da
                         env_url=url_of(report_database))
     assert code == 0 and out.strip() == "nothing due (1 schedule(s) in schedules.toml)"
     code, out, _ = _cli(workdir, "schedule", "--schedules", "schedules.toml", "--crontab", "--every", "10")
-    assert code == 0 and out.startswith("*/10 * * * * cd ") and f"--schedules {workdir}/schedules.toml" in out
+    assert code == 0 and out.startswith(f"*/10 * * * * . {workdir}/state/bi-workbench/cron.env && cd ")
+    assert f"--schedules {workdir}/schedules.toml" in out
 
 
 def test_schedule_runs_the_good_entries_and_names_each_bad_one_in_a_line(report_database, workdir):

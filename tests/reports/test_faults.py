@@ -96,7 +96,7 @@ def test_the_server_killed_during_a_render_fails_the_report_without_a_traceback_
     engine = sa.create_engine(server.url("postgres"))
     try:
         init_schema(engine)
-        options = render_options()
+        options = render_options(lease_seconds=4)   # this test process stays alive: its lease must run out
         requests = prepare(engine, ["example_counts"], {"sleep_seconds": "15"}, notebooks_dir=options.notebooks_dir)
         results = []
         rendering = threading.Thread(target=lambda: results.extend(render(engine, requests, options)))
@@ -113,6 +113,7 @@ def test_the_server_killed_during_a_render_fails_the_report_without_a_traceback_
         assert (result.folder / "run.json").exists() and (result.folder / "failed.ipynb").exists()
         engine.dispose()
         _wait_for(lambda: _started(server), 120, "the server to start again")
+        time.sleep(5)
         (recovered,) = lease.recover(engine)
         assert (recovered.run_id, recovered.status) == (run.id, "failed")
         (closed,) = _runs(engine)
