@@ -20,9 +20,19 @@ from .domain import (  # noqa: E402
 )
 from .loaders import count_by, count_by_industry, count_by_period, iter_load, load  # noqa: E402
 from .schema import init_schema  # noqa: E402
+from . import metrics  # noqa: E402
+
+
+
+def load_ipython_extension(ipython) -> None:
+    """``%load_ext bi_workbench``: SQL cells (JupySQL) on the workbench's engine; see `bi_workbench.sqlcells`."""
+    from .sqlcells import load_ipython_extension as load
+
+    load(ipython)
+
 
 __all__ = [
     "__version__", "compare_scenarios", "compare_with_legacy", "count_by", "count_by_industry", "count_by_period",
-    "explain", "get_engine", "init_schema", "iter_load", "load", "prioritize_levers", "progress_rollup",
+    "explain", "get_engine", "init_schema", "iter_load", "load", "metrics", "prioritize_levers", "progress_rollup",
     "score_assessments", "sensitivity", "simulate", "tenant_engine",
 ]

@@ -47,12 +47,10 @@ def reports_fanout(engine: Engine, *, report: str = FANOUT_REPORT, organizations
 
 
 def _timed_fanout(engine: Engine, requests, workers: int, notebooks_dir: Path) -> tuple[float, int]:
-    from distributed import LocalCluster
-
+    from .reports.executor import local_cluster
     from .reports.render import RenderOptions, render
 
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
-                      memory_limit=0, silence_logs=40) as cluster, tempfile.TemporaryDirectory() as output:
+    with local_cluster(workers) as cluster, tempfile.TemporaryDirectory() as output:
         options = RenderOptions(Path(notebooks_dir), Path(output), workers=workers, progress=False,
                                 cluster=cluster.scheduler_address)
         started = time.perf_counter()

@@ -7,6 +7,7 @@ exit code; anything else is a bug and keeps its traceback.
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 import time
 from datetime import datetime, timezone
@@ -268,11 +269,15 @@ def _echo_build(build) -> None:
 # --- reports: the `report` command group -----------------------------------------
 
 
+_NOTEBOOKS_HELP = ("Folder of the report notebooks (env: BI_WORKBENCH_NOTEBOOKS_DIR; default: ./notebooks when "
+                   "it holds them, else the ones shipped with the package).")
+
+
 def _report_options(command):
     """The options every `report` command that renders shares: folders, parallelism, time limits."""
     options = [
-        click.option("--notebooks", "notebooks_dir", default="notebooks", show_default=True, envvar="BI_WORKBENCH_NOTEBOOKS_DIR",
-                     type=click.Path(file_okay=False), help="Folder of the report notebooks (env: BI_WORKBENCH_NOTEBOOKS_DIR)."),
+        click.option("--notebooks", "notebooks_dir", default=None, envvar="BI_WORKBENCH_NOTEBOOKS_DIR",
+                     type=click.Path(file_okay=False), help=_NOTEBOOKS_HELP),
         click.option("--output", "output_dir", default="reports", show_default=True, envvar="BI_WORKBENCH_REPORTS_DIR",
                      type=click.Path(file_okay=False), help="Folder the reports are written to (env: BI_WORKBENCH_REPORTS_DIR)."),
         click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 32),
@@ -296,7 +301,9 @@ def _render_options(notebooks_dir, output_dir, workers, cluster, cell_timeout, r
 
     from .reports.render import RenderOptions
 
-    return RenderOptions(Path(notebooks_dir), Path(output_dir), workers, cell_timeout, run_timeout, show_code,
+    from .jupyter import notebooks_dir as find_notebooks
+
+    return RenderOptions(find_notebooks(notebooks_dir), Path(output_dir), workers, cell_timeout, run_timeout, show_code,
                          sys.stderr.isatty() if progress is None else progress, cluster=cluster)
 
 
@@ -330,17 +337,17 @@ def report_group():
 
 
 @report_group.command("list")
-@click.option("--notebooks", "notebooks_dir", default="notebooks", show_default=True, envvar="BI_WORKBENCH_NOTEBOOKS_DIR",
-              type=click.Path(file_okay=False))
+@click.option("--notebooks", "notebooks_dir", default=None, envvar="BI_WORKBENCH_NOTEBOOKS_DIR",
+              type=click.Path(file_okay=False), help=_NOTEBOOKS_HELP)
 @_fail_cleanly
 def report_list(notebooks_dir):
     """List every report with its parameters: type, default, allowed values, help."""
-    from pathlib import Path
-
+    from .jupyter import notebooks_dir as find_notebooks
     from .reports import catalog
 
+    folder = find_notebooks(notebooks_dir)
     for report in catalog.reports():
-        missing = "" if (Path(notebooks_dir) / report.notebook).is_file() else "  [notebook not written yet]"
+        missing = "" if (folder / report.notebook).is_file() else "  [notebook not written yet]"
         click.echo(f"{report.name}: {report.title}{missing}")
         for parameter in report.parameters:
             click.echo(f"    {parameter.describe()}")
@@ -489,24 +496,54 @@ def demo(obj, scale, seed, **options):
     _echo_report_results(render(engine, requests, settings), settings.output_dir)
 
 
-@cli.command("lab")
+_PASS_THROUGH = {"ignore_unknown_options": True, "allow_interspersed_args": False}
+
+
+@cli.command("lab", context_settings=_PASS_THROUGH)
 @click.argument("jupyter_args", nargs=-1, type=click.UNPROCESSED)
 @click.pass_obj
 @_fail_cleanly
 def lab(obj, jupyter_args):
-    """Open JupyterLab on the notebooks, with every kernel on the same live database."""
-    import os
-    import shutil
+    """Open JupyterLab on the notebooks; kernels use the live database and have %sql. Jupyter's options pass through."""
+    from . import jupyter
 
     url = db.resolve_url(obj.settings).render_as_string(hide_password=False)
-    jupyter = shutil.which("jupyter-lab") or shutil.which("jupyter")
-    if jupyter is None or importlib.util.find_spec("jupyterlab") is None:
-        raise ConfigurationError("JupyterLab is not installed; run `python -m pip install -e '.[lab]'`.")
-    env = {**os.environ, "BI_WORKBENCH_DATABASE_URL": url}
-    command = [jupyter, *([] if jupyter.endswith("jupyter-lab") else ["lab"]), "--notebook-dir", "notebooks",
-               *jupyter_args]
+    command = jupyter.lab_command(jupyter.notebooks_dir(), jupyter_args)
     click.echo(f"JupyterLab on the notebooks; kernels use {db.normalize_url(url).render_as_string(hide_password=True)}")
-    os.execvpe(command[0], command, env)
+    os.execvpe(command[0], command, jupyter.kernel_environment(url))
+
+
+@cli.command("app", context_settings={"ignore_unknown_options": True})
+@click.argument("name", required=False)
+@click.option("--port", default=8866, show_default=True, type=click.IntRange(1024, 65535))
+@click.argument("voila_args", nargs=-1, type=click.UNPROCESSED)
+@click.pass_obj
+@_fail_cleanly
+def app(obj, name, port, voila_args):
+    """Serve the report notebooks (or report NAME) as web apps with live widgets and hidden code (Voilà)."""
+    from . import jupyter
+
+    url = db.resolve_url(obj.settings).render_as_string(hide_password=False)
+    command = jupyter.app_command(jupyter.notebooks_dir(), name, port, voila_args)
+    click.echo(f"serving {'every report' if name is None else name} on http://127.0.0.1:{port}/")
+    os.execvpe(command[0], command, jupyter.kernel_environment(url, interactive=True))
+
+
+@cli.group("notebooks")
+def notebooks_group():
+    """The report notebooks: copy them out to edit or run them from a folder of your own."""
+
+
+@notebooks_group.command("init")
+@click.argument("folder", type=click.Path(file_okay=False))
+@click.option("--overwrite", is_flag=True, help="Replace notebooks that exist in FOLDER already.")
+@_fail_cleanly
+def notebooks_init(folder, overwrite):
+    """Copy the report notebooks shipped with the package into FOLDER."""
+    from . import jupyter
+
+    written = jupyter.copy_notebooks(folder, overwrite=overwrite)
+    click.echo(f"wrote {len(written)} files to {folder}; use them with BI_WORKBENCH_NOTEBOOKS_DIR={folder}")
 
 
 def _cron_environment() -> str:

@@ -1,30 +1,25 @@
-"""Product and market analytics: active users, funnels, retention, sessions, intelligence, notifications.
+"""Product and market analytics on the metrics layer: active users, funnels, retention, sessions, intelligence.
 
-Every function takes an SQLAlchemy Connection (it never opens one) and runs one
-named query of ``bi_workbench/domain/sql/analytics/`` in PostgreSQL with bound
-parameters; only the aggregated result travels to pandas, as a tidy DataFrame
-whose columns are typed: timestamps ``datetime64[ns, UTC]``, counts ``int64``,
-shares and statistics ``float64`` (NaN where undefined, e.g. a median of
-nothing), labels ``string``. No data gives an empty frame with the same columns.
+Every function takes an SQLAlchemy Connection (it never opens one) and a
+selection, and reads the data through `bi_workbench.metrics`: the numbers that
+are metrics (active users, events, retention, funnel conversion, notification
+read rate) come from `metrics.query`; lists and breakdowns are SQLAlchemy Core
+aggregates over `metrics.selected_rows`, so organization ownership (the row's
+own organization, else its user's memberships), industries (case- and
+space-insensitive) and the ``as_of`` bound mean the same as in every report.
+Only aggregated results travel to pandas, typed: periods ``datetime64[ns]``
+(naive UTC period starts, as `metrics.query` returns them), counts ``int64``,
+shares and statistics ``float64`` (NaN where undefined), labels ``string``.
+No data gives an empty frame with the same columns.
 
-Conventions shared by all functions:
+The selection, in every function:
 
-- ``since`` / ``until`` bound a half-open range ``[since, until)`` (as in
-  `bi_workbench.loaders`); each is a date, a datetime, a pandas Timestamp or ISO
-  text (``"2025-01-01"``, ``"2025-01-01T12:00:00+02:00"``); naive times are UTC;
-  ``None`` leaves that side open;
-- periods are calendar periods in UTC, ``date_trunc(period, created_at AT TIME
-  ZONE 'UTC')``: ``day``, ``week`` (ISO weeks, starting on Monday) or ``month``;
-- ``organization_id`` keeps the rows of one organization: analytics events and
-  notifications carrying it, market insights of it, and for user-level tables
-  (users, sessions) the organization's members;
-- ``industry`` (keyword) keeps, in the product analytics and notification read
-  rates, the rows whose user has that industry (the event's, session's or
-  notification's user; a funnel's or cohort's users), compared trimmed and
-  case-insensitively; in market intelligence, the insights, trends or news of it;
-- ``as_of`` (retention) is the report's "now"; by default the latest
-  ``created_at`` in the data, not the clock, so reports on the deterministic demo
-  database do not change from day to day. It is returned in ``frame.attrs["as_of"]``.
+- ``bounds``: a `bi_workbench.metrics.Bounds` already resolved (a report
+  resolves its selection once, `report_bounds`, and passes it to every call);
+- or the keywords ``organization_id``, ``industry``, ``since`` / ``until``
+  (inclusive dates, as in reports and `metrics.query`) and ``as_of``, resolved
+  here with `metrics.Selection` (unknown organization or industry: an error
+  naming the known values).
 
 Bad input raises InvalidParameterError naming the parameter.
 """
@@ -33,41 +28,47 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from .. import metrics
 from ..errors import InvalidParameterError
-from ..schema.sqlfiles import read_sql
+from ..metrics.catalog import FUNNEL_STEPS
+from ..metrics.ownership import in_industry
+from ..metrics.selection import latest_data_time
+from ..schema import tables as t
 from ..timeparse import parse_instant
 
-#: Calendar periods accepted by ``period`` and ``cohort``.
+#: Calendar periods of the per-period series (weeks start on Monday, UTC).
 PERIODS = ("day", "week", "month")
+#: Cohort lengths of `retention` (the grains of the ``retention`` metric).
+COHORTS = ("week", "month")
 #: Groupings of session_lengths (``None``: one overall row, group 'all').
 SESSION_GROUPS = ("device", "os", "browser", "source")
 #: Groupings of notification_read_rates (``None``: one overall row, group 'all').
 NOTIFICATION_GROUPS = ("type", "priority", "channel")
-#: The platform's funnel, in order (the event types the demo data records).
-DEFAULT_FUNNEL = ("signup", "assessment_started", "assessment_completed", "report_viewed", "lever_accepted",
-                  "simulation_run", "upgrade")
-#: Largest window_days, retention periods and top_news limit accepted.
-MAX_WINDOW_DAYS = 3650
-MAX_PERIODS = 1000
+#: The platform's funnel, in order (`bi_workbench.metrics.catalog.FUNNEL_STEPS`).
+DEFAULT_FUNNEL = FUNNEL_STEPS
+#: Largest retention periods and top_news limit accepted.
+MAX_PERIODS = 120
 MAX_NEWS = 1000
+#: The parameters of a report that make its selection.
+SELECTION_KEYS = ("organization_id", "industry", "since", "until", "as_of")
 
 UTC = pd.DatetimeTZDtype("ns", "UTC")
-_DTYPES = {"ts": UTC, "int": np.dtype("int64"), "float": np.dtype("float64"), "str": pd.StringDtype(),
-           "object": np.dtype("object")}
+_DTYPES = {"ts": UTC, "period": np.dtype("datetime64[ns]"), "int": np.dtype("int64"), "float": np.dtype("float64"),
+           "bool": np.dtype("bool"), "str": pd.StringDtype(), "object": np.dtype("object")}
 
 # Columns (name -> kind) of every frame returned, so empty results have them too.
-ACTIVE_USERS_COLUMNS = {"period": "ts", "active_users": "int", "events": "int"}
+ACTIVE_USERS_COLUMNS = {"period": "period", "complete": "bool", "active_users": "int", "events": "int"}
 FUNNEL_COLUMNS = {"step_number": "int", "step": "str", "users": "int", "conversion_from_previous": "float",
                   "conversion_from_first": "float"}
-RETENTION_COLUMNS = {"cohort": "ts", "cohort_size": "int", "period_number": "int", "active_users": "int",
-                     "retention": "float"}
+RETENTION_COLUMNS = {"cohort": "period", "cohort_size": "int", "period_number": "int", "active_users": "int",
+                     "retention": "float", "complete": "bool"}
 SESSION_COLUMNS = {"group": "str", "sessions": "int", "mean_minutes": "float", "median_minutes": "float",
                    "p90_minutes": "float"}
 SENTIMENT_COLUMNS = {"industry": "str", "insights": "int", "scored": "int", "mean_sentiment": "float",
@@ -75,195 +76,386 @@ SENTIMENT_COLUMNS = {"industry": "str", "insights": "int", "scored": "int", "mea
 MARKET_COLUMNS = {"industry": "str", "insights": "int", "sized": "int", "tam_usd_mean": "float",
                   "tam_usd_median": "float", "sam_usd_median": "float", "som_usd_median": "float",
                   "with_growth": "int", "cagr_mean": "float", "cagr_median": "float"}
-TREND_COLUMNS = {"period": "ts", "industry": "str", "trends": "int"}
+TREND_COLUMNS = {"period": "period", "complete": "bool", "industry": "str", "trends": "int"}
 NEWS_COLUMNS = {"rank": "int", "id": "object", "title": "str", "url": "str", "source": "str", "category": "str",
                 "relevance_score": "float", "published_at": "ts"}
 NOTIFICATION_COLUMNS = {"group": "str", "sent": "int", "read": "int", "read_rate": "float",
                         "median_hours_to_read": "float", "p90_hours_to_read": "float"}
+#: Sentiment labels, and the score thresholds the platform derives a missing label from.
+SENTIMENT_LABELS = ("negative", "neutral", "positive")
+NEGATIVE_BELOW, POSITIVE_FROM = -0.2, 0.2
+
+
+# --- the selection ---------------------------------------------------------------------------
+
+
+def report_bounds(conn: Connection, params: Mapping) -> metrics.Bounds:
+    """Return the report's selection (``params``: organization_id, industry, since, until, as_of) resolved once.
+
+    Raises InvalidParameterError for an organization or industry the data does not have (naming the known
+    values), ``until`` before ``since`` or an ``as_of`` in the future. ``bounds.label`` states the bound applied.
+    """
+    return metrics.Selection.of(**{key: params.get(key) for key in SELECTION_KEYS}).resolve(_check(conn))
+
+
+def resolve(conn: Connection, bounds: metrics.Bounds | None = None, **selection) -> metrics.Bounds:
+    """Return ``bounds`` when given, else the Bounds of ``selection`` (organization_id, industry, since, until, as_of).
+
+    Raises InvalidParameterError when both are given (the bounds already hold a selection).
+    """
+    if bounds is not None:
+        if not isinstance(bounds, metrics.Bounds):
+            raise InvalidParameterError(f"bounds must be a metrics.Bounds (metrics.Selection.of(...).resolve(conn)); "
+                                        f"got {type(bounds).__name__}")
+        given = sorted(key for key, value in selection.items() if value is not None)
+        if given:
+            raise InvalidParameterError(f"give either bounds or the selection ({', '.join(given)}), not both")
+        return bounds
+    return report_bounds(conn, selection)
+
+
+def query_selection(bounds: metrics.Bounds) -> dict:
+    """Return the keywords of `metrics.query` that select exactly ``bounds`` (its as_of pinned to the cutoff)."""
+    s = bounds.selection
+    as_of = None if bounds.cutoff is None else bounds.cutoff - dt.timedelta(microseconds=1)
+    return {"organization_id": s.organization_id, "industry": s.industry, "since": s.since, "until": s.until,
+            "as_of": as_of}
+
+
+def period_complete(periods: pd.Series, grain: str, bounds: metrics.Bounds) -> pd.Series:
+    """Return, per period start (naive UTC), whether the period is over before the selection's cutoff."""
+    if bounds.cutoff is None:
+        return pd.Series(False, index=periods.index)
+    step = {"day": pd.DateOffset(days=1), "week": pd.DateOffset(weeks=1), "month": pd.DateOffset(months=1)}[grain]
+    return (pd.to_datetime(periods) + step) <= pd.Timestamp(bounds.cutoff).tz_convert(None)
 
 
 # --- product analytics -------------------------------------------------------------
 
 
-def active_users(conn: Connection, period: str = "week", since=None, until=None,
-                 organization_id=None, *, industry: str | None = None) -> pd.DataFrame:
-    """Return distinct active users and events per calendar period: period, active_users, events.
+def active_users(conn: Connection, period: str = "week", since=None, until=None, organization_id=None, *,
+                 industry: str | None = None, as_of=None, bounds: metrics.Bounds | None = None) -> pd.DataFrame:
+    """Return the metrics ``active_users`` and ``events`` per calendar period: period, complete, active_users, events.
 
-    Periods without events between the first and the last active one are
-    included with zeros. Example: two users with events on Monday 2025-01-06
-    and one of them again on 2025-01-15 ->
-    ``active_users(conn, "week")`` has rows (2025-01-06, 2, ...), (2025-01-13, 1, ...).
+    Periods without events between the first and the last active one are included
+    with zeros; ``complete`` is False for a period not over at the selection's bound
+    (its numbers are partial, not a drop). Example: two users with events on Monday
+    2025-01-06 and one of them again on 2025-01-15 -> rows (2025-01-06, True, 2, ...),
+    (2025-01-13, True, 1, ...).
     """
-    params = {"period": _period(period, "period"), **_range(since, until),
-              "organization_id": _uuid(organization_id, "organization_id"), "industry": _text(industry, "industry")}
-    return _query(conn, "active_users.sql", params, ACTIVE_USERS_COLUMNS)
+    grain = _period(period, "period")
+    bounds = resolve(conn, bounds, organization_id=organization_id, industry=industry, since=since, until=until,
+                     as_of=as_of)
+    frame = metrics.query(["active_users", "events"], grain=grain, engine=conn, **query_selection(bounds))
+    if frame.empty:
+        return typed_frame([], ACTIVE_USERS_COLUMNS)
+    every = pd.date_range(frame["period"].min(), frame["period"].max(), freq=PANDAS_FREQ[grain], name="period")
+    frame = frame.set_index("period").reindex(every).reset_index()
+    frame[["active_users", "events"]] = frame[["active_users", "events"]].fillna(0)
+    frame["complete"] = period_complete(frame["period"], grain, bounds)
+    return typed_frame(frame[list(ACTIVE_USERS_COLUMNS)].itertuples(index=False), ACTIVE_USERS_COLUMNS)
 
 
-def funnel(conn: Connection, steps: Sequence[str] = DEFAULT_FUNNEL, since=None, until=None, window_days: int = 30,
-           organization_id=None, *, industry: str | None = None) -> pd.DataFrame:
-    """Return users reaching each ordered step: step_number, step, users, conversion_from_previous/first.
+def funnel(conn: Connection, steps: Sequence[str] = DEFAULT_FUNNEL, since=None, until=None, organization_id=None, *,
+           industry: str | None = None, as_of=None, bounds: metrics.Bounds | None = None) -> pd.DataFrame:
+    """Return the metric ``funnel_conversion``: step_number, step, users, conversion_from_previous/first.
 
-    A user enters at their first ``steps[0]`` event in ``[since, until)``; step k+1
-    counts when its event follows step k's (strictly, if it is the same event type)
-    within ``window_days`` of entering. A step no one reached (an event type absent
-    from the data included) has 0 users; a conversion over 0 users is NaN.
-    Example: ``funnel(conn, ["signup", "upgrade"])`` ->
-    rows (1, "signup", 120, 1.0, 1.0) and (2, "upgrade", 6, 0.05, 0.05).
+    A user enters at their first ``steps[0]`` event in the selection; step k+1 counts
+    at the first event of its type strictly after step k's (the same instant allowed
+    when the types differ), within `bi_workbench.metrics.special.FUNNEL_WINDOW_DAYS`
+    days of entering. A step no one reached has 0 users; a conversion over 0 users is
+    NaN. Example: ``funnel(conn, ["signup", "upgrade"])`` -> rows (1, "signup", 120, 1.0,
+    1.0) and (2, "upgrade", 6, 0.05, 0.05).
     """
-    params = {"steps": _steps(steps), "window_days": _whole_number(window_days, "window_days", MAX_WINDOW_DAYS),
-              **_range(since, until), "organization_id": _uuid(organization_id, "organization_id"),
-              "industry": _text(industry, "industry")}
-    return _query(conn, "funnel.sql", params, FUNNEL_COLUMNS)
+    bounds = resolve(conn, bounds, organization_id=organization_id, industry=industry, since=since, until=until,
+                     as_of=as_of)
+    frame = metrics.query("funnel_conversion", steps=steps, engine=conn, **query_selection(bounds))
+    return typed_frame(frame[list(FUNNEL_COLUMNS)].itertuples(index=False), FUNNEL_COLUMNS)
 
 
 def retention(conn: Connection, cohort: str = "month", periods: int = 12, as_of=None, since=None, until=None,
-              organization_id=None, *, industry: str | None = None) -> pd.DataFrame:
-    """Return the retention matrix, long: cohort, cohort_size, period_number, active_users, retention.
+              organization_id=None, *, industry: str | None = None,
+              bounds: metrics.Bounds | None = None) -> pd.DataFrame:
+    """Return the metric ``retention``, long: cohort, cohort_size, period_number, active_users, retention, complete.
 
-    Users form cohorts by the calendar period of ``users.created_at`` (``since``/
-    ``until`` choose which signups); period_number 0 is the signup period, up to
-    ``periods``; a user is active in period n with any analytics event in it.
-    Cells starting after ``as_of`` are left out; ``frame.attrs["as_of"]`` holds
-    the as_of used. Example: 3 users signing up in January, 2 active in February
-    -> the row (2025-01-01, 3, 1, 2, 0.667).
+    Users form cohorts by the calendar ``cohort`` (week or month) of their signup in
+    the selection; period_number 0 is the signup period, up to ``periods``; a user is
+    active in period n with an analytics event of the selection in it. A period not
+    over at the selection's bound has ``retention`` NaN and ``complete`` False;
+    periods starting after it are left out. Example: 3 users signing up in January,
+    2 active in February -> the row (2025-01-01, 3, 1, 2, 0.667, True).
     """
-    params = {"cohort": _period(cohort, "cohort"), "periods": _whole_number(periods, "periods", MAX_PERIODS, 0),
-              "as_of": _instant(as_of, "as_of"), **_range(since, until),
-              "organization_id": _uuid(organization_id, "organization_id"), "industry": _text(industry, "industry")}
-    rows = _rows(conn, "retention.sql", params)
-    frame = _frame([row[:-1] for row in rows], RETENTION_COLUMNS)
-    as_of_used = rows[0][-1] if rows else params["as_of"] or data_as_of(conn)
-    frame.attrs["as_of"] = None if as_of_used is None else pd.Timestamp(as_of_used).tz_convert("UTC")
-    return frame
+    grain = _choice(cohort, "cohort", COHORTS)
+    count = _whole_number(periods, "periods", MAX_PERIODS, 0)
+    bounds = resolve(conn, bounds, organization_id=organization_id, industry=industry, since=since, until=until,
+                     as_of=as_of)
+    frame = metrics.query("retention", grain=grain, periods=count, engine=conn, **query_selection(bounds))
+    return typed_frame(frame[list(RETENTION_COLUMNS)].itertuples(index=False), RETENTION_COLUMNS)
 
 
-def session_lengths(conn: Connection, since=None, until=None, by: str | None = "device",
-                    organization_id=None, *, industry: str | None = None) -> pd.DataFrame:
-    """Return the length of ended sessions per group: group, sessions, mean/median/p90_minutes.
+def session_lengths(conn: Connection, since=None, until=None, by: str | None = "device", organization_id=None, *,
+                    industry: str | None = None, as_of=None, bounds: metrics.Bounds | None = None) -> pd.DataFrame:
+    """Return the length of the selection's ended sessions per group: group, sessions, mean/median/p90_minutes.
 
-    ``by``: ``device``, ``os``, ``browser`` (from device_info), ``source`` (of the
-    session's analytics events) or None for one row ``all``; sessions are chosen
-    by ``started_at`` in ``[since, until)``, most frequent group first.
-    Example: sessions of 10 and 30 minutes on desktop ->
-    ``session_lengths(conn)`` has the row ("desktop", 2, 20.0, 20.0, 28.0).
+    ``by``: ``device``, ``os``, ``browser`` (from device_info), ``source`` (the first
+    source, by name, of the session's analytics events) or None for one row ``all``;
+    sessions ending before they start are left out; most sessions first.
+    Example: sessions of 10 and 30 minutes on desktop -> the row ("desktop", 2, 20.0, 20.0, 28.0).
     """
-    params = {"by": _choice(by, "by", SESSION_GROUPS, optional=True), **_range(since, until),
-              "organization_id": _uuid(organization_id, "organization_id"), "industry": _text(industry, "industry")}
-    return _query(conn, "session_lengths.sql", params, SESSION_COLUMNS)
+    group_by = _choice(by, "by", SESSION_GROUPS, optional=True)
+    bounds = resolve(conn, bounds, organization_id=organization_id, industry=industry, since=since, until=until,
+                     as_of=as_of)
+    rows = metrics.selected_rows("session", bounds, where=lambda r: sa.and_(
+        r.c.ended_at.is_not(None), r.c.ended_at >= r.c.started_at)).subquery("sessions")
+    minutes = sa.extract("epoch", rows.c.ended_at - rows.c.started_at) / 60.0
+    group = group_label(_session_group(rows, group_by)).label("group")
+    query = (sa.select(group, sa.func.count().label("sessions"), sa.cast(sa.func.avg(minutes), sa.Float),
+                       *_percentiles(sa.cast(minutes, sa.Float)))
+             .group_by(group).order_by(sa.desc("sessions"), group))
+    return typed_frame(conn.execute(query), SESSION_COLUMNS)
+
+
+def _session_group(rows, by: str | None):
+    if by is None:
+        return sa.literal("all")
+    if by == "source":
+        e = t.analytics_events
+        return sa.select(sa.func.min(e.c.source)).where(e.c.session_id == rows.c.id).scalar_subquery()
+    return rows.c.device_info[by].astext
 
 
 # --- market intelligence -------------------------------------------------------------
 
 
 def sentiment_by_industry(conn: Connection, since=None, until=None, industry: str | None = None,
-                          organization_id=None) -> pd.DataFrame:
-    """Return market insight sentiment per industry: insights, scored, mean/median_sentiment, label counts.
+                          organization_id=None, *, as_of=None, bounds: metrics.Bounds | None = None) -> pd.DataFrame:
+    """Return the selection's market insight sentiment per industry: insights, scored, mean/median_sentiment, labels.
 
-    Scores are ``sentiment.score`` (-1..1); documents without a usable score count
-    in ``insights`` only. Example: SaaS insights scored 0.5 and -0.5 ->
-    the row ("SaaS", 2, 2, 0.0, 0.0, 1, 0, 1).
+    Scores are ``sentiment.score`` (or a bare number, -1..1); documents without a
+    usable score count in ``insights`` only. The label is ``sentiment.label`` when it
+    is one of `SENTIMENT_LABELS`, else derived from the score (below -0.2 negative,
+    from 0.2 positive). Industries group case- and space-insensitively, shown in their
+    first spelling. Example: SaaS insights scored 0.5 and -0.5 -> ("SaaS", 2, 2, 0.0, 0.0, 1, 0, 1).
     """
-    params = {**_range(since, until), "industry": _text(industry, "industry"),
-              "organization_id": _uuid(organization_id, "organization_id")}
-    return _query(conn, "sentiment_by_industry.sql", params, SENTIMENT_COLUMNS)
+    bounds = resolve(conn, bounds, organization_id=organization_id, industry=industry, since=since, until=until,
+                     as_of=as_of)
+    rows = metrics.selected_rows("market_insight", bounds, dimensions=("industry",)).subquery("insights")
+    score = _finite(_json_number(rows.c.sentiment, "score"))
+    given = sa.func.lower(sa.func.btrim(_json_text(rows.c.sentiment, "label")))
+    label = sa.case((given.in_(SENTIMENT_LABELS), given), (score < NEGATIVE_BELOW, "negative"),
+                    (score >= POSITIVE_FROM, "positive"), (score.is_not(None), "neutral"))
+    industry_name = sa.func.min(sa.func.btrim(rows.c.industry)).label("industry")
+    query = (sa.select(industry_name, sa.func.count().label("insights"), sa.func.count(score), sa.func.avg(score),
+                       sa.func.percentile_cont(0.5).within_group(score),
+                       *(sa.func.count().filter(label == name) for name in ("positive", "neutral", "negative")))
+             .group_by(rows.c.dim_industry).order_by(sa.desc("insights"), industry_name))
+    return typed_frame(conn.execute(query), SENTIMENT_COLUMNS)
 
 
 def market_by_industry(conn: Connection, since=None, until=None, industry: str | None = None,
-                       organization_id=None) -> pd.DataFrame:
-    """Return market size (USD) and growth (CAGR) per industry, extracted from JSONB in PostgreSQL.
+                       organization_id=None, *, as_of=None, bounds: metrics.Bounds | None = None) -> pd.DataFrame:
+    """Return market size (USD) and growth (CAGR) per industry of the selection's market insights.
 
     Columns: industry, insights, sized, tam_usd_mean, tam_usd_median, sam_usd_median,
-    som_usd_median, with_growth, cagr_mean, cagr_median; missing or odd JSON values
-    are NULL and left out. Example: SaaS insights with TAM 1e9 and 3e9, CAGR 0.1 and
-    0.2 -> ("SaaS", 2, 2, 2e9, 2e9, ..., 2, 0.15, 0.15).
+    som_usd_median, with_growth, cagr_mean, cagr_median; read from JSONB in PostgreSQL
+    (``market_size.tam_usd`` or a bare number, ``growth_rate.cagr`` or a bare number);
+    missing or odd values are NULL and left out. Example: SaaS insights with TAM 1e9 and
+    3e9, CAGR 0.1 and 0.2 -> ("SaaS", 2, 2, 2e9, 2e9, ..., 2, 0.15, 0.15).
     """
-    params = {**_range(since, until), "industry": _text(industry, "industry"),
-              "organization_id": _uuid(organization_id, "organization_id")}
-    return _query(conn, "market_by_industry.sql", params, MARKET_COLUMNS)
+    bounds = resolve(conn, bounds, organization_id=organization_id, industry=industry, since=since, until=until,
+                     as_of=as_of)
+    rows = metrics.selected_rows("market_insight", bounds, dimensions=("industry",)).subquery("insights")
+    tam = _finite(_json_number(rows.c.market_size, "tam_usd"))
+    sam, som = (_finite(_json_number(rows.c.market_size, key, bare=False)) for key in ("sam_usd", "som_usd"))
+    cagr = _finite(_json_number(rows.c.growth_rate, "cagr"))
+    median = sa.func.percentile_cont(0.5).within_group
+    industry_name = sa.func.min(sa.func.btrim(rows.c.industry)).label("industry")
+    query = (sa.select(industry_name, sa.func.count().label("insights"), sa.func.count(tam), sa.func.avg(tam),
+                       median(tam), median(sam), median(som), sa.func.count(cagr), sa.func.avg(cagr), median(cagr))
+             .group_by(rows.c.dim_industry).order_by(sa.desc("insights"), industry_name))
+    return typed_frame(conn.execute(query), MARKET_COLUMNS)
 
 
 def trend_counts(conn: Connection, period: str = "month", by_industry: bool = True, since=None, until=None,
-                 industry: str | None = None) -> pd.DataFrame:
-    """Return business trends per calendar period: period, industry, trends (period, trends when not by industry).
+                 industry: str | None = None, *, as_of=None, bounds: metrics.Bounds | None = None) -> pd.DataFrame:
+    """Return business trends per calendar period: period, complete, industry, trends (no industry when not by it).
 
-    Blank industries are 'unknown'; periods (and industries) without trends
-    between the first and last period are included with 0. Example: two SaaS
-    trends in January -> ``trend_counts(conn)`` has the row (2025-01-01, "SaaS", 2).
+    Business trends are reference data (no organization). Blank industries are
+    'unknown'; industries group case- and space-insensitively; periods (and industries)
+    without trends between the first and last period are included with 0; ``complete``
+    marks periods over at the selection's bound. Example: two SaaS trends in January
+    2025 -> the row (2025-01-01, True, "SaaS", 2).
     """
     if not isinstance(by_industry, (bool, np.bool_)):
         raise InvalidParameterError(f"by_industry must be True or False, got {by_industry!r}")
-    params = {"period": _period(period, "period"), "by_industry": bool(by_industry), **_range(since, until),
-              "industry": _text(industry, "industry")}
-    frame = _query(conn, "trend_counts.sql", params, TREND_COLUMNS)
+    grain = _period(period, "period")
+    bounds = resolve(conn, bounds, industry=industry, since=since, until=until, as_of=as_of)
+    rows = metrics.selected_rows("business_trend", bounds, dimensions=("industry",), grain=grain).subquery("trends")
+    key = sa.func.coalesce(rows.c.dim_industry, "") if by_industry else sa.literal("")
+    query = (sa.select(rows.c.period, key.label("key"), sa.func.count().label("trends"),
+                       sa.func.min(group_label(rows.c.industry)).label("industry"))
+             .group_by(rows.c.period, key))
+    counted = pd.DataFrame(conn.execute(query).all(), columns=["period", "key", "trends", "industry"])
+    if counted.empty:
+        frame = typed_frame([], TREND_COLUMNS)
+    else:
+        names = counted.groupby("key")["industry"].min()
+        every = pd.date_range(counted["period"].min(), counted["period"].max(), freq=PANDAS_FREQ[grain])
+        grid = pd.MultiIndex.from_product([every, sorted(names.index)], names=["period", "key"])
+        filled = counted.set_index(["period", "key"])["trends"].reindex(grid, fill_value=0).reset_index()
+        filled["industry"] = filled["key"].map(names)
+        filled["complete"] = period_complete(filled["period"], grain, bounds)
+        filled = filled.sort_values(["period", "industry"])
+        frame = typed_frame(filled[list(TREND_COLUMNS)].itertuples(index=False), TREND_COLUMNS)
     return frame if by_industry else frame.drop(columns="industry")
 
 
 def top_news(conn: Connection, limit: int = 10, category: str | None = None, since=None, until=None,
-             industry: str | None = None) -> pd.DataFrame:
+             industry: str | None = None, *, as_of=None, bounds: metrics.Bounds | None = None) -> pd.DataFrame:
     """Return the most relevant news: rank, id, title, url, source, category, relevance_score, published_at.
 
-    Ordered by relevance_score (unscored last), then the most recent, then id;
-    ``since``/``until`` and recency use published_at (created_at when missing);
-    ``industry`` keeps items tagged with it (metadata.tags). Example:
+    News items are reference data chosen by their created_at in the selection;
+    ``industry`` keeps items tagged with it (metadata.tags, case- and
+    space-insensitively); ordered by relevance_score (unscored last), then the most
+    recent (published_at, else created_at), then id. Example:
     ``top_news(conn, 3, category="funding")["rank"].tolist()`` -> ``[1, 2, 3]``.
     """
-    params = {"limit": _whole_number(limit, "limit", MAX_NEWS), "category": _text(category, "category"),
-              **_range(since, until), "industry": _text(industry, "industry")}
-    return _query(conn, "top_news.sql", params, NEWS_COLUMNS)
+    count = _whole_number(limit, "limit", MAX_NEWS)
+    chosen = _text(category, "category")
+    bounds = resolve(conn, bounds, industry=industry, since=since, until=until, as_of=as_of)
+    tagged = bounds.selection.industry
+
+    def keep(r):
+        return sa.and_(sa.true() if chosen is None else sa.func.lower(sa.func.btrim(r.c.category)) == chosen.lower(),
+                       sa.true() if tagged is None else _tagged(r.c.metadata, tagged))
+
+    rows = metrics.selected_rows("news_item", bounds, where=keep).subquery("news")
+    published = sa.func.coalesce(rows.c.published_at, rows.c.created_at)
+    order = (rows.c.relevance_score.desc().nulls_last(), published.desc().nulls_last(), rows.c.id)
+    query = (sa.select(sa.func.row_number().over(order_by=order), rows.c.id, rows.c.title, rows.c.url, rows.c.source,
+                       rows.c.category, sa.cast(rows.c.relevance_score, sa.Float), published)
+             .order_by(*order).limit(count))
+    return typed_frame(conn.execute(query), NEWS_COLUMNS)
+
+
+def _tagged(document, industry: str):
+    """Return EXISTS a tag of ``document``'s ``tags`` array equal to ``industry`` (as industries compare)."""
+    tags = sa.case((sa.func.jsonb_typeof(document["tags"]) == "array", document["tags"]),
+                   else_=sa.literal_column("'[]'::jsonb"))
+    tag = sa.func.jsonb_array_elements_text(tags).table_valued("value").render_derived("tag")
+    return sa.exists().select_from(tag).where(in_industry(tag.c.value, industry))
 
 
 # --- notifications -------------------------------------------------------------------
 
 
-def notification_read_rates(conn: Connection, by: str | None = "type", since=None, until=None,
-                            organization_id=None, *, industry: str | None = None) -> pd.DataFrame:
-    """Return per group: group, sent, read, read_rate, median_hours_to_read, p90_hours_to_read.
+def notification_read_rates(conn: Connection, by: str | None = "type", since=None, until=None, organization_id=None,
+                            *, industry: str | None = None, as_of=None,
+                            bounds: metrics.Bounds | None = None) -> pd.DataFrame:
+    """Return per group: group, sent, read, read_rate (the metric ``notification_read_rate``), hours to read.
 
-    ``by``: ``type``, ``priority``, ``channel`` (metadata.channel) or None for one
-    row ``all``; notifications are chosen by ``created_at`` in ``[since, until)``.
-    Read means is_read or read_at set. Example: 4 billing notifications, 3 read
-    after 1, 2 and 3 hours -> the row ("billing", 4, 3, 0.75, 2.0, 2.8).
+    ``by``: ``type``, ``priority``, ``channel`` (metadata.channel) or None for one row
+    ``all``; the notifications sent in the selection. ``median_hours_to_read`` and
+    ``p90_hours_to_read`` are of read notifications whose read_at is not before they
+    were sent. Most sent first. Example: 4 billing notifications, 3 read after 1, 2
+    and 3 hours -> the row ("billing", 4, 3, 0.75, 2.0, 2.8).
     """
-    params = {"by": _choice(by, "by", NOTIFICATION_GROUPS, optional=True), **_range(since, until),
-              "organization_id": _uuid(organization_id, "organization_id"), "industry": _text(industry, "industry")}
-    return _query(conn, "notification_read_rates.sql", params, NOTIFICATION_COLUMNS)
+    group_by = _choice(by, "by", NOTIFICATION_GROUPS, optional=True)
+    bounds = resolve(conn, bounds, organization_id=organization_id, industry=industry, since=since, until=until,
+                     as_of=as_of)
+    rows = metrics.selected_rows("notification", bounds).subquery("sent")
+    group = group_label(_notification_group(rows, group_by)).label("group")
+    rate = metrics.metric("notification_read_rate").measure(rows)
+    hours = sa.case((rows.c.read_at >= rows.c.created_at,
+                     sa.extract("epoch", rows.c.read_at - rows.c.created_at) / 3600.0))
+    query = (sa.select(group, sa.func.count().label("sent"), sa.cast(sa.func.round(rate * sa.func.count()), sa.Integer),
+                       rate, *_percentiles(sa.cast(hours, sa.Float)))
+             .group_by(group).order_by(sa.desc("sent"), group))
+    return typed_frame(conn.execute(query), NOTIFICATION_COLUMNS)
 
 
-# --- running the queries ---------------------------------------------------------------
+def _notification_group(rows, by: str | None):
+    if by is None:
+        return sa.literal("all")
+    return _json_text(rows.c.metadata, "channel") if by == "channel" else rows.c[by]
 
 
-def _rows(conn: Connection, name: str, params: dict) -> list[tuple]:
-    """Return the rows of the named analytics query run with ``params``."""
+def data_as_of(conn: Connection):
+    """Return the data's own "now": the latest time of any row (`metrics.selection.latest_data_time`), or None.
+
+    Without an as_of, every report is bounded by the end of that UTC day (`report_bounds`).
+    """
+    return latest_data_time(_check(conn), metrics.Selection())
+
+
+# --- shared expressions --------------------------------------------------------------------
+
+#: pandas frequencies of the calendar periods (weeks start on Monday, as date_trunc's).
+PANDAS_FREQ = {"day": "D", "week": "W-MON", "month": "MS"}
+
+
+def _json_number(document, key: str, *, bare: bool = True):
+    """Return ``document.key`` (or the document itself when ``bare``) as float8; NULL when missing or not a number."""
+    def path(p):
+        return sa.func.jsonb_path_query_first(document, sa.literal_column(f"'{p}'::jsonpath"),
+                                              sa.literal_column("'{}'::jsonb"), sa.true())
+    value = path(f"strict $.{key}.double()")
+    if bare:
+        value = sa.func.coalesce(value, path("strict $.double()"))
+    return sa.cast(value, sa.Float)
+
+
+def _json_text(document, key: str):
+    """Return ``document.key`` when it is a JSON string, else NULL."""
+    path = sa.literal_column(f"""'strict $.{key} ? (@.type() == "string")'::jsonpath""")
+    value = sa.func.jsonb_path_query_first(document, path, sa.literal_column("'{}'::jsonb"), sa.true())
+    return value.op("#>>")(sa.literal_column("'{}'::text[]"))
+
+
+def _finite(value):
+    """Return ``value`` when finite, else NULL (JSON may hold 1e400, read as Infinity)."""
+    return sa.case((sa.func.abs(value) < sa.literal_column("'Infinity'::float8"), value))
+
+
+def group_label(column):
+    """Return a group label: the value trimmed, 'unknown' when missing or blank."""
+    return sa.func.coalesce(sa.func.nullif(sa.func.btrim(sa.cast(column, sa.Text)), ""), "unknown")
+
+
+def _percentiles(value) -> list:
+    return [sa.func.percentile_cont(q).within_group(value) for q in (0.5, 0.9)]
+
+
+# --- typed frames -----------------------------------------------------------------------
+
+
+def _check(conn) -> Connection:
+    """Return ``conn`` if it is an SQLAlchemy Connection; raise InvalidParameterError otherwise."""
     if not isinstance(conn, Connection):
         raise InvalidParameterError(f"conn must be an SQLAlchemy Connection (engine.connect()); "
                                     f"got {type(conn).__name__}")
-    return [tuple(row) for row in conn.execute(sa.text(read_sql("bi_workbench.domain", f"analytics/{name}")), params)]
+    return conn
 
 
-def _query(conn: Connection, name: str, params: dict, columns: dict[str, str]) -> pd.DataFrame:
-    """Return the named query's result as a frame typed by ``columns``."""
-    return _frame(_rows(conn, name, params), columns)
-
-
-def _frame(rows: list[tuple], columns: dict[str, str]) -> pd.DataFrame:
+def typed_frame(rows: Iterable, columns: Mapping[str, str]) -> pd.DataFrame:
     """Return ``rows`` as a DataFrame with the dtypes of ``columns`` ({name: kind}), also when empty."""
+    rows = [tuple(row) for row in rows]
     frame = pd.DataFrame.from_records(rows, columns=list(columns)) if rows else pd.DataFrame(
         {name: pd.Series(dtype=object) for name in columns})
     for name, kind in columns.items():
         values = frame[name]
         if kind == "ts":
             values = pd.to_datetime(values, utc=True)
+        elif kind == "period":
+            values = pd.to_datetime(values)
+        elif kind == "float":
+            values = pd.to_numeric(values, errors="coerce")
         frame[name] = values.astype(_DTYPES[kind])
     return frame
 
 
-def data_as_of(conn: Connection):
-    """Return the data's own "now": the latest created_at of analytics_events or users (None if both are empty).
-
-    Reports default their as_of to it, so a report on fixed data does not move with the clock.
-    """
-    rows = _rows(conn, "data_as_of.sql", {})
-    return rows[0][0] if rows else None
+#: The former name of `typed_frame`, still imported by other report modules.
+_frame = typed_frame
 
 
 # --- parameters -------------------------------------------------------------------------
@@ -271,9 +463,7 @@ def data_as_of(conn: Connection):
 
 def _period(value, name: str) -> str:
     """Return a valid period name (day, week, month); raise naming ``name`` otherwise."""
-    if isinstance(value, str) and value.strip().lower() in PERIODS:
-        return value.strip().lower()
-    raise InvalidParameterError(f"{name} must be one of {', '.join(PERIODS)}; got {value!r}")
+    return _choice(value, name, PERIODS)
 
 
 def _choice(value, name: str, options: Iterable[str], *, optional: bool = False) -> str | None:
@@ -339,15 +529,8 @@ def _text(value, name: str) -> str | None:
     raise InvalidParameterError(f"{name} must be non-blank text or None; got {value!r}")
 
 
-def _steps(steps) -> list[str]:
-    """Return the funnel steps as a list of event type names; raise if empty or not text."""
-    if isinstance(steps, str) or not isinstance(steps, Iterable):
-        raise InvalidParameterError(f"steps must be a list of event types such as ['signup', 'upgrade']; "
-                                    f"got {steps!r}")
-    steps = list(steps)
-    if not steps:
-        raise InvalidParameterError("steps must name at least one event type; got an empty list")
-    bad = [step for step in steps if not isinstance(step, str) or not step.strip()]
-    if bad:
-        raise InvalidParameterError(f"steps must be non-blank event type names; got {bad!r}")
-    return [step.strip() for step in steps]
+__all__ = ["ACTIVE_USERS_COLUMNS", "DEFAULT_FUNNEL", "FUNNEL_COLUMNS", "MARKET_COLUMNS", "NEWS_COLUMNS",
+           "NOTIFICATION_COLUMNS", "RETENTION_COLUMNS", "SENTIMENT_COLUMNS", "SESSION_COLUMNS", "TREND_COLUMNS",
+           "active_users", "data_as_of", "funnel", "market_by_industry", "notification_read_rates",
+           "group_label", "period_complete", "query_selection", "report_bounds", "resolve", "retention", "sentiment_by_industry",
+           "session_lengths", "top_news", "trend_counts", "typed_frame"]

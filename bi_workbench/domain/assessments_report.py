@@ -1,50 +1,52 @@
 """Assessments and scores (report ``02_assessments``): volumes, score distribution, brackets, categories, explanations.
 
 Every function that reads the database takes an SQLAlchemy Connection (it never
-opens one) and runs its query beside it with bound parameters; the others take
-what those return. Results are small DataFrames, sorted and rounded the same way
-every time; no data gives an empty frame with the same columns.
-
-The selection, shared by every function (all filters optional, None = all):
-
-- ``organization_id``: the assessments of that organization, and those without
-  an organization whose user is a member of it (migrated assessments carry no
-  organization);
-- ``industry``: assessments of users of that industry (case-insensitive);
-- ``since`` / ``until``: a half-open range ``[since, until)`` of the assessment's
-  ``created_at`` (`bi_workbench.domain.users_orgs.report_filters` makes it from a
-  report's inclusive dates and ``as_of``);
-- ``bracket``: assessments whose score is in that bracket.
-
-"The score" of an assessment is its latest row of ``assessment_scores`` (by
-``created_at``, then id); an assessment without one is unscored. "Legacy scores"
+opens one), the report's `bi_workbench.metrics.Bounds` (`selection` resolves the
+parameters once) and the report's ``bracket`` (None = all); the others take what
+those return. Counts and averages are metrics of the catalogue
+(``assessments``, ``completed_assessments``, ``scored_assessments``,
+``avg_overall_score``, ``avg_confidence``: `report_selection.metric_frame`, by
+bracket when one is chosen); lists, statistics and the explained assessment are
+SQLAlchemy Core SELECTs on `bi_workbench.metrics.selected_rows("assessment")`.
+So the selection follows the metrics layer's rules: an assessment belongs to
+its own organization, else to its user's (migrated assessments carry none);
+its industry is its user's; "the score" of an assessment is its latest row of
+``assessment_scores`` (`bi_workbench.metrics.latest_scores`). "Legacy scores"
 are the rows the legacy migration wrote (listed in ``legacy_id_map``); the
 rubric's scores are computed here with `bi_workbench.domain.scoring`.
-
-The queries are the named files of ``bi_workbench/domain/sql/assessments_report/``;
-each selects the assessments (with their latest score) in a ``chosen`` CTE first.
+Results are small DataFrames, sorted and rounded the same way every time; no
+data gives an empty frame with the same columns.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
+from .. import metrics
 from ..errors import InvalidParameterError
-from ..schema.sqlfiles import read_sql
+from ..schema import tables as t
+from ..schema.bookkeeping import legacy_id_map
 from .analytics import _frame, _text
+from .report_selection import checked, iso_day, measures_frame, metric_frame, monthly, resolve, run
 from .scoring import (
     LegacyComparison, assign_brackets, compare_with_legacy, explain, load_rubric, score_assessments, score_responses,
 )
-from .users_orgs import (  # noqa: F401 - recent_months: for the notebook
-    fetch_rows, fill_months, filter_params, in_order, iso_day, measures_frame, recent_months, report_filters,
-)
+from .users_orgs import in_order, recent_months  # noqa: F401 - recent_months: for the notebook
 
 #: Width of the score histogram's bins, on the 0-5 scale.
 BIN_WIDTH = 0.25
 #: Label of the statistics over every bracket in `category_scores`.
 ALL = "all"
+#: Label of a scored assessment without a bracket.
+NO_BRACKET = "(none)"
+#: The headline numbers of the report (metric names), shown at its top.
+HEADLINES = ("assessments", "completed_assessments", "scored_assessments", "avg_overall_score", "avg_confidence")
 #: Row labels of `comparison_summary`, in order, with the key of LegacyComparison.summary each shows.
 COMPARISON_MEASURES = (
     ("assessments with both scores", "matched"),
@@ -61,29 +63,31 @@ COMPARISON_MEASURES = (
 )
 
 
-def selection(params) -> dict:
-    """Return the filters of a ``02_assessments`` run: `report_filters` plus ``bracket`` (keywords of all functions)."""
-    return {**report_filters(params), "bracket": params.get("bracket")}
+def selection(conn: Connection, params: Mapping) -> metrics.Bounds:
+    """Return the report's selection resolved on ``conn`` (`report_selection.resolve`); errors name known values."""
+    return resolve(conn, params)
 
 
-def _selection_params(organization_id=None, industry=None, since=None, until=None, bracket=None) -> dict:
-    """Return the bound parameters of the selection, validated (InvalidParameterError naming the bad one)."""
-    return {**filter_params(organization_id, industry, since, until), "bracket": _text(bracket, "bracket")}
+def _bracket(bracket) -> str | None:
+    """The bracket filter as the latest score's bracket is stored (trimmed, lower case); None = all."""
+    text = _text(bracket, "bracket")
+    return None if text is None else text.strip().lower()
 
 
-#: The queries of ``sql/assessments_report/`` that continue the selection of ``selection.sql``.
-SELECTION_QUERIES = frozenset({
-    'brackets', 'category_scores', 'latest_completed', 'legacy_scores', 'overview', 'responses',
-    'score_summary', 'scores', 'volumes_per_month',
-})
+def _chosen(bounds: metrics.Bounds, bracket=None):
+    """The selection's assessments (with their latest score) as a subquery, of ``bracket`` when given."""
+    key = _bracket(bracket)
+    where = None if key is None else (lambda rows: rows.c.bracket == key)
+    return metrics.selected_rows("assessment", bounds, where=where).subquery("chosen")
 
 
-def _rows(conn: Connection, name: str, params: dict) -> list[tuple]:
-    """Return the rows of the named query of ``bi_workbench/domain/sql/assessments_report/``, run with ``params``."""
-    text = read_sql("bi_workbench.domain", f"assessments_report/{name}.sql")
-    if name in SELECTION_QUERIES:  # they continue the shared WITH of selection.sql
-        text = read_sql("bi_workbench.domain", "assessments_report/selection.sql") + text
-    return fetch_rows(conn, text, params)
+def _measured(conn: Connection, bounds: metrics.Bounds, names, bracket=None, grain=None) -> pd.DataFrame:
+    """Return assessment metrics for the selection, of one bracket when ``bracket`` is given (the bracket's row)."""
+    key = _bracket(bracket)
+    if key is None:
+        return metric_frame(conn, bounds, names, grain=grain)
+    frame = metric_frame(conn, bounds, names, by="bracket", grain=grain)
+    return frame[frame["bracket"] == key].drop(columns="bracket").reset_index(drop=True)
 
 
 def _round(value, digits: int):
@@ -95,68 +99,76 @@ def _round(value, digits: int):
 
 OVERVIEW_MEASURES = ("assessments", "completed", "scored", "mean score", "median score", "mean confidence",
                      "first assessment", "latest assessment")
+_OVERVIEW_METRICS = ("assessments", "completed_assessments", "scored_assessments", "avg_overall_score",
+                     "avg_confidence")
 
 
-def overview(conn: Connection, *, organization_id=None, industry=None, since=None, until=None,
-             bracket=None) -> pd.DataFrame:
-    """Return the headline figures of the selection: columns measure, value (one row per OVERVIEW_MEASURES).
+def overview(conn: Connection, bounds: metrics.Bounds, bracket=None) -> pd.DataFrame:
+    """Return the figures of the selection: columns measure, value (one row per OVERVIEW_MEASURES).
 
-    Counts are integers, the mean/median score and mean confidence are rounded to
-    2 and 4 decimals (None without scores), the first and latest assessment are
-    ISO dates ('' without assessments).
+    Counts, the mean score and the mean confidence are the metrics of the
+    catalogue (integers; means rounded to 2 and 4 decimals, None without scores);
+    the median score, first and latest assessment (ISO dates, '' without
+    assessments) come from the same rows.
     Example: two assessments scored 2.0 and 3.0 -> ("scored", 2), ("mean score", 2.5), ...
     """
-    row = _rows(conn, "overview", _selection_params(organization_id, industry, since, until, bracket))[0]
-    days = [iso_day(v) for v in row[6:]]
-    values = [int(row[0]), int(row[1]), int(row[2]), _round(row[3], 2), _round(row[4], 2), _round(row[5], 4), *days]
-    return measures_frame(OVERVIEW_MEASURES, values)
+    measured = _measured(conn, bounds, _OVERVIEW_METRICS, bracket)
+    values = [measured[name].iloc[0] if len(measured) else None for name in _OVERVIEW_METRICS]
+    chosen = _chosen(bounds, bracket)
+    median, first, latest = run(conn, sa.select(
+        sa.func.percentile_cont(0.5).within_group(chosen.c.overall_score),
+        sa.func.min(chosen.c.created_at), sa.func.max(chosen.c.created_at)), ["m", "f", "l"]).iloc[0]
+    counts = [0 if v is None or pd.isna(v) else int(v) for v in values[:3]]
+    return measures_frame(OVERVIEW_MEASURES, [*counts, _round(values[3], 2), _round(median, 2), _round(values[4], 4),
+                                              iso_day(first), iso_day(latest)])
 
 
-VOLUME_COLUMNS = {"period": "ts", "assessments": "int", "completed": "int", "scored": "int"}
+VOLUME_COLUMNS = ["period", "complete", "assessments", "completed", "scored"]
 
 
-def volumes_per_month(conn: Connection, *, organization_id=None, industry=None, since=None, until=None,
-                      bracket=None) -> pd.DataFrame:
-    """Return assessments started per calendar month (UTC): period, assessments, completed, scored.
+def volumes_per_month(conn: Connection, bounds: metrics.Bounds, bracket=None) -> pd.DataFrame:
+    """Return assessments started per calendar month (UTC): period, complete, assessments, completed, scored.
 
-    Months without assessments between the first and the last are included with 0.
+    The metrics ``assessments``, ``completed_assessments`` and ``scored_assessments``
+    by month; months without assessments between the first and the last are
+    included with 0; ``complete`` is False for a month not over at the as_of bound.
     Example: 2 assessments in January (one scored) and 1 in March ->
-    rows (2025-01-01, 2, 2, 1), (2025-02-01, 0, 0, 0), (2025-03-01, 1, 1, 0).
+    rows (2025-01-01, True, 2, 2, 1), (2025-02-01, True, 0, 0, 0), (2025-03-01, ..., 1, 1, 0).
     """
-    counted = _frame(_rows(conn, "volumes_per_month",
-                           _selection_params(organization_id, industry, since, until, bracket)), VOLUME_COLUMNS)
-    if counted.empty:
-        return counted
-    filled = fill_months(counted)
-    return _frame(list(filled.itertuples(index=False, name=None)), VOLUME_COLUMNS)
+    frame = _measured(conn, bounds, ["assessments", "completed_assessments", "scored_assessments"], bracket,
+                      grain="month").rename(columns={"completed_assessments": "completed", "scored_assessments": "scored"})
+    return monthly(frame, ["assessments", "completed", "scored"])[VOLUME_COLUMNS]
 
 
 # --- scores ---------------------------------------------------------------------------------------
 
 SUMMARY_COLUMNS = {"scored": "int", "mean": "float", "std": "float", "min": "float", "p10": "float", "p25": "float",
                    "median": "float", "p75": "float", "p90": "float", "max": "float"}
+_QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
 
 
-def score_summary(conn: Connection, *, organization_id=None, industry=None, since=None, until=None,
-                  bracket=None) -> pd.DataFrame:
+def score_summary(conn: Connection, bounds: metrics.Bounds, bracket=None) -> pd.DataFrame:
     """Return one row of statistics of the overall scores: scored, mean, std, min, p10, p25, median, p75, p90, max.
 
     Rounded to 2 decimals (std to 3); NaN where undefined (no scores, or one for std).
     Example: scores 1.0, 2.0, 3.0 -> (3, 2.0, 1.0, 1.0, 1.2, 1.5, 2.0, 2.5, 2.8, 3.0).
     """
-    n, mean, std, low, quantiles, high = _rows(
-        conn, "score_summary", _selection_params(organization_id, industry, since, until, bracket))[0]
-    quantiles = quantiles or [None] * 5
-    values = [int(n), _round(mean, 2), _round(std, 3), _round(low, 2), *(_round(q, 2) for q in quantiles),
-              _round(high, 2)]
-    return _frame([tuple(np.nan if v is None else v for v in values)], SUMMARY_COLUMNS)
+    chosen = _chosen(bounds, bracket)
+    score = chosen.c.overall_score
+    quantiles = sa.literal(list(_QUANTILES), postgresql.ARRAY(sa.Float))
+    n, mean, std, low, values, high = run(conn, sa.select(
+        sa.func.count(score), sa.func.avg(score), sa.func.stddev_samp(score), sa.func.min(score),
+        sa.func.percentile_cont(quantiles).within_group(score), sa.func.max(score)), list("abcdef")).iloc[0]
+    values = values if isinstance(values, list) else [None] * len(_QUANTILES)
+    row = [int(n), _round(mean, 2), _round(std, 3), _round(low, 2), *(_round(q, 2) for q in values), _round(high, 2)]
+    return _frame([tuple(np.nan if v is None else v for v in row)], SUMMARY_COLUMNS)
 
 
 DISTRIBUTION_COLUMNS = {"bin_start": "float", "bin_end": "float", "bracket": "str", "assessments": "int"}
 
 
-def score_distribution(conn: Connection, *, bin_width: float = BIN_WIDTH, organization_id=None, industry=None,
-                       since=None, until=None, bracket=None) -> pd.DataFrame:
+def score_distribution(conn: Connection, bounds: metrics.Bounds, bracket=None, *,
+                       bin_width: float = BIN_WIDTH) -> pd.DataFrame:
     """Return a histogram of the overall scores: bin_start, bin_end, bracket (of the bin's start), assessments.
 
     Bins of ``bin_width`` cover the rubric's 0-5 scale, lower bound included (the
@@ -169,8 +181,9 @@ def score_distribution(conn: Connection, *, bin_width: float = BIN_WIDTH, organi
     low, high = rubric.scale
     if not 0 < width <= high - low:
         raise InvalidParameterError(f"bin_width must be above 0 and at most {high - low:g}; got {bin_width!r}")
-    scores = np.array([row[0] for row in _rows(conn, "scores", _selection_params(
-        organization_id, industry, since, until, bracket))], dtype=float)
+    chosen = _chosen(bounds, bracket)
+    scores = run(conn, sa.select(chosen.c.overall_score).where(chosen.c.overall_score.is_not(None)),
+                 ["score"])["score"].to_numpy(dtype=float)
     if not len(scores):
         return _frame([], DISTRIBUTION_COLUMNS)
     bins = int(np.ceil(round((high - low) / width, 9)))
@@ -191,20 +204,31 @@ BRACKET_COLUMNS = {"bracket": "str", "assessments": "int", "share": "float", "me
                    "min_score": "float", "max_score": "float", "mean_confidence": "float"}
 
 
-def brackets(conn: Connection, *, organization_id=None, industry=None, since=None, until=None,
-             bracket=None) -> pd.DataFrame:
+def brackets(conn: Connection, bounds: metrics.Bounds, bracket=None) -> pd.DataFrame:
     """Return the scored assessments per bracket, in the rubric's order (emerging to leading, then others).
 
-    Columns: bracket, assessments, share (of the scored, 4 decimals), mean/min/max_score
-    (2 decimals), mean_confidence (4 decimals). Example: scores 1.5 (emerging), 2.5
-    and 2.7 (developing) -> ("emerging", 1, 0.3333, 1.5, ...), ("developing", 2, 0.6667, 2.6, ...).
+    Columns: bracket, assessments (``scored_assessments``), share (of the scored, 4
+    decimals), mean_score (``avg_overall_score``), min/max_score (2 decimals),
+    mean_confidence (``avg_confidence``, 4 decimals). Example: scores 1.5 (emerging),
+    2.5 and 2.7 (developing) -> ("emerging", 1, 0.3333, 1.5, ...), ("developing", 2, 0.6667, 2.6, ...).
     """
-    rows = _rows(conn, "brackets", _selection_params(organization_id, industry, since, until, bracket))
-    total = sum(r[1] for r in rows)
-    order = in_order([r[0] for r in rows], load_rubric().bracket_names)
-    rows = sorted(rows, key=lambda r: order.index(r[0]))
-    return _frame([(b, n, round(n / total, 4), _round(mean, 2), _round(lo, 2), _round(hi, 2), _round(conf, 4))
-                   for b, n, mean, lo, hi, conf in rows], BRACKET_COLUMNS)
+    measured = metric_frame(conn, bounds, ["scored_assessments", "avg_overall_score", "avg_confidence"], by="bracket")
+    chosen = _chosen(bounds)
+    ranges = run(conn, sa.select(chosen.c.bracket, sa.func.min(chosen.c.overall_score),
+                                 sa.func.max(chosen.c.overall_score))
+                 .where(chosen.c.score_id.is_not(None)).group_by(chosen.c.bracket), ["bracket", "low", "high"])
+    table = measured[measured["scored_assessments"] > 0].merge(
+        ranges.astype({"bracket": "string"}), on="bracket", how="left")
+    table["bracket"] = table["bracket"].fillna(NO_BRACKET)
+    key = _bracket(bracket)
+    if key is not None:
+        table = table[table["bracket"] == key]
+    total = table["scored_assessments"].sum()
+    order = in_order(table["bracket"], load_rubric().bracket_names)
+    rows = sorted(((r.bracket, int(r.scored_assessments), round(r.scored_assessments / total, 4),
+                    _round(r.avg_overall_score, 2), _round(r.low, 2), _round(r.high, 2), _round(r.avg_confidence, 4))
+                   for r in table.itertuples(index=False)), key=lambda r: order.index(r[0]))
+    return _frame(rows, BRACKET_COLUMNS)
 
 
 # --- category scores ---------------------------------------------------------------------------------
@@ -213,8 +237,7 @@ CATEGORY_COLUMNS = {"bracket": "str", "category": "str", "scores": "int", "mean"
                     "min": "float", "max": "float"}
 
 
-def category_scores(conn: Connection, *, organization_id=None, industry=None, since=None, until=None,
-                    bracket=None) -> pd.DataFrame:
+def category_scores(conn: Connection, bounds: metrics.Bounds, bracket=None) -> pd.DataFrame:
     """Return statistics of the stored category scores per category, over all brackets and per bracket (long).
 
     Columns: bracket ('all' for every bracket together, then each bracket in the
@@ -223,8 +246,15 @@ def category_scores(conn: Connection, *, organization_id=None, industry=None, si
     Non-numeric values are left out. Example: team scored 2.0 (developing) and 4.0
     (leading) -> ("all", "team", 2, 3.0, ...), ("developing", "team", 1, 2.0, ...), ("leading", "team", 1, 4.0, ...).
     """
-    params = {**_selection_params(organization_id, industry, since, until, bracket), "all": ALL}
-    frame = _frame(_rows(conn, "category_scores", params), CATEGORY_COLUMNS)
+    values = _category_values(bounds, bracket)
+    score = values.c.score
+    statistics = [sa.func.count(score), sa.func.avg(score), sa.func.percentile_cont(0.5).within_group(score),
+                  sa.func.min(score), sa.func.max(score)]
+    overall = sa.select(sa.literal(ALL), values.c.category, *statistics).group_by(values.c.category)
+    per_bracket = sa.select(values.c.bracket, values.c.category, *statistics).group_by(values.c.bracket,
+                                                                                         values.c.category)
+    frame = _frame(list(run(conn, sa.union_all(overall, per_bracket), list(CATEGORY_COLUMNS))
+                        .itertuples(index=False, name=None)), CATEGORY_COLUMNS)
     for column in ("mean", "median", "min", "max"):
         frame[column] = frame[column].round(2)
     rubric = load_rubric()
@@ -232,6 +262,20 @@ def category_scores(conn: Connection, *, organization_id=None, industry=None, si
     category_order = in_order(frame["category"], rubric.categories)
     keys = {"_b": frame["bracket"].map(bracket_order.index), "_c": frame["category"].map(category_order.index)}
     return frame.assign(**keys).sort_values(["_b", "_c"], kind="stable").drop(columns=list(keys)).reset_index(drop=True)
+
+
+def _category_values(bounds: metrics.Bounds, bracket=None):
+    """One row per (scored assessment, category): bracket, category, score (a number, else NULL)."""
+    chosen = _chosen(bounds, bracket)
+    document = sa.case((sa.func.jsonb_typeof(chosen.c.category_scores) == "object", chosen.c.category_scores),
+                       else_=sa.cast(sa.literal("{}"), postgresql.JSONB))
+    entries = sa.func.jsonb_each(document).table_valued("key", "value").lateral("entry")
+    number = sa.func.jsonb_path_query_first(entries.c.value, sa.literal_column("'strict $.double()'::jsonpath"),
+                                            sa.cast(sa.literal("{}"), postgresql.JSONB), sa.true())
+    return (sa.select(sa.func.coalesce(chosen.c.bracket, NO_BRACKET).label("bracket"),
+                      entries.c.key.label("category"), sa.cast(number, sa.Float).label("score"))
+            .select_from(chosen.join(entries, sa.true())).where(chosen.c.score_id.is_not(None))
+            .subquery("category_values"))
 
 
 def category_table(categories: pd.DataFrame) -> pd.DataFrame:
@@ -255,19 +299,23 @@ def category_table(categories: pd.DataFrame) -> pd.DataFrame:
 # --- one assessment explained ----------------------------------------------------------------------
 
 
-
-def latest_completed(conn: Connection, *, organization_id=None, industry=None, since=None, until=None,
-                     bracket=None) -> dict | None:
+def latest_completed(conn: Connection, bounds: metrics.Bounds, bracket=None) -> dict | None:
     """Return the selection's latest completed assessment, or None if it has none.
 
     A dict: assessment_id, completed_at (Timestamp, UTC), overall_score, bracket and
-    confidence_score (its stored score; None if unscored) and responses (the JSON object).
+    confidence_score (its latest score; None if unscored) and responses (the JSON object).
     Latest means the latest ``completed_at``, then ``created_at``, then the largest id.
     """
-    rows = _rows(conn, "latest_completed", _selection_params(organization_id, industry, since, until, bracket))
-    if not rows:
+    chosen = _chosen(bounds, bracket)
+    statement = (sa.select(chosen.c.id, chosen.c.completed_at, chosen.c.overall_score, chosen.c.bracket,
+                           chosen.c.confidence_score, chosen.c.responses)
+                 .where(sa.func.lower(chosen.c.status) == "completed")
+                 .order_by(chosen.c.completed_at.desc().nulls_last(), chosen.c.created_at.desc(), chosen.c.id.desc())
+                 .limit(1))
+    row = checked(conn).execute(statement).first()
+    if row is None:
         return None
-    assessment_id, completed_at, score, bracket_name, confidence, responses = rows[0]
+    assessment_id, completed_at, score, bracket_name, confidence, responses = row
     return {"assessment_id": assessment_id,
             "completed_at": None if completed_at is None else pd.Timestamp(completed_at).tz_convert("UTC"),
             "overall_score": score, "bracket": bracket_name, "confidence_score": confidence, "responses": responses}
@@ -345,19 +393,24 @@ def explained_summary(assessment: dict | None) -> pd.DataFrame:
 # --- legacy scores against the rubric's ---------------------------------------------------------------
 
 
-
-def legacy_comparison(conn: Connection, *, organization_id=None, industry=None, since=None, until=None,
-                      bracket=None) -> LegacyComparison:
+def legacy_comparison(conn: Connection, bounds: metrics.Bounds, bracket=None) -> LegacyComparison:
     """Return the selection's legacy (migrated) scores compared with the scores the rubric gives the same responses.
 
     Scores every selected assessment with `score_assessments` (responses that are
     not a JSON object are left out) and matches them with the legacy score rows
-    on the assessment (the latest legacy row counts) with `compare_with_legacy`.
+    (``assessment_scores`` rows that ``legacy_id_map`` lists as migrated) on the
+    assessment (the latest legacy row counts) with `compare_with_legacy`.
     """
-    params = _selection_params(organization_id, industry, since, until, bracket)
-    responses = pd.DataFrame(_rows(conn, "responses", params), columns=["assessment_id", "responses"], dtype=object)
-    legacy = pd.DataFrame(_rows(conn, "legacy_scores", params),
-                          columns=["assessment_id", "overall_score", "bracket", "created_at"])
+    chosen = _chosen(bounds, bracket)
+    responses = run(conn, sa.select(chosen.c.id, chosen.c.responses).order_by(chosen.c.id),
+                    ["assessment_id", "responses"]).astype(object)
+    s = t.assessment_scores
+    migrated = sa.exists().where(legacy_id_map.c.new_table == "assessment_scores", legacy_id_map.c.new_id == s.c.id,
+                                 legacy_id_map.c.outcome == "migrated")
+    legacy = run(conn, sa.select(s.c.assessment_id, sa.cast(s.c.overall_score, sa.Float), s.c.bracket, s.c.created_at)
+                 .select_from(chosen.join(s, s.c.assessment_id == chosen.c.id)).where(migrated)
+                 .order_by(s.c.assessment_id, s.c.created_at, s.c.id),
+                 ["assessment_id", "overall_score", "bracket", "created_at"])
     legacy["overall_score"] = pd.to_numeric(legacy["overall_score"]).astype(float)
     legacy["created_at"] = pd.to_datetime(legacy["created_at"], utc=True)
     return compare_with_legacy(score_assessments(responses, errors="skip"), legacy)

@@ -1,17 +1,19 @@
 """The events and audit report (notebook ``05_events_audit``): the event store's volumes and health, the audit trail.
 
-A *selection* of events is the report's filters, as keywords of the functions here:
+The report's selection is resolved once (`bi_workbench.domain.analytics.report_bounds`,
+a `bi_workbench.metrics.Bounds`) and passed to every function, with the report's
+own ``aggregate_type`` (streams of that aggregate type only). The selected events
+are `bi_workbench.metrics.selected_rows` of the ``store_event`` entity: an event
+belongs to its own organization, else to every organization its user is a member
+of (migrated assessment events carry no organization, so an organization's
+members' assessment events are its own); its industry is its user's, compared
+case- and space-insensitively; nothing after the bound counts. The audit trail
+uses the same rules (a change is its acting user's).
 
-- ``aggregate_type``: streams of that aggregate type only;
-- ``organization_id``: events carrying that organization; for the audit trail,
-  changes made by the organization's members;
-- ``industry``: events (audit rows) whose user is of that industry;
-- ``since`` / ``until``: a half-open range ``[since, until)`` of ``created_at``.
-
-`report_filters` turns a report's parameters (inclusive dates) into these keywords.
-Two checks are properties of the whole store and ignore the selection but say
-so: the replay (`replay_check` replays every stream, then reports on the
-selected ones) and the global order (`global_order`).
+Two checks are properties of the whole store and ignore the selection but say so:
+the replay (`replay_check` replays every stream, then reports on the selected
+ones) and the global order (`global_order`). Partitions are storage: only the
+period applies.
 
 Everything here only reads: `read_only_connection` gives a connection whose
 transactions PostgreSQL refuses to write in, so a report cannot change what it
@@ -31,20 +33,26 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from .. import metrics
 from ..errors import InvalidParameterError
 from ..events.consistency import COLUMNS as MISMATCH_COLUMNS
 from ..events.consistency import check_consistency
+from ..metrics.entities import Entity
+from ..schema import tables as t
 from ..schema.sqlfiles import read_sql
-from . import growth_report
-from .analytics import _text, _uuid
-from .growth_report import _check, _empty, half_open_range
+from .analytics import _check, _text, period_complete
 
 #: The monthly-partitioned tables whose partitions `partition_rows` counts.
 PARTITIONED_TABLES = ("audit_log", "analytics_events")
 #: At most this many months in `monthly_table`.
 MONTHS_SHOWN = 12
+#: The report's headline numbers (metric names): events appended, and the aggregates whose streams they are.
+HEADLINES = ("store_events", "assessments", "levers", "simulations")
+#: An audited change, owned by the organizations of the user who made it (the rules of `bi_workbench.metrics`).
+AUDIT_CHANGE = Entity("audit_change", t.audit_log, "created_at", "members", user="user_id",
+                      description="a change recorded by the audit trail")
 
-MONTH_COLUMNS = ["month", "aggregate_type", "events"]
+MONTH_COLUMNS = ["month", "complete", "aggregate_type", "events"]
 TYPE_COLUMNS = ["aggregate_type", "event_type", "events", "aggregates", "first_event", "last_event"]
 REPLAY_COLUMNS = ["aggregate_type", "aggregates", "events", "mismatched_aggregates", "consistent_share"]
 SNAPSHOT_COLUMNS = ["aggregate_type", "aggregates", "with_snapshot", "coverage", "longest_stream",
@@ -54,17 +62,6 @@ GAP_COLUMNS = ["after_position", "next_position", "missing"]
 AUDIT_COLUMNS = ["table_name", "operation", "changes", "records", "users", "first_change", "last_change"]
 PARTITION_COLUMNS = ["parent", "partition", "month", "rows"]
 PARTITION_SUMMARY_COLUMNS = ["parent", "partitions_with_rows", "rows", "first_month", "last_month", "rows_in_default"]
-
-
-def report_filters(params: Mapping) -> dict:
-    """Return the selection keywords (aggregate_type, organization_id, industry, since, until) of a report's parameters.
-
-    `bi_workbench.domain.growth_report.report_filters` with the aggregate type:
-    the report's ``until`` and ``as_of`` are inclusive dates; the returned
-    ``until`` is the day after the earlier of them (exclusive), so nothing after
-    ``as_of`` is read. Example: ``report_filters({"until": date(2025, 1, 31)})["until"]`` -> ``date(2025, 2, 1)``.
-    """
-    return growth_report.report_filters(params, keys=("aggregate_type", "organization_id", "industry"))
 
 
 def read_only_connection(engine: Engine | None = None) -> Connection:
@@ -81,43 +78,57 @@ def read_only_connection(engine: Engine | None = None) -> Connection:
     return engine.connect().execution_options(postgresql_readonly=True)
 
 
-def _selection(aggregate_type=None, organization_id=None, industry=None, since=None, until=None) -> dict:
-    """Return the bound parameters of an event selection, checked; raise InvalidParameterError naming a bad one."""
-    start, end = half_open_range(since, until)
-    return {"aggregate_type": _text(aggregate_type, "aggregate_type"),
-            "organization_id": _uuid(organization_id, "organization_id"), "industry": _text(industry, "industry"),
-            "since": start, "until": end}
+def selected_events(bounds: metrics.Bounds, aggregate_type=None, *, grain=None):
+    """Return the SELECT of the event store's events in the selection (of ``aggregate_type`` when given)."""
+    kind = _text(aggregate_type, "aggregate_type")
+    where = None if kind is None else (lambda r: r.c.aggregate_type == kind)
+    return metrics.selected_rows("store_event", bounds, grain=grain, where=where)
+
+
+def _streams(bounds: metrics.Bounds, aggregate_type=None):
+    """The streams (aggregate_type, aggregate_id) with an event in the selection, as a subquery."""
+    events = selected_events(bounds, aggregate_type).subquery("selected")
+    return sa.select(events.c.aggregate_type, events.c.aggregate_id).distinct().subquery("streams")
 
 
 def _rows(conn: Connection, name: str, params: dict) -> list[tuple]:
-    """Return the rows of the named query of ``bi_workbench/domain/sql/events_report/`` run with ``params``."""
-    return [tuple(row) for row in _check(conn).execute(_query(name), params)]
+    """Return the rows of a schema query of ``bi_workbench/domain/sql/events_report/`` run with ``params``."""
+    query = sa.text(read_sql("bi_workbench.domain", f"events_report/{name}.sql"))
+    return [tuple(row) for row in _check(conn).execute(query, params)]
 
 
-def _query(name: str) -> sa.TextClause:
-    """Return the named query of ``bi_workbench/domain/sql/events_report/`` (``<name>.sql``)."""
-    return sa.text(read_sql("bi_workbench.domain", f"events_report/{name}.sql"))
+def _empty(columns: Sequence[str], dtypes: Mapping[str, str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=dtypes.get(c, "object")) for c in columns})
 
 
-def _frame(rows: list[tuple], columns: Sequence[str], dtypes: Mapping[str, str]) -> pd.DataFrame:
+def _frame(rows, columns: Sequence[str], dtypes: Mapping[str, str]) -> pd.DataFrame:
     """Return ``rows`` as a frame with ``columns`` typed by ``dtypes`` (the same columns when empty)."""
+    rows = [tuple(r) for r in rows]
     frame = pd.DataFrame(rows, columns=list(columns)) if rows else _empty(columns, dtypes)
     return frame.astype(dict(dtypes))
+
+
+def _utc_date(column):
+    return sa.cast(sa.func.timezone("UTC", column), sa.Date)
 
 
 # --- volumes ----------------------------------------------------------------------------------
 
 
-def events_by_month(conn: Connection, aggregate_type=None, organization_id=None, industry=None, since=None,
-                    until=None) -> pd.DataFrame:
-    """Return the selected events per calendar month (UTC) and aggregate type: month (date), aggregate_type, events.
+def events_by_month(conn: Connection, bounds: metrics.Bounds, aggregate_type=None) -> pd.DataFrame:
+    """Return the selected events per calendar month (UTC) and aggregate type: month (date), complete, aggregate_type, events.
 
-    Sorted by month, then aggregate type; months without events are absent.
-    Example: three assessment events in January 2025 -> the row (2025-01-01, "assessment", 3).
+    Sorted by month, then aggregate type; months without events are absent;
+    ``complete`` is False for the month the bound cuts (its count is partial).
+    Example: three assessment events in January 2025 -> the row (2025-01-01, True, "assessment", 3).
     """
-    params = _selection(aggregate_type, organization_id, industry, since, until)
-    return _frame(_rows(conn, "events_by_month", params), MONTH_COLUMNS,
-                  {"aggregate_type": "string", "events": "int64"})
+    events = selected_events(bounds, aggregate_type, grain="month").subquery("selected")
+    query = (sa.select(events.c.period, events.c.aggregate_type, sa.func.count())
+             .group_by(events.c.period, events.c.aggregate_type).order_by(events.c.period, events.c.aggregate_type))
+    found = pd.DataFrame(_check(conn).execute(query).all(), columns=["period", "aggregate_type", "events"])
+    complete = period_complete(found["period"], "month", bounds)
+    rows = zip([p.date() for p in pd.to_datetime(found["period"])], complete, found["aggregate_type"], found["events"])
+    return _frame(rows, MONTH_COLUMNS, {"complete": "bool", "aggregate_type": "string", "events": "int64"})
 
 
 def monthly_table(by_month: pd.DataFrame, months: int = MONTHS_SHOWN) -> pd.DataFrame:
@@ -127,7 +138,7 @@ def monthly_table(by_month: pd.DataFrame, months: int = MONTHS_SHOWN) -> pd.Data
     """
     if by_month.empty:
         return pd.DataFrame({"month": pd.Series(dtype="object"), "total": pd.Series(dtype="int64")})
-    wide = by_month.pivot_table(index="month", columns="aggregate_type", values="events", aggfunc="sum",
+    wide = by_month.drop(columns="complete").pivot_table(index="month", columns="aggregate_type", values="events", aggfunc="sum",
                                 fill_value=0, observed=True).sort_index()
     wide = wide[sorted(wide.columns)].astype("int64")
     wide["total"] = wide.sum(axis=1)
@@ -136,16 +147,18 @@ def monthly_table(by_month: pd.DataFrame, months: int = MONTHS_SHOWN) -> pd.Data
     return wide
 
 
-def events_by_type(conn: Connection, aggregate_type=None, organization_id=None, industry=None, since=None,
-                   until=None) -> pd.DataFrame:
+def events_by_type(conn: Connection, bounds: metrics.Bounds, aggregate_type=None) -> pd.DataFrame:
     """Return the selected events per aggregate type and event type, sorted by both.
 
     Columns: aggregate_type, event_type, events, aggregates (distinct streams),
     first_event, last_event (UTC dates). Example: 346 assessments created ->
     the row ("assessment", "assessment_created", 346, 346, ...).
     """
-    params = _selection(aggregate_type, organization_id, industry, since, until)
-    return _frame(_rows(conn, "events_by_type", params), TYPE_COLUMNS,
+    e = selected_events(bounds, aggregate_type).subquery("selected")
+    query = (sa.select(e.c.aggregate_type, e.c.event_type, sa.func.count(), sa.func.count(sa.distinct(e.c.aggregate_id)),
+                       sa.func.min(_utc_date(e.c.created_at)), sa.func.max(_utc_date(e.c.created_at)))
+             .group_by(e.c.aggregate_type, e.c.event_type).order_by(e.c.aggregate_type, e.c.event_type))
+    return _frame(_check(conn).execute(query), TYPE_COLUMNS,
                   {"aggregate_type": "string", "event_type": "string", "events": "int64", "aggregates": "int64"})
 
 
@@ -171,8 +184,7 @@ class ReplayCheck:
         return f"{aggregates:,} aggregates replayed from {events:,} events: {verdict}."
 
 
-def replay_check(conn: Connection, aggregate_type=None, organization_id=None, industry=None, since=None,
-                 until=None) -> ReplayCheck:
+def replay_check(conn: Connection, bounds: metrics.Bounds, aggregate_type=None) -> ReplayCheck:
     """Return the `ReplayCheck` of the streams with an event in the selection.
 
     Every stream of the store is replayed (`bi_workbench.events.consistency.check_consistency`)
@@ -182,8 +194,8 @@ def replay_check(conn: Connection, aggregate_type=None, organization_id=None, in
     values as text; sorted) keep the selected streams. On consistent data the
     mismatches are empty and consistent_share is 1.0.
     """
-    params = _selection(aggregate_type, organization_id, industry, since, until)
-    chosen = {(t, i) for t, i in _rows(conn, "selected_streams", params)}
+    streams = _streams(bounds, aggregate_type)
+    chosen = {(kind, i) for kind, i in _check(conn).execute(sa.select(streams))}
     found = check_consistency(conn)
     keep = [(t, i) in chosen for t, i in zip(found["aggregate_type"], found["aggregate_id"])]
     mismatches = found[keep].copy() if len(found) else found.copy()
@@ -193,7 +205,12 @@ def replay_check(conn: Connection, aggregate_type=None, organization_id=None, in
     mismatches["aggregate_id"] = mismatches["aggregate_id"].map(str).astype("string")
     mismatches = mismatches.sort_values(["aggregate_type", "aggregate_id", "field"], kind="stable",
                                         na_position="first").reset_index(drop=True)[MISMATCH_COLUMNS]
-    summary = _frame(_rows(conn, "stream_events", params), REPLAY_COLUMNS[:3],
+    x = t.events
+    whole = (sa.select(streams.c.aggregate_type, sa.func.count(sa.distinct(streams.c.aggregate_id)), sa.func.count())
+             .join_from(streams, x, sa.and_(x.c.aggregate_type == streams.c.aggregate_type,
+                                            x.c.aggregate_id == streams.c.aggregate_id))
+             .group_by(streams.c.aggregate_type).order_by(streams.c.aggregate_type))
+    summary = _frame(conn.execute(whole), REPLAY_COLUMNS[:3],
                      {"aggregate_type": "string", "aggregates": "int64", "events": "int64"})
     bad = mismatches.groupby("aggregate_type", observed=True)["aggregate_id"].nunique()
     summary["mismatched_aggregates"] = [int(bad.get(t, 0)) for t in summary["aggregate_type"]]
@@ -204,8 +221,7 @@ def replay_check(conn: Connection, aggregate_type=None, organization_id=None, in
     return ReplayCheck(summary=summary[REPLAY_COLUMNS], mismatches=mismatches)
 
 
-def snapshot_coverage(conn: Connection, aggregate_type=None, organization_id=None, industry=None, since=None,
-                      until=None) -> pd.DataFrame:
+def snapshot_coverage(conn: Connection, bounds: metrics.Bounds, aggregate_type=None) -> pd.DataFrame:
     """Return how snapshots shorten the replay of the selected streams, per aggregate type.
 
     Columns: aggregate_type, aggregates, with_snapshot, coverage (share with a
@@ -215,11 +231,28 @@ def snapshot_coverage(conn: Connection, aggregate_type=None, organization_id=Non
     Example: 174 simulations of 2 events, 58 snapshotted at version 2 ->
     ("simulation", 174, 58, 0.3333, 2, 1.3333, 2).
     """
-    params = _selection(aggregate_type, organization_id, industry, since, until)
-    frame = _frame(_rows(conn, "snapshot_coverage", params), SNAPSHOT_COLUMNS,
+    frame = _frame(_check(conn).execute(_snapshot_query(_streams(bounds, aggregate_type))), SNAPSHOT_COLUMNS,
                    {"aggregate_type": "string", "aggregates": "int64", "with_snapshot": "int64", "coverage": "float64",
                     "longest_stream": "int64", "mean_events_to_replay": "float64", "max_events_to_replay": "int64"})
     return frame.round({"coverage": 4, "mean_events_to_replay": 4})
+
+
+def _snapshot_query(streams):
+    """Per aggregate type of ``streams``: aggregates, with_snapshot, coverage, longest, mean/max events to replay."""
+    x, snap = t.events, t.snapshots
+    versions = (sa.select(streams.c.aggregate_type, streams.c.aggregate_id, sa.func.max(x.c.version).label("version"))
+                .join_from(streams, x, sa.and_(x.c.aggregate_type == streams.c.aggregate_type,
+                                               x.c.aggregate_id == streams.c.aggregate_id))
+                .group_by(streams.c.aggregate_type, streams.c.aggregate_id).subquery("versions"))
+    latest = (sa.select(snap.c.aggregate_type, snap.c.aggregate_id, sa.func.max(snap.c.version).label("version"))
+              .group_by(snap.c.aggregate_type, snap.c.aggregate_id).subquery("latest_snapshot"))
+    after = versions.c.version - sa.func.coalesce(latest.c.version, 0)
+    joined = versions.outerjoin(latest, sa.and_(latest.c.aggregate_type == versions.c.aggregate_type,
+                                                latest.c.aggregate_id == versions.c.aggregate_id))
+    return (sa.select(versions.c.aggregate_type, sa.func.count(), sa.func.count(latest.c.version),
+                      sa.cast(sa.func.count(latest.c.version), sa.Float) / sa.func.count(),
+                      sa.func.max(versions.c.version), sa.cast(sa.func.avg(after), sa.Float), sa.func.max(after))
+            .select_from(joined).group_by(versions.c.aggregate_type).order_by(versions.c.aggregate_type))
 
 
 # --- the global order ----------------------------------------------------------------------------
@@ -267,20 +300,22 @@ def describe_order(order: pd.DataFrame) -> str:
 # --- the audit trail ---------------------------------------------------------------------------
 
 
-def audit_activity(conn: Connection, aggregate_type=None, organization_id=None, industry=None, since=None,
-                   until=None) -> pd.DataFrame:
+def audit_activity(conn: Connection, bounds: metrics.Bounds) -> pd.DataFrame:
     """Return the audited changes per table and operation, sorted by both.
 
     Columns: table_name, operation (INSERT, UPDATE, DELETE), changes, records
     (distinct rows changed), users (distinct acting users), first_change,
-    last_change (UTC dates). ``organization_id`` keeps changes made by its
-    members, ``industry`` by users of it; ``aggregate_type`` does not apply to
-    audit rows and is ignored. Empty when nothing was audited, e.g. on data
-    bulk-loaded with auditing off.
+    last_change (UTC dates). A change is its acting user's (`AUDIT_CHANGE`): an
+    organization's changes are its members', an industry's its users'. Empty when
+    nothing was audited, e.g. on data bulk-loaded with auditing off.
     """
-    params = _selection(None, organization_id, industry, since, until)
-    params.pop("aggregate_type")
-    return _frame(_rows(conn, "audit_activity", params), AUDIT_COLUMNS,
+    a = t.audit_log
+    query = (sa.select(a.c.table_name, a.c.operation, sa.func.count(), sa.func.count(sa.distinct(a.c.record_id)),
+                       sa.func.count(sa.distinct(a.c.user_id)), sa.func.min(_utc_date(a.c.created_at)),
+                       sa.func.max(_utc_date(a.c.created_at)))
+             .where(*bounds.where(AUDIT_CHANGE)).group_by(a.c.table_name, a.c.operation)
+             .order_by(a.c.table_name, a.c.operation))
+    return _frame(_check(conn).execute(query), AUDIT_COLUMNS,
                   {"table_name": "string", "operation": "string", "changes": "int64", "records": "int64",
                    "users": "int64"})
 
@@ -297,12 +332,11 @@ def describe_audit(activity: pd.DataFrame) -> str:
 # --- partitions ----------------------------------------------------------------------------------
 
 
-def partition_rows(conn: Connection, aggregate_type=None, organization_id=None, industry=None, since=None,
-                   until=None) -> pd.DataFrame:
-    """Return the partitions of audit_log and analytics_events that hold rows in ``[since, until)``, with their rows.
+def partition_rows(conn: Connection, bounds: metrics.Bounds) -> pd.DataFrame:
+    """Return the partitions of audit_log and analytics_events that hold rows of the period, with their rows.
 
-    Partitions are storage: only the period applies (the other keywords are
-    accepted, so a whole selection can be passed, and ignored).
+    Partitions are storage: only the period applies (since, until and the bound), not
+    the organization or the industry.
 
     Columns: parent, partition, month (the first day of the partition's month;
     NULL for the default partition), rows. Sorted by parent, then month (the
@@ -310,10 +344,9 @@ def partition_rows(conn: Connection, aggregate_type=None, organization_id=None, 
     does not depend on how far ahead partitions were made.
     Example: 48 events in July 2023 -> ("analytics_events", "analytics_events_2023_07", 2023-07-01, 48).
     """
-    params = _selection(None, None, None, since, until)
     months = {partition: (parent, month)
               for parent, partition, month in _rows(conn, "partitions", {"parents": list(PARTITIONED_TABLES)})}
-    counted = _rows(conn, "partition_counts", {"since": params["since"], "until": params["until"]})
+    counted = _rows(conn, "partition_counts", {"since": bounds.start, "until": bounds.end})
     rows = []
     for parent in PARTITIONED_TABLES:
         rows += [(parent, name.rsplit(".", 1)[-1], months.get(name.rsplit(".", 1)[-1], (parent, None))[1], n)

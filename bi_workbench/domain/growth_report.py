@@ -1,33 +1,31 @@
 """The growth report (notebook ``04_growth``): lever plans, priorities, progress and simulated MRR of a selection.
 
-A *selection* is the report's filters, as keywords of the functions here:
-
-- ``organization_id``: rows carrying that organization (growth_levers,
-  growth_progress, simulations); for subscriptions and assessments, the
-  organization's members;
-- ``industry``: rows whose user (``user_id``) is of that industry;
-- ``since`` / ``until``: a half-open range ``[since, until)`` of ``created_at``
-  (dates, datetimes or ISO text; naive times are UTC); ``None`` leaves a side open.
-
-`report_filters` turns a report's parameters (inclusive dates) into these keywords.
+The functions that read the database take an SQLAlchemy Connection (they never
+open one) and the report's `bi_workbench.metrics.Bounds` (`selection` resolves the
+report's parameters once). Their numbers come from the metrics layer: counts
+and the subscription economics are metrics of the catalogue (``levers``,
+``simulations``, ``paying_customers``, ``mrr``, ``arpa``), lists are SQLAlchemy
+Core SELECTs on `bi_workbench.metrics.selected_rows`, so the selection follows
+the metrics layer's rules: a lever plan, milestone or simulation belongs to its
+own organization, else to its user's (DESIGN.md); subscriptions belong to their
+user's organizations; industries compare case- and space-insensitively.
 
 The simulation's starting point comes from the selection's subscriptions
-(`subscription_baseline`): customers are the subscriptions active at the end of
-the period, ARPA their average list price (`PLAN_PRICES`, data), new customers
-the subscriptions started per month in the window, churn the cancellations per
-subscription-month at risk in the window. Everything is computed from the data
-and the parameters, never from the clock: the end of the period is ``until``,
-else the day after ``as_of``, else the day after the data's latest ``created_at``
-(`report_end`).
+(`subscription_baseline`): customers are the catalogue's ``paying_customers``
+at the end of the selection (a plan other than free, active or past_due), ARPA
+and MRR the catalogue's ``arpa`` and ``mrr``; new customers are the paid
+subscriptions started per month in the window, churn the cancellations of paid
+subscriptions per subscription-month at risk in the window. Everything is
+computed from the data and the parameters, never from the clock: the end of the
+period is the selection's end (``until``, else the as_of bound).
 
-Functions take an SQLAlchemy Connection (and never open one) or DataFrames; a
-selection without data gives empty frames with the same columns.
+The other functions take DataFrames; a selection without data gives empty
+frames with the same columns.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 from collections.abc import Mapping, Sequence
 
@@ -36,20 +34,17 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from .. import metrics
 from ..errors import InvalidParameterError
-from ..schema.sqlfiles import read_sql
-from .analytics import _instant, _text, _uuid
+from ..metrics.catalog import PLAN_PRICES, monthly_price  # noqa: F401 - PLAN_PRICES: the prices, for readers
+from ..schema import tables as t
+from .analytics import _instant
 from .levers import progress_rollup, rice_table, roi_estimates
+from .report_selection import labelled, metric_frame, resolve, run
 from .simulation import SimulationResult
 
-#: Monthly list price of each plan by billing cycle (annual plans are billed at a discount, shown per month).
-#: A subscription without a billing cycle is billed monthly; a plan not listed here has no known price.
-PLAN_PRICES: dict[str, dict[str, float]] = {
-    "free": {"monthly": 0.0, "annual": 0.0},
-    "starter": {"monthly": 49.0, "annual": 39.0},
-    "pro": {"monthly": 199.0, "annual": 159.0},
-    "enterprise": {"monthly": 999.0, "annual": 799.0},
-}
+#: The headline numbers of the report (metric names), shown at its top.
+HEADLINES = ("paying_customers", "mrr", "arpa", "customer_churn_rate", "levers", "simulations")
 #: The target of the simulations: this multiple of the starting MRR, within the horizon.
 TARGET_GROWTH = 1.25
 #: Months of subscription history that set new customers per month and churn when ``since`` is None.
@@ -78,20 +73,23 @@ SCENARIO_COLUMNS = ["scenario", "levers", "final_mrr_p10", "final_mrr_p50", "fin
 TORNADO_COLUMNS = ["parameter", "low_value", "high_value", "p50_low", "p50_high", "base_p50", "swing"]
 STORED_COLUMNS = ["status", "simulations", "with_results", "median_p50", "mean_probability_of_target",
                   "first_created", "last_created"]
-STORED_MONTH_COLUMNS = ["month", "status", "simulations"]
+STORED_MONTH_COLUMNS = ["month", "complete", "status", "simulations"]
 
 
 # --- the selection ------------------------------------------------------------------------
 
 
+def selection(conn: Connection, params: Mapping) -> metrics.Bounds:
+    """Return the report's selection resolved on ``conn`` (`report_selection.resolve`); errors name known values."""
+    return resolve(conn, params)
+
+
 def report_filters(params: Mapping, *, keys: Sequence[str] = ("organization_id", "industry")) -> dict:
-    """Return the selection keywords (organization_id, industry, since, until) of a report's parameters.
+    """Return the selection keywords (``keys``, since, until) of a report's parameters, ``until`` made exclusive.
 
     The report's ``until`` and ``as_of`` are inclusive dates; the returned
-    ``until`` is the day after the earlier of them (exclusive), as the functions
-    here and the loaders take it, so nothing after ``as_of`` is read.
-    ``keys`` are the parameters passed through as they are, before since and
-    until (`bi_workbench.domain.events_report.report_filters` adds the aggregate type).
+    ``until`` is the day after the earlier of them. Kept for
+    `bi_workbench.domain.events_report`; the growth report itself uses `selection`.
     Example: ``report_filters({"until": date(2025, 1, 31), "as_of": None})["until"]`` -> ``date(2025, 2, 1)``.
     """
     ends = [_as_date(params[key], key) + dt.timedelta(days=1) for key in ("until", "as_of")
@@ -100,28 +98,6 @@ def report_filters(params: Mapping, *, keys: Sequence[str] = ("organization_id",
     since = params.get("since")
     return {**{key: params.get(key) for key in keys},
             "since": None if since is None else _as_date(since, "since"), "until": until}
-
-
-def report_end(conn: Connection, until=None, as_of=None) -> dt.datetime:
-    """Return the exclusive end of the report (aware UTC): ``until``, the day after ``as_of``, or after the data.
-
-    With both ``until`` and ``as_of`` the earlier one wins; with neither, the
-    midnight after the latest ``created_at`` of lever plans, milestones,
-    simulations and subscriptions (never the clock). An empty database gives
-    2000-01-01. Example: ``report_end(conn, as_of=date(2026, 6, 30))`` -> 2026-07-01 00:00 UTC.
-    """
-    ends = []
-    if until is not None:
-        ends.append(_instant(until, "until"))
-    if as_of is not None:
-        ends.append(_instant(_as_date(as_of, "as_of") + dt.timedelta(days=1), "as_of"))
-    if ends:
-        return min(ends)
-    latest = _check(conn).execute(_query("latest_created_at")).scalar()
-    if latest is None:
-        return dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
-    day = latest.astimezone(dt.timezone.utc).date() + dt.timedelta(days=1)
-    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
 
 
 def half_open_range(since=None, until=None) -> tuple[dt.datetime | None, dt.datetime | None]:
@@ -136,28 +112,23 @@ def half_open_range(since=None, until=None) -> tuple[dt.datetime | None, dt.date
     return start, end
 
 
-def _selection(organization_id=None, industry=None, since=None, until=None) -> dict:
-    """Return the bound parameters of a selection, checked; raise InvalidParameterError naming a bad one."""
-    start, end = half_open_range(since, until)
-    return {"organization_id": _uuid(organization_id, "organization_id"), "industry": _text(industry, "industry"),
-            "since": start, "until": end}
-
-
 # --- lever plans ---------------------------------------------------------------------------
 
 
-def lever_status_funnel(conn: Connection, organization_id=None, industry=None, since=None, until=None) -> pd.DataFrame:
+def lever_status_funnel(conn: Connection, bounds: metrics.Bounds) -> pd.DataFrame:
     """Return the lever plans reaching each stage: stage, plans, share_of_suggested, conversion_from_previous.
 
-    Rows: the stages of `STAGES` in order, then ``rejected``. A plan's current
-    status implies the stages it passed (a completed plan was accepted and in
-    progress); rejected plans, and any status not in the list, count as
-    suggested only. Shares over 0 plans are NaN. Example: 10 plans, 4 accepted,
-    1 of them completed, 2 rejected -> suggested 10 (1.0), accepted 4 (0.4, 0.4),
-    in_progress 1, completed 1, rejected 2 (0.2, NaN).
+    The metric ``levers`` by status. Rows: the stages of `STAGES` in order, then
+    ``rejected``. A plan's current status implies the stages it passed (a
+    completed plan was accepted and in progress); rejected plans, and any status
+    not in the list (blank: suggested), count as suggested only. Shares over 0
+    plans are NaN. Example: 10 plans, 4 accepted, 1 of them completed, 2 rejected
+    -> suggested 10 (1.0), accepted 4 (0.4, 0.4), in_progress 1, completed 1, rejected 2 (0.2, NaN).
     """
-    params = _selection(organization_id, industry, since, until)
-    counts = {status: int(plans) for status, plans in _check(conn).execute(_query("lever_status_counts"), params)}
+    frame = metric_frame(conn, bounds, "levers", by="status")
+    counts: dict[str, int] = {}
+    for status, plans in zip(frame["status"].fillna(""), frame["levers"]):
+        counts[status or "suggested"] = counts.get(status or "suggested", 0) + int(plans)
     total = sum(counts.values())
     reached = [sum(n for status, n in counts.items() if status in STAGES[i:]) for i in range(len(STAGES))]
     reached[0] = total
@@ -173,30 +144,33 @@ def lever_status_funnel(conn: Connection, organization_id=None, industry=None, s
 # --- priorities -------------------------------------------------------------------------------
 
 
-def latest_category_scores(conn: Connection, organization_id=None, until=None) -> pd.DataFrame:
-    """Return the category scores (0-5) of the organization's latest scored assessment: category, score.
+def latest_category_scores(conn: Connection, bounds: metrics.Bounds) -> pd.DataFrame:
+    """Return the category scores (0-5) of the selected organization's latest scored assessment: category, score.
 
-    The assessment is the organization's own or one of its members', scored
-    before ``until`` (exclusive); ``frame.attrs["scored_at"]`` is when (None if
-    none) and ``attrs["organization_id"]`` the organization asked for. No
-    organization, or none scored, gives an empty frame. Categories are
-    sorted; values that are not numbers are left out. Example: a member scored
+    The assessment is one the organization owns (its own, or a member's
+    migrated one) created before the end of the selection, by its latest score
+    (`bi_workbench.metrics.latest_scores`); ``frame.attrs["scored_at"]`` is when
+    (None if none) and ``attrs["organization_id"]`` the organization. No
+    organization, or none scored, gives an empty frame. Categories are sorted;
+    values that are not numbers are left out. Example: a member scored
     {"growth": 1.5, "team": 4.0} -> rows ("growth", 1.5), ("team", 4.0).
     """
     frame = pd.DataFrame({"category": pd.Series(dtype="string"), "score": pd.Series(dtype="float64")})
-    org = _uuid(organization_id, "organization_id")
+    org = bounds.selection.organization_id
     frame.attrs.update(scored_at=None, organization_id=org)
     if org is None:
         return frame
-    params = {"organization_id": org, "until": _instant(until, "until")}
-    row = _check(conn).execute(_query("latest_category_scores"), params).first()
+    scored = metrics.selected_rows("assessment", bounds, stock=True).subquery("scored")
+    row = _check(conn).execute(sa.select(scored.c.category_scores, scored.c.scored_at)
+                               .where(scored.c.score_id.is_not(None))
+                               .order_by(scored.c.scored_at.desc(), scored.c.score_id.desc()).limit(1)).first()
     if row is None:
         return frame
     scores = {str(k): float(v) for k, v in (row.category_scores or {}).items()
               if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)}
     frame = pd.DataFrame({"category": pd.Series(sorted(scores), dtype="string"),
                           "score": pd.Series([round(scores[k], 2) for k in sorted(scores)], dtype="float64")})
-    frame.attrs.update(scored_at=pd.Timestamp(row.created_at).tz_convert("UTC"), organization_id=org)
+    frame.attrs.update(scored_at=pd.Timestamp(row.scored_at).tz_convert("UTC"), organization_id=org)
     return frame
 
 
@@ -249,44 +223,52 @@ def _scores_mapping(scores) -> dict[str, float]:
 # --- the baseline: subscriptions ------------------------------------------------------------
 
 
-def subscription_baseline(conn: Connection, organization_id=None, industry=None, since=None, until=None,
-                          as_of=None, prices: Mapping[str, Mapping[str, float]] | None = None,
+def subscription_baseline(conn: Connection, bounds: metrics.Bounds,
                           window_months: int = BASELINE_WINDOW_MONTHS) -> dict:
-    """Return the economics of the selection's subscriptions at the end of the period, as a dict.
+    """Return the economics of the selection's subscriptions at the end of the selection, as a dict.
 
-    Keys: customers (subscriptions active at the end: status active, or
-    canceled after it), arpa (their mean monthly list price, `PLAN_PRICES`; the
-    new subscriptions' when there are no customers), mrr (customers x arpa),
-    new_customers (subscriptions started per month in the window), churn_rate
-    (cancellations in the window per subscription-month at risk in it, 0-1),
-    expansion_rate (0: list prices do not expand), cancellations,
-    new_subscriptions, unpriced (customers on a plan without a price), and
-    window_start / window_end (dates; the window is ``[since, end)``, or the
-    last ``window_months`` months before the end when ``since`` is None; the
-    end is `report_end`). Example: 10 active pro-monthly subscriptions, 6 of
-    them started in the last 12 months, none canceled ->
+    Keys: customers, mrr and arpa (the catalogue's ``paying_customers``, ``mrr``
+    and ``arpa``; arpa is the new paid subscriptions' mean price when there are no
+    customers), new_customers (paid subscriptions started per month in the
+    window), churn_rate (cancellations of paid subscriptions in the window per
+    subscription-month at risk in it, 0-1; a canceled subscription's
+    ``updated_at`` is when), expansion_rate (0: list prices do not expand),
+    cancellations, new_subscriptions, unpriced (customers on a plan without a
+    price), and window_start / window_end (dates; the window is ``[since, end)``,
+    or the last ``window_months`` months before the end when ``since`` is None;
+    the end is the selection's). Example: 10 active pro-monthly subscriptions, 6
+    of them started in the last 12 months, none canceled ->
     ``{"customers": 10, "arpa": 199.0, "mrr": 1990.0, "new_customers": 0.5, "churn_rate": 0.0, ...}``.
     """
-    selection = _selection(organization_id, industry, since, None)
-    end = report_end(conn, until, as_of)
-    start = selection["since"] or (pd.Timestamp(end) - pd.DateOffset(months=int(window_months))).to_pydatetime()
+    end = bounds.end or dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
+    start = bounds.start or (pd.Timestamp(end) - pd.DateOffset(months=int(window_months))).to_pydatetime()
     start = min(start, end)
-    price_list = {str(plan): {str(k): float(v) for k, v in cycles.items()}
-                  for plan, cycles in (PLAN_PRICES if prices is None else prices).items()}
-    params = {"organization_id": selection["organization_id"], "industry": selection["industry"],
-              "start": start, "end": end, "prices": json.dumps(price_list)}
-    row = _check(conn).execute(_query("subscription_baseline"), params).one()
+    economics = metric_frame(conn, bounds, ["paying_customers", "mrr", "arpa"]).iloc[0]
+    paid = metrics.selected_rows("subscription", bounds, stock=True,
+                                 where=metrics.metric("customer_churn_rate").where).subquery("paid")
+    paying = metrics.selected_rows("subscription", bounds, stock=True,
+                                   where=metrics.metric("paying_customers").where).subquery("paying")
+    canceled_at = sa.case((sa.func.lower(paid.c.status) == "canceled", paid.c.updated_at))
+    stop = sa.func.least(sa.func.coalesce(canceled_at, end), end)
+    row = run(conn, sa.select(
+        sa.func.count().filter(paid.c.created_at >= start),
+        sa.func.avg(monthly_price(paid)).filter(paid.c.created_at >= start),
+        sa.func.count().filter(canceled_at >= start, canceled_at < end),
+        sa.func.coalesce(sa.func.sum(sa.extract("epoch", stop - sa.func.greatest(paid.c.created_at, start)))
+                         .filter(sa.func.coalesce(canceled_at, end) > start), 0),
+        sa.select(sa.func.count()).where(monthly_price(paying).is_(None)).scalar_subquery()),
+        ["new", "new_arpa", "cancellations", "seconds", "unpriced"]).iloc[0]
     months = (end - start).total_seconds() / 86400 / DAYS_PER_MONTH
-    at_risk = float(row.seconds_at_risk or 0.0) / 86400 / DAYS_PER_MONTH
-    customers = int(row.customers)
-    arpa = row.arpa if customers and row.arpa is not None else row.new_arpa
-    arpa = float(arpa or 0.0)
+    at_risk = float(row["seconds"] or 0.0) / 86400 / DAYS_PER_MONTH
+    customers = int(economics["paying_customers"])
+    arpa = economics["arpa"] if customers else row["new_arpa"]
+    arpa = 0.0 if arpa is None or pd.isna(arpa) else float(arpa)
     return {
-        "customers": customers, "arpa": round(arpa, 2), "mrr": round(customers * arpa, 2),
-        "new_customers": round(int(row.new_subscriptions) / months, 4) if months > 0 else 0.0,
-        "churn_rate": round(min(int(row.cancellations) / at_risk, 1.0), 4) if at_risk > 0 else 0.0,
-        "expansion_rate": 0.0, "cancellations": int(row.cancellations),
-        "new_subscriptions": int(row.new_subscriptions), "unpriced": int(row.unpriced),
+        "customers": customers, "arpa": round(arpa, 2), "mrr": round(float(economics["mrr"]), 2),
+        "new_customers": round(int(row["new"]) / months, 4) if months > 0 else 0.0,
+        "churn_rate": round(min(int(row["cancellations"]) / at_risk, 1.0), 4) if at_risk > 0 else 0.0,
+        "expansion_rate": 0.0, "cancellations": int(row["cancellations"]),
+        "new_subscriptions": int(row["new"]), "unpriced": int(row["unpriced"]),
         "window_start": start.date(), "window_end": end.date(),
     }
 
@@ -294,12 +276,12 @@ def subscription_baseline(conn: Connection, organization_id=None, industry=None,
 def baseline_frame(baseline: Mapping) -> pd.DataFrame:
     """Return a `subscription_baseline` as a two-column table (measure, value) for display, values as text.
 
-    Example: ``baseline_frame(b).loc[0].tolist()`` -> ``['customers (active subscriptions)', '184']``.
+    Example: ``baseline_frame(b).loc[0].tolist()`` -> ``['paying customers', '80']``.
     """
-    labels = [("customers", "customers (active subscriptions)", "{:,}"), ("arpa", "ARPA (list price per month)", "{:,.2f}"),
+    labels = [("customers", "paying customers", "{:,}"), ("arpa", "ARPA (list price per month)", "{:,.2f}"),
               ("mrr", "MRR", "{:,.2f}"), ("new_customers", "new customers per month", "{:.2f}"),
               ("churn_rate", "churn rate per month", "{:.2%}"), ("cancellations", "cancellations in the window", "{:,}"),
-              ("new_subscriptions", "subscriptions started in the window", "{:,}"),
+              ("new_subscriptions", "paid subscriptions started in the window", "{:,}"),
               ("window_start", "window from", "{}"), ("window_end", "window to (exclusive)", "{}")]
     rows = [(label, fmt.format(baseline[key])) for key, label, fmt in labels if key in baseline]
     return pd.DataFrame(rows, columns=["measure", "value"]).astype("string")
@@ -334,27 +316,34 @@ def roi_table(baseline: Mapping, horizon_months: int = 12,
     return frame.round({"roi_low": 3, "roi_expected": 3, "roi_high": 3})
 
 
-def progress_by_lever(conn: Connection, organization_id=None, industry=None, since=None, until=None,
-                      as_of=None) -> pd.DataFrame:
-    """Return growth_progress milestones rolled up per catalogue lever, sorted by lever.
+def progress_by_lever(conn: Connection, bounds: metrics.Bounds) -> pd.DataFrame:
+    """Return the selection's growth_progress milestones rolled up per catalogue lever, sorted by lever.
 
     Columns: lever, milestones, mean_progress (0-100), completed, in_progress,
     not_started, overdue, completion_rate (see
     `bi_workbench.domain.levers.progress_rollup`). A milestone belongs to the
     lever of its plan that its text names ("Launch a pilot of referral
     program"), else to the plan's only lever, else to ``unattributed``. Overdue
-    means not completed 90 days after creation, as of ``as_of`` (an instant;
-    default: `report_end` of ``until``). Example: two referral milestones, one completed ->
+    means not completed 90 days after creation, as of the end of the selection.
+    Example: two referral milestones, one completed ->
     the row ("referral_program", 2, 50.0, 1, 0, 1, 0, 0.5).
     """
-    params = _selection(organization_id, industry, since, until)
-    rows = _check(conn).execute(_query("progress_milestones"), params).all()
-    if not rows:
+    milestones = metrics.selected_rows("growth_progress", bounds).subquery("milestones")
+    plan = t.growth_levers
+    named = sa.func.unnest(plan.c.levers).table_valued("lever").render_derived(name="named")
+    mentioned = (sa.select(named.c.lever).where(sa.func.strpos(sa.func.lower(milestones.c.milestone),
+                                                               sa.func.replace(sa.func.lower(named.c.lever), "_", " ")) > 0)
+                 .order_by(named.c.lever).limit(1).scalar_subquery())
+    lever = sa.func.coalesce(mentioned, sa.case((sa.func.cardinality(plan.c.levers) == 1, plan.c.levers[1])),
+                             "unattributed")
+    frame = run(conn, sa.select(lever, milestones.c.status, milestones.c.progress_percentage, milestones.c.created_at)
+                .select_from(milestones.outerjoin(plan, plan.c.id == milestones.c.lever_id)),
+                ["lever", "status", "progress_percentage", "created_at"])
+    if frame.empty:
         return _empty(PROGRESS_COLUMNS, {"lever": "string", "mean_progress": "float64", "completion_rate": "float64"})
-    frame = pd.DataFrame(rows, columns=["lever", "status", "progress_percentage", "created_at"])
     frame["progress_percentage"] = pd.to_numeric(frame["progress_percentage"], errors="coerce").astype(float)
-    moment = _instant(as_of, "as_of") if as_of is not None else report_end(conn, until)
-    rolled = progress_rollup(frame, by="lever", as_of=moment).reset_index()
+    frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True)
+    rolled = progress_rollup(frame, by="lever", as_of=bounds.end).reset_index()
     rolled["lever"] = rolled["lever"].astype("string")
     rolled = rolled.sort_values("lever", kind="stable").reset_index(drop=True)
     counts = ["milestones", "completed", "in_progress", "not_started", "overdue"]
@@ -481,37 +470,44 @@ def tornado_table(table: pd.DataFrame) -> pd.DataFrame:
 # --- stored simulations -------------------------------------------------------------------
 
 
-def stored_simulations(conn: Connection, organization_id=None, industry=None, since=None, until=None) -> pd.DataFrame:
-    """Return the simulations stored on the platform per status, sorted by status.
+def stored_simulations(conn: Connection, bounds: metrics.Bounds) -> pd.DataFrame:
+    """Return the simulations stored on the platform in the selection per status, sorted by status.
 
-    Columns: status, simulations, with_results (output_data has a numeric
-    ``p50``), median_p50 and mean_probability_of_target of those results,
-    first_created, last_created (UTC dates). Example: 157 completed runs ->
+    Columns: status ('unknown' when blank), simulations, with_results (output_data
+    has a numeric ``p50``), median_p50 and mean_probability_of_target of those
+    results, first_created, last_created (UTC dates). Example: 157 completed runs ->
     the row ("completed", 157, 157, 61234.5, 0.31, 2023-10-17, 2026-06-27).
     """
-    params = _selection(organization_id, industry, since, until)
-    rows = _check(conn).execute(_query("stored_simulations"), params).all()
-    frame = pd.DataFrame(rows, columns=STORED_COLUMNS) if rows else _empty(STORED_COLUMNS, {"status": "string"})
+    sims = metrics.selected_rows("simulation", bounds).subquery("sims")
+    status = sa.func.coalesce(sa.func.nullif(sa.func.lower(sa.func.btrim(sims.c.status)), ""), "unknown")
+    p50, target = (_json_number(sims.c.output_data, key) for key in ("p50", "probability_of_target"))
+    day = [sa.cast(sa.func.timezone("UTC", f(sims.c.created_at)), sa.Date) for f in (sa.func.min, sa.func.max)]
+    frame = run(conn, sa.select(status, sa.func.count(), sa.func.count(p50),
+                                sa.func.percentile_cont(0.5).within_group(p50), sa.func.avg(target), *day)
+                .group_by(status).order_by(status), STORED_COLUMNS)
     frame = frame.astype({"status": "string", "simulations": "int64", "with_results": "int64",
                           "median_p50": "float64", "mean_probability_of_target": "float64"})
     return frame.round({"median_p50": 2, "mean_probability_of_target": 4})
 
 
-def stored_simulations_by_month(conn: Connection, organization_id=None, industry=None, since=None,
-                                until=None) -> pd.DataFrame:
-    """Return stored simulations per calendar month (UTC) and status: month (date), status, simulations."""
-    params = _selection(organization_id, industry, since, until)
-    rows = _check(conn).execute(_query("stored_simulations_by_month"), params).all()
-    frame = pd.DataFrame(rows, columns=STORED_MONTH_COLUMNS) if rows else _empty(STORED_MONTH_COLUMNS, {"status": "string"})
-    return frame.astype({"status": "string", "simulations": "int64"})
+def _json_number(document, key: str):
+    """The number at ``key`` of a JSON object column, NULL when it is not a number."""
+    return sa.case((sa.func.jsonb_typeof(document[key]) == "number", sa.cast(document[key].astext, sa.Float)))
+
+
+def stored_simulations_by_month(conn: Connection, bounds: metrics.Bounds) -> pd.DataFrame:
+    """Return stored simulations per calendar month (UTC) and status: the metric ``simulations`` by status and month.
+
+    Columns: month (date), complete (the month is over at the as_of bound), status ('unknown' when blank),
+    simulations (int).
+    """
+    frame = metric_frame(conn, bounds, "simulations", by="status", grain="month")
+    out = pd.DataFrame({"month": frame["period"].dt.date, "complete": frame["complete"].astype(bool),
+                        "status": labelled(frame["status"]), "simulations": frame["simulations"]})
+    return out[STORED_MONTH_COLUMNS].astype({"status": "string", "simulations": "int64"})
 
 
 # --- helpers ----------------------------------------------------------------------------------
-
-
-def _query(name: str) -> sa.TextClause:
-    """Return the named query of ``bi_workbench/domain/sql/growth_report/`` (``<name>.sql``)."""
-    return sa.text(read_sql("bi_workbench.domain", f"growth_report/{name}.sql"))
 
 
 def _check(conn) -> Connection:

@@ -1,16 +1,19 @@
-"""Computations of report ``07_notifications``: notifications, team messages, email subscriptions.
+"""Computations of report ``07_notifications`` on the metrics layer: notifications, team messages, email subscriptions.
 
 Each function takes an SQLAlchemy Connection (it never opens one) and the report's
-`bi_workbench.domain.engagement_report.ReportFilters`, aggregates in PostgreSQL and
-returns a small sorted DataFrame, shares rounded to 4 and hours to 2; no data gives
-an empty frame with the same columns.
+selection resolved once (`bi_workbench.domain.analytics.report_bounds`), and
+returns a small sorted DataFrame, shares rounded to 4 and hours to 2; no data
+gives an empty frame with the same columns.
 
-A notification counts as read when ``is_read`` is true or ``read_at`` is set (the rule of
-`bi_workbench.domain.analytics.notification_read_rates`). Filters: ``organization_id``
-is the notification's or message's own organization, for email subscriptions the
-subscriber's membership; ``industry`` is the industry of the notified user, the
-message's sender or the subscriber (for the read rates, the notified user's, compared
-case-insensitively by the analytics module); days ``[start, end)`` bound ``created_at``.
+Numbers that are metrics (notifications, notification_read_rate, team_messages)
+come from `bi_workbench.metrics.query`; breakdowns are Core aggregates over
+`bi_workbench.metrics.selected_rows`, so ownership follows the one rule (a
+notification is its own organization's, else its user's organizations'; a team
+message its organization's; an email subscription its subscriber's
+organizations'), industries are the notified user's, the sender's or the
+subscriber's (case- and space-insensitively), and nothing after the bound counts.
+A notification is read when ``is_read`` is true or ``read_at`` is set (the metric
+``notification_read_rate``).
 """
 
 from __future__ import annotations
@@ -19,21 +22,18 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from .. import metrics
 from ..errors import InvalidParameterError
-from ..schema.sqlfiles import read_sql
+from ..schema import tables as t
 from . import analytics
-from .engagement_report import TABLE_ROWS, ReportFilters, empty_frame, typed_frame
+from .engagement_report import TABLE_ROWS, empty_frame, label, typed_frame
 
 #: Notification priorities from the most to the least pressing.
 PRIORITY_ORDER = ("urgent", "high", "medium", "low")
 #: Email frequencies of email_subscriptions.preferences, most frequent first.
 FREQUENCY_ORDER = ("daily", "weekly", "monthly")
-_PANDAS_FREQ = {"day": "D", "week": "W-MON", "month": "MS"}
-
-
-def _query(name: str) -> sa.TextClause:
-    """Return the named query of ``bi_workbench/domain/sql/notifications_report/`` (``<name>.sql``)."""
-    return sa.text(read_sql("bi_workbench.domain", f"notifications_report/{name}.sql"))
+#: The report's headline numbers (metric names).
+HEADLINES = ("notifications", "notification_read_rate", "team_messages")
 
 
 def _period(granularity: str) -> str:
@@ -43,50 +43,67 @@ def _period(granularity: str) -> str:
     raise InvalidParameterError(f"granularity must be one of {', '.join(analytics.PERIODS)}; got {granularity!r}")
 
 
+def _read_count(rows):
+    """The notifications of ``rows`` that were read, from the metric notification_read_rate's definition."""
+    return sa.cast(sa.func.round(metrics.metric("notification_read_rate").measure(rows) * sa.func.count()), sa.Integer)
+
+
 # --- notifications over time ----------------------------------------------------------------------
 
 
-PER_PERIOD_COLUMNS = {"period": "ts", "type": "str", "sent": "int", "read": "int"}
+PER_PERIOD_COLUMNS = {"period": "period", "complete": "bool", "type": "str", "sent": "int", "read": "int"}
 
 
-def notifications_per_period(conn: Connection, filters: ReportFilters, granularity: str = "week") -> pd.DataFrame:
-    """Return notifications sent and read per calendar period (UTC) and type: period, type, sent, read.
+def notifications_per_period(conn: Connection, bounds: metrics.Bounds, granularity: str = "week") -> pd.DataFrame:
+    """Return notifications sent and read per calendar period (UTC) and type: period, complete, type, sent, read.
 
     One row per period and type that has notifications, oldest first, then by type;
-    ``read`` counts the notifications sent in that period that were read (at any time).
+    ``read`` counts the notifications sent in that period that were read (at any
+    time up to the bound); ``complete`` is False for the period the bound cuts.
     """
-    if filters.selects_nothing:
-        return empty_frame(PER_PERIOD_COLUMNS)
-    rows = conn.execute(_query("notifications_per_period"), {"period": _period(granularity), **filters.bind()})
-    return typed_frame(rows, PER_PERIOD_COLUMNS)
+    grain = _period(granularity)
+    rows = metrics.selected_rows("notification", bounds, grain=grain).subquery("sent")
+    kind = label(rows.c.type).label("type")
+    query = (sa.select(rows.c.period, kind, sa.func.count(), _read_count(rows))
+             .group_by(rows.c.period, kind).order_by(rows.c.period, kind))
+    found = pd.DataFrame(conn.execute(query).all(), columns=["period", "type", "sent", "read"])
+    found.insert(1, "complete", analytics.period_complete(found["period"], grain, bounds))
+    return typed_frame(found.itertuples(index=False), PER_PERIOD_COLUMNS)
 
 
-def period_totals(frame: pd.DataFrame, granularity: str = "week") -> pd.DataFrame:
-    """Return a `notifications_per_period` frame summed over types: period, sent, read, read_rate.
+TOTALS_COLUMNS = {"period": "period", "complete": "bool", "sent": "int", "read": "int", "read_rate": "float"}
+
+
+def period_totals(conn: Connection, bounds: metrics.Bounds, granularity: str = "week") -> pd.DataFrame:
+    """Return the metrics notifications and notification_read_rate per period: period, complete, sent, read, read_rate.
 
     Every period between the first and the last is present (zeros, and a NaN read
-    rate, where nothing was sent); oldest first; read_rate rounded to 4.
+    rate, where nothing was sent); oldest first; read_rate rounded to 4; ``complete``
+    False for the period the bound cuts (its read rate is of a few days only).
     """
-    columns = {"period": "ts", "sent": "int", "read": "int", "read_rate": "float"}
-    if frame.empty:
-        return empty_frame(columns)
-    sums = frame.groupby("period")[["sent", "read"]].sum()
-    every = pd.date_range(sums.index.min(), sums.index.max(), freq=_PANDAS_FREQ[_period(granularity)], name="period")
-    sums = sums.reindex(every, fill_value=0).astype("int64").reset_index()
-    sums["read_rate"] = (sums["read"] / sums["sent"].where(sums["sent"] > 0)).astype("float64").round(4)
-    return sums
+    grain = _period(granularity)
+    found = metrics.query(["notifications", "notification_read_rate"], grain=grain, engine=conn,
+                          **analytics.query_selection(bounds))
+    if found.empty:
+        return empty_frame(TOTALS_COLUMNS)
+    every = pd.date_range(found["period"].min(), found["period"].max(), freq=analytics.PANDAS_FREQ[grain],
+                          name="period")
+    found = found.set_index("period").reindex(every).reset_index()
+    found["sent"] = found["notifications"].fillna(0)
+    found["read"] = (found["notification_read_rate"] * found["sent"]).round().fillna(0)
+    found["read_rate"] = found["notification_read_rate"].round(4)
+    found["complete"] = analytics.period_complete(found["period"], grain, bounds)
+    return typed_frame(found[list(TOTALS_COLUMNS)].itertuples(index=False), TOTALS_COLUMNS)
 
 
-def read_rates(conn: Connection, filters: ReportFilters, by: str | None = "type") -> pd.DataFrame:
+def read_rates(conn: Connection, bounds: metrics.Bounds, by: str | None = "type") -> pd.DataFrame:
     """Return read rate and time to read per ``by`` (type, priority, channel or None for 'all').
 
     Columns of `bi_workbench.domain.analytics.notification_read_rates`: group, sent,
     read, read_rate (rounded to 4), median_hours_to_read, p90_hours_to_read (rounded
     to 2). Most sent first, then by group; priorities in `PRIORITY_ORDER`.
     """
-    if filters.selects_nothing:
-        return empty_frame(analytics.NOTIFICATION_COLUMNS)
-    frame = analytics.notification_read_rates(conn, by=by, **filters.analytics_kwargs())
+    frame = analytics.notification_read_rates(conn, by=by, bounds=bounds)
     if by == "priority":
         rank = frame["group"].map({p: i for i, p in enumerate(PRIORITY_ORDER)}).fillna(len(PRIORITY_ORDER))
         frame = frame.assign(_rank=rank).sort_values(["_rank", "group"]).drop(columns="_rank")
@@ -99,15 +116,15 @@ def read_rates(conn: Connection, filters: ReportFilters, by: str | None = "type"
 PRIORITY_COLUMNS = {"type": "str", "priority": "str", "sent": "int", "share_of_type": "float"}
 
 
-def priority_mix(conn: Connection, filters: ReportFilters) -> pd.DataFrame:
+def priority_mix(conn: Connection, bounds: metrics.Bounds) -> pd.DataFrame:
     """Return notifications per type and priority: type, priority, sent, share_of_type (rounded to 4).
 
     Ordered by type, then priority from urgent to low (others after, by name).
     """
-    if filters.selects_nothing:
-        return empty_frame(PRIORITY_COLUMNS)
-    frame = typed_frame([(*row, 0.0) for row in conn.execute(_query("priority_mix"), filters.bind())],
-                        PRIORITY_COLUMNS)
+    rows = metrics.selected_rows("notification", bounds).subquery("sent")
+    kind, priority = label(rows.c.type).label("type"), label(rows.c.priority).label("priority")
+    query = sa.select(kind, priority, sa.func.count(), sa.literal(0.0)).group_by(kind, priority)
+    frame = typed_frame(conn.execute(query), PRIORITY_COLUMNS)
     if frame.empty:
         return frame
     frame["share_of_type"] = (frame["sent"] / frame.groupby("type")["sent"].transform("sum")).round(4)
@@ -132,41 +149,54 @@ def priority_table(mix: pd.DataFrame) -> pd.DataFrame:
 # --- team messages ----------------------------------------------------------------------------------
 
 
+def _message_counts(rows) -> list:
+    """messages, to_a_recipient, read, read_share of team message ``rows`` (system messages have no recipient)."""
+    count = sa.func.count()
+    read = count.filter(rows.c.recipient_id.is_not(None),
+                        sa.or_(rows.c.is_read.is_(True), rows.c.read_at.is_not(None)))
+    return [count.label("messages"), sa.func.count(rows.c.recipient_id), read,
+            sa.cast(read, sa.Float) / sa.func.nullif(sa.func.count(rows.c.recipient_id), 0)]
+
+
 MESSAGES_BY_ORG_COLUMNS = {"organization": "str", "slug": "str", "messages": "int", "to_a_recipient": "int",
                            "read": "int", "read_share": "float", "senders": "int"}
 
 
-def team_messages_by_organization(conn: Connection, filters: ReportFilters, n: int = TABLE_ROWS) -> pd.DataFrame:
-    """Return the ``n`` organizations with the most team messages, most first.
+def team_messages_by_organization(conn: Connection, bounds: metrics.Bounds, n: int = TABLE_ROWS) -> pd.DataFrame:
+    """Return the ``n`` organizations with the most team messages in the selection, most first.
 
     Columns: organization, slug (unique where names repeat), messages, to_a_recipient,
-    read, read_share, senders (distinct).
-
-    ``read_share`` is read / messages with a recipient (system messages have none and
-    are never read), rounded to 4; NaN when no message had a recipient.
+    read, read_share, senders (distinct). ``read_share`` is read / messages with a
+    recipient (system messages have none and are never read), rounded to 4; NaN when
+    no message had a recipient.
     """
-    if filters.selects_nothing:
-        return empty_frame(MESSAGES_BY_ORG_COLUMNS)
-    rows = conn.execute(_query("team_messages_by_organization"), {**filters.bind(), "n": int(n)})
-    return typed_frame(rows, MESSAGES_BY_ORG_COLUMNS).round({"read_share": 4})
+    rows = metrics.selected_rows("team_message", bounds).subquery("messages")
+    o = t.organizations
+    name = sa.func.coalesce(o.c.name, "(no organization)").label("organization")
+    query = (sa.select(name, o.c.slug, *_message_counts(rows), sa.func.count(sa.distinct(rows.c.sender_id)))
+             .select_from(rows.outerjoin(o, o.c.id == rows.c.organization_id))
+             .group_by(o.c.id, o.c.name, o.c.slug).order_by(sa.desc("messages"), name, o.c.slug).limit(int(n)))
+    return typed_frame(conn.execute(query), MESSAGES_BY_ORG_COLUMNS).round({"read_share": 4})
 
 
 MESSAGES_BY_TYPE_COLUMNS = {"message_type": "str", "messages": "int", "to_a_recipient": "int", "read": "int",
                             "read_share": "float", "median_hours_to_read": "float"}
 
 
-def team_messages_by_type(conn: Connection, filters: ReportFilters) -> pd.DataFrame:
-    """Return team messages per message type (text, mention, system, ...).
+def team_messages_by_type(conn: Connection, bounds: metrics.Bounds) -> pd.DataFrame:
+    """Return the selection's team messages per message type (text, mention, system, ...).
 
     Columns: message_type, messages, to_a_recipient, read, read_share, median_hours_to_read.
-
     Most messages first; read_share as in `team_messages_by_organization`; hours to
     read of read messages (read_at not before created_at), rounded to 2.
     """
-    if filters.selects_nothing:
-        return empty_frame(MESSAGES_BY_TYPE_COLUMNS)
-    rows = conn.execute(_query("team_messages_by_type"), filters.bind())
-    return typed_frame(rows, MESSAGES_BY_TYPE_COLUMNS).round({"read_share": 4, "median_hours_to_read": 2})
+    rows = metrics.selected_rows("team_message", bounds).subquery("messages")
+    kind = label(rows.c.message_type).label("message_type")
+    hours = sa.case((rows.c.read_at >= rows.c.created_at,
+                     sa.extract("epoch", rows.c.read_at - rows.c.created_at) / 3600.0))
+    query = (sa.select(kind, *_message_counts(rows), sa.func.percentile_cont(0.5).within_group(sa.cast(hours, sa.Float)))
+             .group_by(kind).order_by(sa.desc("messages"), kind))
+    return typed_frame(conn.execute(query), MESSAGES_BY_TYPE_COLUMNS).round({"read_share": 4, "median_hours_to_read": 2})
 
 
 # --- email subscriptions ---------------------------------------------------------------------------------
@@ -176,29 +206,36 @@ SUBSCRIPTION_COLUMNS = {"email_type": "str", "subscriptions": "int", "active": "
                         "active_share": "float"}
 
 
-def subscriptions_by_type(conn: Connection, filters: ReportFilters) -> pd.DataFrame:
+def subscriptions_by_type(conn: Connection, bounds: metrics.Bounds) -> pd.DataFrame:
     """Return email subscriptions per email type: email_type, subscriptions, active, inactive, active_share.
 
-    Subscriptions created in the window, of the organization's members and of users of
-    the industry; most subscriptions first, active_share rounded to 4.
+    Subscriptions created in the selection (an organization's: its members'); most
+    subscriptions first, active_share rounded to 4.
     """
-    if filters.selects_nothing:
-        return empty_frame(SUBSCRIPTION_COLUMNS)
-    rows = conn.execute(_query("subscriptions_by_type"), filters.bind())
-    return typed_frame(rows, SUBSCRIPTION_COLUMNS).round({"active_share": 4})
+    rows = metrics.selected_rows("email_subscription", bounds).subquery("subscriptions")
+    kind = label(rows.c.email_type).label("email_type")
+    active = sa.func.coalesce(rows.c.is_active, False)
+    count = sa.func.count()
+    query = (sa.select(kind, count.label("subscriptions"), count.filter(active), count.filter(sa.not_(active)),
+                       sa.cast(count.filter(active), sa.Float) / count)
+             .group_by(kind).order_by(sa.desc("subscriptions"), kind))
+    return typed_frame(conn.execute(query), SUBSCRIPTION_COLUMNS).round({"active_share": 4})
 
 
-def active_frequencies(conn: Connection, filters: ReportFilters) -> pd.DataFrame:
+def active_frequencies(conn: Connection, bounds: metrics.Bounds) -> pd.DataFrame:
     """Return active subscriptions per email type and chosen frequency (preferences.frequency), as a table.
 
     Columns: email_type, daily, weekly, monthly (then any other frequency, by name;
     'unknown' when none is set), total. Ordered by email type.
     """
     base = ["email_type", *FREQUENCY_ORDER, "total"]
-    rows = [] if filters.selects_nothing else conn.execute(_query("active_frequencies"), filters.bind()).all()
-    if not rows:
+    rows = metrics.selected_rows("email_subscription", bounds,
+                                 where=lambda r: sa.func.coalesce(r.c.is_active, False)).subquery("subscriptions")
+    kind, frequency = label(rows.c.email_type), label(rows.c.preferences["frequency"].astext)
+    found = conn.execute(sa.select(kind, frequency, sa.func.count()).group_by(kind, frequency)).all()
+    if not found:
         return pd.DataFrame({c: pd.Series(dtype="string" if c == "email_type" else "int64") for c in base})
-    long = pd.DataFrame(rows, columns=["email_type", "frequency", "subscriptions"])
+    long = pd.DataFrame(found, columns=["email_type", "frequency", "subscriptions"])
     frequencies = list(FREQUENCY_ORDER) + sorted(set(long["frequency"]) - set(FREQUENCY_ORDER))
     wide = long.pivot_table(index="email_type", columns="frequency", values="subscriptions", aggfunc="sum",
                             fill_value=0).reindex(columns=frequencies, fill_value=0).astype("int64")

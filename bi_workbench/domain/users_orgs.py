@@ -1,34 +1,20 @@
 """Users and organizations (report ``01_users_orgs``): sign-ups, industries, company sizes, membership, plans.
 
 Every function that reads the database takes an SQLAlchemy Connection (it never
-opens one), runs one aggregate query beside it with bound parameters, and
-returns a small DataFrame sorted the same way every time; the functions that
-take a DataFrame only reshape what those return. No data gives an empty frame
-with the same columns.
-
-Filters, shared by the functions that read (all optional, None = no filter):
-
-- ``organization_id``: users who are members of that organization; memberships
-  and organizations of that organization;
-- ``industry``: users of that industry (``users.industry``, compared
-  case-insensitively, blanks ignored); memberships and subscriptions of those
-  users; organizations with at least one member of that industry;
-- ``since`` / ``until``: a half-open range ``[since, until)`` (as the loaders and
-  `bi_workbench.domain.analytics` take it) of each row's own time: users by
-  sign-up (``created_at``), organizations and subscriptions by ``created_at``,
-  memberships by ``joined_at``.
-
-`report_filters` turns a report's parameters (inclusive dates, ``as_of``) into
-these keywords; the other report modules (`assessments_report`,
-`market_report`) use it too, and the helpers they share with this module
-(`filter_params`, `fetch_rows`, `fill_months`, `iso_day`, `measures_frame`).
-
-The queries are the named files of ``bi_workbench/domain/sql/users_orgs/``.
+opens one) and the report's `bi_workbench.metrics.Bounds` (`selection` resolves a
+report's parameters once); the numbers come from the metrics layer: counts
+through `bi_workbench.metrics.query` (`report_selection.metric_frame`), lists
+through SQLAlchemy Core SELECTs on `bi_workbench.metrics.selected_rows`, so the
+organization, industry, date and as_of rules are those of the metrics layer
+(DESIGN.md, "One definition of every number"): a user belongs to the
+organizations it is a counted member of, memberships to their organization,
+subscriptions to their user's organizations; industries compare case- and
+space-insensitively. The functions that take a DataFrame only reshape what
+those return. No data gives an empty frame with the same columns.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Mapping
 
@@ -37,13 +23,12 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ..errors import InvalidParameterError
-from ..schema.sqlfiles import read_sql
-from ..timeparse import parse_instant
-from .analytics import _frame, _range, _text, _uuid, _whole_number
-
-#: Label of rows whose grouping value is NULL or blank.
-UNKNOWN = "unknown"
+from .. import metrics
+from ..schema import tables as t
+from .analytics import _frame, _whole_number
+from .report_selection import (
+    UNKNOWN, industry_label, iso_day, label, labelled, measures_frame, metric_frame, monthly, resolve, run,
+)
 #: Label of the rows folded together when a table is cut to its largest groups.
 OTHER = "(other)"
 #: Plans from the cheapest up; plans not listed here come after them, alphabetically.
@@ -52,145 +37,67 @@ PLAN_ORDER = ("free", "starter", "pro", "enterprise")
 STATUS_ORDER = ("active", "trial", "past_due", "canceled")
 #: Member roles in the order tables and figures show them; others come after, alphabetically.
 ROLE_ORDER = ("owner", "admin", "analyst", "member")
-#: A subscription that brings revenue: a plan other than these, in one of PAYING_STATUSES.
-FREE_PLANS = ("free",)
-PAYING_STATUSES = ("active", "past_due")
 #: Most rows a table of groups shows before folding the rest into OTHER.
 MAX_ROWS = 15
-
-_ONE_DAY = dt.timedelta(days=1)
-
-
-# --- report parameters -> filters -------------------------------------------------------
+#: The headline numbers of the report (metric names), shown at its top.
+HEADLINES = ("users", "organizations", "memberships", "paying_customers", "mrr")
 
 
-def report_filters(params: Mapping, *, keys: tuple[str, ...] = ("organization_id", "industry")) -> dict:
-    """Return the data filters of a report's parameters: ``keys`` (as given) plus ``since`` and ``until``.
-
-    A report's ``since`` and ``until`` are inclusive dates and ``as_of`` is the
-    report's "today"; the result is the half-open UTC range the loaders and the
-    domain functions take: ``since`` at midnight UTC (None if unbounded), ``until``
-    at midnight UTC after the earlier of the report's ``until`` and ``as_of``
-    (None if both are None), so nothing after ``as_of`` is counted.
-    Raises InvalidParameterError when ``as_of`` is before ``since``.
-
-    Example: ``report_filters({"since": date(2025, 1, 1), "until": date(2025, 1, 31), "as_of": None,
-    "organization_id": None, "industry": "SaaS"})`` ->
-    ``{"organization_id": None, "industry": "SaaS", "since": 2025-01-01 00:00 UTC, "until": 2025-02-01 00:00 UTC}``.
-    """
-    start = _day_start(params.get("since"), "since")
-    ends = [_day_start(params.get(name), name) for name in ("until", "as_of")]
-    ends = [end + _ONE_DAY for end in ends if end is not None]
-    end = min(ends) if ends else None
-    if start is not None and end is not None and end <= start:
-        raise InvalidParameterError(f"as_of ({params.get('as_of')}) is before since ({params.get('since')}): "
-                                    "the report would describe a period that had not started yet.")
-    return {**{key: params.get(key) for key in keys}, "since": start, "until": end}
-
-
-def _day_start(value, name: str) -> dt.datetime | None:
-    """Return midnight UTC of the day ``value`` (a date, datetime or ISO text) falls on, or None."""
-    if value is None:
-        return None
-    instant = parse_instant(value)
-    if instant is None:
-        raise InvalidParameterError(f"{name} must be a date such as '2025-01-31'; got {value!r}")
-    return dt.datetime(instant.year, instant.month, instant.day, tzinfo=dt.timezone.utc)
-
-
-# --- helpers shared with the other report modules ----------------------------------------------
-
-
-def filter_params(organization_id=None, industry=None, since=None, until=None) -> dict:
-    """Return the bound parameters of the common filters, validated (InvalidParameterError naming the bad one)."""
-    return {"organization_id": _uuid(organization_id, "organization_id"), "industry": _text(industry, "industry"),
-            **_range(since, until)}
-
-
-def fetch_rows(conn: Connection, sql: str, params: dict) -> list[tuple]:
-    """Return the rows of ``sql`` run on ``conn`` with ``params`` (InvalidParameterError unless conn is a Connection)."""
-    if not isinstance(conn, Connection):
-        raise InvalidParameterError("conn must be an SQLAlchemy Connection (engine.connect()); "
-                                    f"got {type(conn).__name__}")
-    return [tuple(row) for row in conn.execute(sa.text(sql), params)]
-
-
-def iso_day(value) -> str:
-    """Return the UTC date of a timestamp as 'YYYY-MM-DD' ('' for None or NaT)."""
-    return "" if value is None or pd.isna(value) else pd.Timestamp(value).tz_convert("UTC").strftime("%Y-%m-%d")
-
-
-def measures_frame(measures, values) -> pd.DataFrame:
-    """Return a two-column table of headline figures: measure (string) and value (object), one row per measure."""
-    return pd.DataFrame({"measure": pd.Series(measures, dtype="string"), "value": pd.Series(values, dtype=object)})
-
-
-def fill_months(counted: pd.DataFrame) -> pd.DataFrame:
-    """Return a monthly frame (non-empty, ``period`` at month starts) with the months missing between its first
-    and last period added, their counts 0."""
-    months = pd.date_range(counted["period"].min(), counted["period"].max(), freq="MS")
-    return counted.set_index("period").reindex(months, fill_value=0).rename_axis("period").reset_index()
-
-
-def _query(name: str) -> str:
-    """Return the text of the named query of ``bi_workbench/domain/sql/users_orgs/``."""
-    return read_sql("bi_workbench.domain", f"users_orgs/{name}.sql")
-
-
-def _run(conn: Connection, name: str, params: dict, columns: dict[str, str]) -> pd.DataFrame:
-    """Return the rows of the named query run with ``params`` as a frame typed by ``columns`` ({name: kind})."""
-    return _frame(fetch_rows(conn, _query(name), params), columns)
+def selection(conn: Connection, params: Mapping) -> metrics.Bounds:
+    """Return the report's selection resolved on ``conn`` (`report_selection.resolve`); errors name known values."""
+    return resolve(conn, params)
 
 
 # --- overview ----------------------------------------------------------------------------
 
-OVERVIEW_MEASURES = ("users signed up", "organizations created", "memberships started", "subscriptions started",
-                     "paying subscriptions", "first sign-up", "latest sign-up")
+#: (measure shown, metric) of `overview`, in order; then the first and latest sign-up.
+OVERVIEW_METRICS = (("users signed up", "users"), ("organizations created", "organizations"),
+                    ("memberships started", "memberships"), ("subscriptions started", "subscriptions"),
+                    ("paying customers (at the end)", "paying_customers"))
+OVERVIEW_MEASURES = (*(label for label, _ in OVERVIEW_METRICS), "first sign-up", "latest sign-up")
 
 
-def overview(conn: Connection, *, organization_id=None, industry=None, since=None, until=None) -> pd.DataFrame:
-    """Return the headline figures of the selection: columns measure, value (one row per OVERVIEW_MEASURES).
+def overview(conn: Connection, bounds: metrics.Bounds) -> pd.DataFrame:
+    """Return the figures of the selection: columns measure, value (one row per OVERVIEW_MEASURES).
 
-    Counts are integers; the first and latest sign-up are ISO dates ('' without
-    sign-ups). Paying means a plan other than FREE_PLANS in one of PAYING_STATUSES.
+    Counts are the metrics of OVERVIEW_METRICS (integers); the first and latest
+    sign-up are ISO dates ('' without sign-ups).
     Example: two users signed up on 2025-01-06 and 2025-01-20 ->
     rows ("users signed up", 2), ..., ("first sign-up", "2025-01-06"), ("latest sign-up", "2025-01-20").
     """
-    params = {**filter_params(organization_id, industry, since, until), "free": list(FREE_PLANS),
-              "paying": list(PAYING_STATUSES)}
-    (row,) = fetch_rows(conn, _query("overview"), params)
-    values = [int(v) for v in row[:5]] + [iso_day(v) for v in row[5:]]
-    return measures_frame(OVERVIEW_MEASURES, values)
+    values = metric_frame(conn, bounds, [name for _, name in OVERVIEW_METRICS])
+    counts = [int(values[name].iloc[0]) for _, name in OVERVIEW_METRICS]
+    users = metrics.selected_rows("user", bounds).subquery()
+    first, latest = run(conn, sa.select(sa.func.min(users.c.created_at), sa.func.max(users.c.created_at)),
+                        ["first", "latest"]).iloc[0]
+    return measures_frame(OVERVIEW_MEASURES, [*counts, iso_day(first), iso_day(latest)])
 
 
 # --- sign-ups ------------------------------------------------------------------------------
 
-SIGNUP_COLUMNS = {"period": "ts", "signups": "int", "cumulative": "int"}
+SIGNUP_COLUMNS = ["period", "complete", "signups", "cumulative"]
 
 
-def signups_per_month(conn: Connection, *, organization_id=None, industry=None, since=None,
-                      until=None) -> pd.DataFrame:
-    """Return users signing up per calendar month (UTC): period, signups, cumulative.
+def signups_per_month(conn: Connection, bounds: metrics.Bounds) -> pd.DataFrame:
+    """Return users signing up per calendar month (UTC): period, complete, signups, cumulative.
 
-    Months without sign-ups between the first and the last are included with 0;
-    ``cumulative`` counts the selection's sign-ups up to and including the month.
+    The metric ``users`` by month; months without sign-ups between the first and the
+    last are included with 0; ``complete`` is False for a month not over at the
+    selection's as_of; ``cumulative`` counts the selection's sign-ups up to and including the month.
     Example: sign-ups on 2025-01-06, 2025-01-20 and 2025-03-03 ->
-    rows (2025-01-01, 2, 2), (2025-02-01, 0, 2), (2025-03-01, 1, 3).
+    rows (2025-01-01, True, 2, 2), (2025-02-01, True, 0, 2), (2025-03-01, ..., 1, 3).
     """
-    counted = _run(conn, "signups_per_month", filter_params(organization_id, industry, since, until),
-                   {"period": "ts", "signups": "int"})
-    if counted.empty:
-        return _frame([], SIGNUP_COLUMNS)
-    filled = fill_months(counted)
-    filled["cumulative"] = filled["signups"].cumsum()
-    return _frame(list(filled.itertuples(index=False, name=None)), SIGNUP_COLUMNS)
+    frame = monthly(metric_frame(conn, bounds, "users", grain="month").rename(columns={"users": "signups"}),
+                    ["signups"])
+    frame["cumulative"] = frame["signups"].cumsum().astype("int64")
+    return frame[SIGNUP_COLUMNS]
 
 
 def recent_months(frame: pd.DataFrame, months: int = 12) -> pd.DataFrame:
     """Return the last ``months`` rows of a monthly frame (oldest first), its ``period`` written 'YYYY-MM' as ``month``.
 
     For showing a monthly series as a short table. Example: `signups_per_month`'s
-    36 months -> the last 12, columns month, signups, cumulative.
+    36 months -> the last 12, columns month, complete, signups, cumulative.
     """
     months = _whole_number(months, "months", 1000)
     tail = frame.sort_values("period", kind="stable").tail(months)
@@ -202,37 +109,36 @@ def recent_months(frame: pd.DataFrame, months: int = 12) -> pd.DataFrame:
 # --- industries and company sizes ----------------------------------------------------------
 
 
+def users_by_industry(conn: Connection, bounds: metrics.Bounds, max_rows: int = MAX_ROWS) -> pd.DataFrame:
+    """Return users per industry (the metric ``users`` by industry): industry, users, share (4 decimals).
 
-def users_by_industry(conn: Connection, *, organization_id=None, industry=None, since=None, until=None,
-                      max_rows: int = MAX_ROWS) -> pd.DataFrame:
-    """Return users per industry: industry, users, share (of the selection's users, 4 decimals).
-
-    Largest first (ties by name); a NULL or blank industry is 'unknown'; beyond
-    ``max_rows`` industries the smallest are folded into one row '(other)', last.
+    Largest first (ties by name); no industry is 'unknown'; beyond ``max_rows``
+    industries the smallest are folded into one row '(other)', last.
     Example: 3 SaaS users and 1 without industry -> rows ("SaaS", 3, 0.75), ("unknown", 1, 0.25).
     """
-    frame = _users_by(conn, "users_by_industry", filter_params(organization_id, industry, since, until))
+    frame = _users_by(conn, bounds, "industry")
     frame = frame.sort_values(["users", "value"], ascending=[False, True], kind="stable")
     return _with_share(_fold_tail(frame, "value", "users", max_rows)).rename(columns={"value": "industry"})
 
 
-def users_by_company_size(conn: Connection, *, organization_id=None, industry=None, since=None,
-                          until=None) -> pd.DataFrame:
-    """Return users per company size band: company_size, users, share (4 decimals).
+def users_by_company_size(conn: Connection, bounds: metrics.Bounds) -> pd.DataFrame:
+    """Return users per company size band (the metric ``users`` by company_size): company_size, users, share.
 
     Bands are in size order (by the first number of the label: '1-10' before
     '11-50' before '1000+'); labels without a number, then 'unknown', come last.
     Example: users of '11-50', '1-10' and none -> rows "1-10", "11-50", "unknown".
     """
-    frame = _users_by(conn, "users_by_company_size", filter_params(organization_id, industry, since, until))
+    frame = _users_by(conn, bounds, "company_size")
     order = frame["value"].map(_size_key)
     frame = frame.assign(_key=order).sort_values("_key", kind="stable").drop(columns="_key")
     return _with_share(frame).rename(columns={"value": "company_size"})
 
 
-def _users_by(conn: Connection, query: str, params: dict) -> pd.DataFrame:
-    """Return value, users: the selection's users per value of a column of users (the named query)."""
-    return _run(conn, query, params, {"value": "str", "users": "int"})
+def _users_by(conn: Connection, bounds: metrics.Bounds, dimension: str) -> pd.DataFrame:
+    """Return value, users: the metric ``users`` per value of ``dimension`` (none: 'unknown')."""
+    frame = metric_frame(conn, bounds, "users", by=dimension)
+    frame = pd.DataFrame({"value": labelled(frame[dimension]), "users": frame["users"]}).groupby("value", as_index=False, sort=False).sum()
+    return _frame(list(frame.itertuples(index=False, name=None)), {"value": "str", "users": "int"})
 
 
 def _size_key(label) -> tuple:
@@ -245,6 +151,7 @@ def _size_key(label) -> tuple:
     return (1, 0, str(label))
 
 
+
 def _fold_tail(frame: pd.DataFrame, label: str, count: str, max_rows: int) -> pd.DataFrame:
     """Return ``frame`` (sorted, largest first) cut to ``max_rows`` rows, the rest summed into one '(other)' row."""
     max_rows = _whole_number(max_rows, "max_rows", 1000)
@@ -252,7 +159,7 @@ def _fold_tail(frame: pd.DataFrame, label: str, count: str, max_rows: int) -> pd
         return frame.reset_index(drop=True)
     head, tail = frame.iloc[:max_rows - 1], frame.iloc[max_rows - 1:]
     other = pd.DataFrame({label: pd.Series([OTHER], dtype=frame[label].dtype),
-                          count: pd.Series([tail[count].sum()], dtype=frame[count].dtype)})
+                          **{c: pd.Series([tail[c].sum()], dtype=frame[c].dtype) for c in frame.columns if c != label}})
     return pd.concat([head, other], ignore_index=True)
 
 
@@ -269,16 +176,26 @@ MEMBERSHIP_COLUMNS = {"organization_id": "object", "organization": "str", "slug"
                       "organization_status": "str", "role": "str", "status": "str", "members": "int"}
 
 
-def membership(conn: Connection, *, organization_id=None, industry=None, since=None, until=None) -> pd.DataFrame:
+def membership(conn: Connection, bounds: metrics.Bounds) -> pd.DataFrame:
     """Return memberships per organization, role and member status (long): the input of the membership tables.
 
     Columns: organization_id, organization (name), slug, organization_status, role,
-    status (of the membership: active, invited, inactive...), members. Memberships
-    are chosen by ``joined_at``; the industry is the member's.
+    status (of the membership: active, invited, inactive...), members. The memberships
+    are those of the selection (`metrics.selected_rows("membership")`: by ``joined_at``,
+    the organization's own, of members of the industry).
     Example: org A with an active owner and an invited member ->
     rows (A, ..., "member", "invited", 1), (A, ..., "owner", "active", 1).
     """
-    return _run(conn, "membership", filter_params(organization_id, industry, since, until), MEMBERSHIP_COLUMNS)
+    m = metrics.selected_rows("membership", bounds).subquery("m")
+    o = t.organizations
+    role, status = label(m.c.role), label(m.c.status)
+    statement = (sa.select(o.c.id, o.c.name, o.c.slug, sa.func.coalesce(o.c.status, UNKNOWN), role, status,
+                           sa.func.count())
+                 .select_from(m.join(o, o.c.id == m.c.organization_id))
+                 .group_by(o.c.id, o.c.name, o.c.slug, o.c.status, role, status)
+                 .order_by(o.c.name, o.c.slug, role, status))
+    return _frame(list(run(conn, statement, list(MEMBERSHIP_COLUMNS)).itertuples(index=False, name=None)),
+                  MEMBERSHIP_COLUMNS)
 
 
 def in_order(values, order: tuple[str, ...]) -> list[str]:
@@ -363,21 +280,24 @@ def roles_by_status(members: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
+
 # --- plans and subscriptions ---------------------------------------------------------------------
 
 SUBSCRIPTION_COLUMNS = {"plan": "str", "status": "str", "subscriptions": "int"}
 
 
-def subscriptions_by_plan(conn: Connection, *, organization_id=None, industry=None, since=None,
-                          until=None) -> pd.DataFrame:
-    """Return subscriptions per plan and status (long): plan, status, subscriptions.
+def subscriptions_by_plan(conn: Connection, bounds: metrics.Bounds) -> pd.DataFrame:
+    """Return subscriptions per plan and status (long; the metric ``subscriptions`` by plan and status).
 
-    Subscriptions are chosen by their ``created_at`` and by their user (industry,
-    membership). Plans in PLAN_ORDER, statuses in STATUS_ORDER, others after them.
+    Columns plan, status, subscriptions. Subscriptions are chosen by their
+    ``created_at`` and by their user (industry, membership). Plans in PLAN_ORDER,
+    statuses in STATUS_ORDER, others after them; blank is 'unknown'.
     Example: two active pro and one canceled free -> rows ("free", "canceled", 1), ("pro", "active", 2).
     """
-    frame = _run(conn, "subscriptions_by_plan", filter_params(organization_id, industry, since, until),
-                 SUBSCRIPTION_COLUMNS)
+    frame = metric_frame(conn, bounds, "subscriptions", by=["plan", "status"])
+    frame = frame.assign(plan=labelled(frame["plan"]), status=labelled(frame["status"]))
+    frame = _frame(list(frame[["plan", "status", "subscriptions"]].itertuples(index=False, name=None)),
+                   SUBSCRIPTION_COLUMNS)
     return _sort_by_order(frame, {"plan": PLAN_ORDER, "status": STATUS_ORDER})
 
 
@@ -405,28 +325,29 @@ def _sort_by_order(frame: pd.DataFrame, orders: dict[str, tuple[str, ...]]) -> p
     return frame.assign(**keys).sort_values(list(keys), kind="stable").drop(columns=list(keys)).reset_index(drop=True)
 
 
-PAYING_COLUMNS = {"industry": "str", "users": "int", "subscribed": "int", "paying": "int", "paying_share": "float"}
+
+PAYING_COLUMNS = {"industry": "str", "users": "int", "paying": "int", "paying_share": "float"}
 
 
-def paying_share_by_industry(conn: Connection, *, organization_id=None, industry=None, since=None,
-                             until=None, max_rows: int = MAX_ROWS) -> pd.DataFrame:
-    """Return, per industry, how many of the users who signed up pay now.
+def paying_share_by_industry(conn: Connection, bounds: metrics.Bounds, max_rows: int = MAX_ROWS) -> pd.DataFrame:
+    """Return, per industry, how many of the users who signed up are paying customers at the end of the selection.
 
-    Columns: industry, users, subscribed, paying, paying_share.
-
-    Users are chosen by sign-up (``since``/``until``); paying means a subscription on a
-    plan other than FREE_PLANS in one of PAYING_STATUSES; ``paying_share`` = paying /
-    users (4 decimals). Largest industries first; beyond ``max_rows`` the rest is '(other)'.
-    Example: 4 SaaS users, one on pro (active), one on free -> ("SaaS", 4, 2, 1, 0.25).
+    Columns: industry, users, paying, paying_share (paying / users, 4 decimals).
+    Users are the selection's (by sign-up); paying means a subscription that is a
+    ``paying_customers`` row of the metrics layer (a plan other than free, active or
+    past_due) at the end of the selection. Largest industries first; beyond
+    ``max_rows`` the rest is '(other)'.
+    Example: 4 SaaS users, one on pro (active), one on free -> ("SaaS", 4, 1, 0.25).
     """
-    params = {**filter_params(organization_id, industry, since, until), "free": list(FREE_PLANS),
-              "paying": list(PAYING_STATUSES)}
-    frame = _run(conn, "paying_share_by_industry", params, {k: v for k, v in PAYING_COLUMNS.items() if k != "paying_share"})
+    users = metrics.selected_rows("user", bounds, dimensions=("industry",)).subquery("u")
+    paying = metrics.selected_rows("subscription", bounds, stock=True,
+                                   where=metrics.metric("paying_customers").where).subquery("s")
+    statement = (sa.select(industry_label(users.c.industry), sa.func.count(sa.distinct(users.c.id)), sa.func.count(sa.distinct(paying.c.id)))
+                 .select_from(users.outerjoin(paying, paying.c.user_id == users.c.id))
+                 .group_by(users.c.dim_industry))
+    frame = run(conn, statement, ["industry", "users", "paying"]).astype({"users": "int64", "paying": "int64"})
+    frame = frame.groupby("industry", as_index=False, sort=False).sum()
     frame = frame.sort_values(["users", "industry"], ascending=[False, True], kind="stable")
-    max_rows = _whole_number(max_rows, "max_rows", 1000)
-    if len(frame) > max_rows:
-        head, tail = frame.iloc[:max_rows - 1], frame.iloc[max_rows - 1:]
-        other = pd.DataFrame([{"industry": OTHER, **tail[["users", "subscribed", "paying"]].sum().to_dict()}])
-        frame = pd.concat([head, other], ignore_index=True)
+    frame = _fold_tail(frame, "industry", "users", max_rows)
     frame = frame.assign(paying_share=(frame["paying"] / frame["users"]).round(4) if len(frame) else [])
     return _frame(list(frame[list(PAYING_COLUMNS)].itertuples(index=False, name=None)), PAYING_COLUMNS)

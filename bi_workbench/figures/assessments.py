@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 from ..domain.assessments_report import ALL, EVIDENCE_ROW
 from ..domain.scoring import load_rubric
 from ..domain.users_orgs import in_order
-from .common import naive_utc, no_data, titled
+from .common import mark_incomplete, naive_utc, no_data, titled
 
 #: One colour per rubric bracket (others get plotly's defaults), so every figure colours brackets alike.
 BRACKET_COLOURS = {"emerging": "#d62728", "developing": "#ff7f0e", "scaling": "#1f77b4", "leading": "#2ca02c"}
@@ -24,7 +24,8 @@ SCATTER_AXIS = {"range": [-0.1, 5.1]}
 def volumes_per_month(frame: pd.DataFrame) -> go.Figure:
     """Return assessments started per month and how many of them are scored, as grouped bars.
 
-    ``frame``: `assessments_report.volumes_per_month` (period, assessments, completed, scored).
+    ``frame``: `assessments_report.volumes_per_month` (period, complete, assessments, completed, scored);
+    a month not over at the selection's as_of is shaded (`mark_incomplete`).
     """
     title, x_title, y_title = "Assessments per month", "month started (UTC)", "assessments"
     if frame.empty:
@@ -32,6 +33,7 @@ def volumes_per_month(frame: pd.DataFrame) -> go.Figure:
     months = naive_utc(frame["period"])
     fig = go.Figure([go.Bar(x=months, y=list(frame["assessments"]), name="started"),
                      go.Bar(x=months, y=list(frame["scored"]), name="scored")])
+    mark_incomplete(fig, frame.assign(period=months))
     return titled(fig, title, x_title, y_title, barmode="group", legend={"orientation": "h", "y": -0.2})
 
 

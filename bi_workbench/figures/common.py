@@ -31,3 +31,20 @@ def no_data(title: str, x_title: str, y_title: str, reason: str | None = None) -
 def naive_utc(values) -> list:
     """Return timestamps (aware or naive UTC, or date text) as naive UTC datetimes, as plotly draws them."""
     return list(pd.to_datetime(pd.Series(values), utc=True).dt.tz_convert(None))
+
+
+def mark_incomplete(fig: go.Figure, frame, *, period: str = "period", complete: str = "complete") -> go.Figure:
+    """Shade the periods of ``frame`` that are not over yet (``complete`` False) and say so in the legend.
+
+    ``frame``: a metrics result with a grain (`bi_workbench.metrics.query`): ``period`` starts and ``complete``.
+    A period not yet over holds part of its data, so it must not read as a drop.
+    """
+    if complete not in frame or frame.empty:
+        return fig
+    open_periods = frame.loc[~frame[complete].astype(bool), period]
+    if open_periods.empty:
+        return fig
+    start = open_periods.min()
+    fig.add_vrect(x0=start, x1=frame[period].max(), fillcolor="lightgrey", opacity=0.35, line_width=0,
+                  annotation_text="period not over", annotation_position="top left")
+    return fig

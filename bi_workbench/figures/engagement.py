@@ -11,7 +11,9 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from .common import naive_utc, no_data, titled
+from ..metrics.special import FUNNEL_WINDOW_DAYS
+
+from .common import mark_incomplete, naive_utc, no_data, titled
 
 
 def organization_labels(frame: pd.DataFrame) -> list[str]:
@@ -22,10 +24,29 @@ def organization_labels(frame: pd.DataFrame) -> list[str]:
     return [f"{n} ({s})" if r and isinstance(s, str) and s else n for n, s, r in zip(names, slugs, repeated)]
 
 
+def over_only(values, complete) -> list:
+    """Return ``values`` where the period is over, None (a break in the line) where it is not or is missing."""
+    return [None if not c or pd.isna(v) else float(v) for v, c in zip(values, complete)]
+
+
+def partial_points(x, values, complete, name: str, **trace) -> list[go.Scatter]:
+    """Return hollow markers of the periods not over (none when every period is), named '<name> so far'.
+
+    A period the report's bound cuts holds part of its data: it is shown apart, never as the end of a line.
+    """
+    points = [(p, v) for p, v, c in zip(x, values, complete) if not c and not pd.isna(v)]
+    if not points:
+        return []
+    return [go.Scatter(x=[p for p, _ in points], y=[float(v) for _, v in points], name=f"{name} so far",
+                       mode="markers", marker={"symbol": "circle-open", "size": 10}, **trace)]
+
+
 def active_users(frame: pd.DataFrame, granularity: str = "week") -> go.Figure:
     """Return active users per period as a line and events as bars on a second axis.
 
-    ``frame``: `engagement_report.activity` (period, active_users, events).
+    ``frame``: `engagement_report.activity` (period, complete, active_users, events); a period not over
+    at the report's bound is shaded (`mark_incomplete`) and its active users drawn as a hollow marker,
+    not as the end of the line: its numbers are partial, not a drop.
     """
     title, x_title, y_title = f"Active users per {granularity}", f"{granularity} (UTC)", "active users"
     if frame.empty:
@@ -33,8 +54,11 @@ def active_users(frame: pd.DataFrame, granularity: str = "week") -> go.Figure:
     periods = naive_utc(frame["period"])
     fig = go.Figure([
         go.Bar(x=periods, y=list(frame["events"]), name="events", yaxis="y2", opacity=0.35),
-        go.Scatter(x=periods, y=list(frame["active_users"]), name="active users", mode="lines"),
+        go.Scatter(x=periods, y=over_only(frame["active_users"], frame["complete"]), name="active users",
+                   mode="lines"),
+        *partial_points(periods, frame["active_users"], frame["complete"], "active users"),
     ])
+    mark_incomplete(fig, frame.assign(period=periods))
     return titled(fig, title, x_title, y_title,
                   yaxis={"rangemode": "tozero"},
                   yaxis2={"title": {"text": "events"}, "overlaying": "y", "side": "right", "rangemode": "tozero",
@@ -59,9 +83,10 @@ def event_mix(frame: pd.DataFrame) -> go.Figure:
 def funnel(frame: pd.DataFrame) -> go.Figure:
     """Return the funnel: users reaching each step, in step order, with the share of the first step.
 
-    ``frame``: `engagement_report.funnel_steps`; a funnel that no user entered has no trace.
+    ``frame``: `engagement_report.funnel_steps`; a funnel that no user entered has no trace. The caption
+    states the rule: each step counts strictly after the previous one, within `FUNNEL_WINDOW_DAYS` of entering.
     """
-    title, x_title, y_title = "Funnel: users reaching each step", "users", "step"
+    title, x_title, y_title = FUNNEL_TITLE, "users", "step"
     if frame.empty or int(frame["users"].max()) == 0:
         return no_data(title, x_title, y_title)
     ordered = frame.sort_values("step_number")
@@ -70,10 +95,15 @@ def funnel(frame: pd.DataFrame) -> go.Figure:
     return titled(fig, title, x_title, y_title)
 
 
+#: The funnel's title and caption: the strict order of its steps.
+FUNNEL_TITLE = ("Funnel: users reaching each step<br><sup>in this order, each step strictly after the previous one, "
+                f"within {FUNNEL_WINDOW_DAYS} days of the first</sup>")
+
+
 def retention_heatmap(frame: pd.DataFrame) -> go.Figure:
     """Return retention as a heatmap: a row per monthly signup cohort (oldest on top), a column per month after signup.
 
-    ``frame``: `engagement_report.retention_matrix` (long); cells not observed yet are blank.
+    ``frame``: `engagement_report.retention_matrix` (long); months not over at the bound are blank (never 0).
     """
     title, x_title, y_title = "Retention by signup cohort", "months after signup", "signup cohort (month)"
     if frame.empty:
@@ -111,14 +141,21 @@ def widgets_by_type(frame: pd.DataFrame) -> go.Figure:
 
     ``frame``: `engagement_report.widgets_by_type`.
     """
-    title, x_title, y_title = "Dashboard widgets by type", "widget type", "widgets"
+    return active_and_inactive(frame, "widget_type", "Dashboard widgets by type", "widget type", "widgets")
+
+
+def active_and_inactive(frame: pd.DataFrame, category: str, title: str, x_title: str, y_title: str) -> go.Figure:
+    """Return bars per ``category`` value stacked active / inactive, the active share in the hover text.
+
+    ``frame``: columns ``category``, active, inactive, active_share (widgets, email subscriptions).
+    """
     if frame.empty:
         return no_data(title, x_title, y_title)
-    types = list(frame["widget_type"])
+    values = list(frame[category])
     fig = go.Figure([
-        go.Bar(x=types, y=list(frame["active"]), name="active", customdata=list(frame["active_share"]),
+        go.Bar(x=values, y=list(frame["active"]), name="active", customdata=list(frame["active_share"]),
                hovertemplate="%{x}: %{y} active (%{customdata:.0%})<extra></extra>"),
-        go.Bar(x=types, y=list(frame["inactive"]), name="inactive"),
+        go.Bar(x=values, y=list(frame["inactive"]), name="inactive"),
     ])
     return titled(fig, title, x_title, y_title, barmode="stack")
 
@@ -130,7 +167,7 @@ def top_organizations(frame: pd.DataFrame) -> go.Figure:
 
     ``frame``: `engagement_report.top_organizations`.
     """
-    title, x_title, y_title = "Most active organizations (all time)", "assessments + growth levers + simulations", \
+    title, x_title, y_title = "Most active organizations", "assessments + growth levers + simulations", \
         "organization"
     if frame.empty:
         return no_data(title, x_title, y_title)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from .common import no_data, titled
+from .common import mark_incomplete, no_data, titled
 
 
 def _months(values: pd.Series) -> list:
@@ -22,14 +22,16 @@ def _months(values: pd.Series) -> list:
 def events_by_month(frame: pd.DataFrame) -> go.Figure:
     """Return events per month as bars stacked by aggregate type.
 
-    ``frame``: `events_report.events_by_month` (month, aggregate_type, events).
+    ``frame``: `events_report.events_by_month` (month, complete, aggregate_type, events); the month the
+    report's bound cuts is shaded (its count is partial).
     """
     title, x_title, y_title = "Events per month by aggregate type", "month (UTC)", "events"
     if frame.empty:
         return no_data(title, x_title, y_title)
     traces = [go.Bar(x=_months(rows["month"]), y=[int(v) for v in rows["events"]], name=str(kind))
               for kind, rows in frame.groupby("aggregate_type", sort=True, observed=True)]
-    return titled(go.Figure(traces), title, x_title, y_title, barmode="stack", showlegend=True)
+    fig = mark_incomplete(go.Figure(traces), frame.assign(month=_months(frame["month"])), period="month")
+    return titled(fig, title, x_title, y_title, barmode="stack", showlegend=True)
 
 
 def events_by_type(frame: pd.DataFrame) -> go.Figure:

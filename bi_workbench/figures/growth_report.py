@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from .common import no_data, titled
+from .common import mark_incomplete, no_data, titled
 
 #: Colours of the milestone statuses and simulation statuses (stable from one report to the next).
 STATUS_COLOURS = {"completed": "#2ca02c", "in_progress": "#1f77b4", "not_started": "#c7c7c7", "failed": "#d62728",
@@ -147,7 +147,8 @@ def tornado(frame: pd.DataFrame) -> go.Figure:
 def stored_simulations_by_month(frame: pd.DataFrame) -> go.Figure:
     """Return the stored simulations per month as bars stacked by status.
 
-    ``frame``: `growth_report.stored_simulations_by_month` (month, status, simulations).
+    ``frame``: `growth_report.stored_simulations_by_month` (month, complete, status, simulations); a month
+    not over at the selection's as_of is shaded (`mark_incomplete`).
     """
     title, x_title, y_title = "Stored simulations per month by status", "month (UTC)", "simulations"
     if frame.empty:
@@ -158,4 +159,5 @@ def stored_simulations_by_month(frame: pd.DataFrame) -> go.Figure:
         traces.append(go.Bar(x=[pd.Timestamp(m).to_pydatetime() for m in rows["month"]],
                              y=[int(v) for v in rows["simulations"]], name=str(status),
                              marker={"color": STATUS_COLOURS.get(str(status), "#9467bd")}))
-    return titled(go.Figure(traces), title, x_title, y_title, barmode="stack", showlegend=True)
+    fig = mark_incomplete(go.Figure(traces), frame.assign(period=pd.to_datetime(frame["month"])))
+    return titled(fig, title, x_title, y_title, barmode="stack", showlegend=True)

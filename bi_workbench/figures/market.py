@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from .common import naive_utc, no_data, titled
+from .common import mark_incomplete, naive_utc, no_data, titled
 
 #: Colours of the sentiment labels.
 SENTIMENT_COLOURS = {"positive": "#2ca02c", "neutral": "#a6a6a6", "negative": "#d62728"}
@@ -80,7 +80,8 @@ def market_size_and_growth(table: pd.DataFrame) -> go.Figure:
 def trends_over_time(counts: pd.DataFrame) -> go.Figure:
     """Return business trends per period as stacked bars, one trace per industry (alphabetical).
 
-    ``counts``: `bi_workbench.domain.analytics.trend_counts` by industry (period, industry, trends).
+    ``counts``: `market_report.trends_per_month` (period, complete, industry, trends); periods not over
+    at the selection's as_of are shaded (`mark_incomplete`).
     """
     title, x_title, y_title = "Business trends over time", "period (UTC)", "trends"
     if counts.empty or int(counts["trends"].sum()) == 0:
@@ -90,8 +91,8 @@ def trends_over_time(counts: pd.DataFrame) -> go.Figure:
     for industry in sorted(counts["industry"].dropna().unique()):
         part = counts[counts["industry"] == industry].set_index("period")["trends"].reindex(periods, fill_value=0)
         traces.append(go.Bar(x=naive_utc(pd.Series(periods)), y=[int(v) for v in part], name=str(industry)))
-    return titled(go.Figure(traces), title, x_title, y_title, barmode="stack",
-                  legend={"title": {"text": "industry"}})
+    fig = mark_incomplete(go.Figure(traces), counts.assign(period=naive_utc(counts["period"])))
+    return titled(fig, title, x_title, y_title, barmode="stack", legend={"title": {"text": "industry"}})
 
 
 def news_relevance(news: pd.DataFrame) -> go.Figure:

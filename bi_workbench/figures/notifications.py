@@ -10,8 +10,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ..domain.notifications_report import PRIORITY_ORDER
-from .common import naive_utc, no_data, titled
-from .engagement import organization_labels
+from .common import mark_incomplete, naive_utc, no_data, titled
+from .engagement import active_and_inactive, organization_labels, over_only, partial_points
 
 # A right-hand axis of shares, 0% to 100% in steps of 20%, without its own grid.
 _SHARE_AXIS = {"overlaying": "y", "side": "right", "range": [0, 1], "tickmode": "linear", "tick0": 0, "dtick": 0.2,
@@ -21,7 +21,8 @@ _SHARE_AXIS = {"overlaying": "y", "side": "right", "range": [0, 1], "tickmode": 
 def sent_by_type(frame: pd.DataFrame, granularity: str = "week") -> go.Figure:
     """Return notifications sent per period as bars stacked by type (types by name).
 
-    ``frame``: `notifications_report.notifications_per_period` (period, type, sent, read).
+    ``frame``: `notifications_report.notifications_per_period` (period, complete, type, sent, read); a period
+    not over at the report's bound is shaded.
     """
     title, x_title, y_title = f"Notifications sent per {granularity}, by type", f"{granularity} (UTC)", "notifications"
     if frame.empty:
@@ -30,24 +31,31 @@ def sent_by_type(frame: pd.DataFrame, granularity: str = "week") -> go.Figure:
     for kind in sorted(frame["type"].unique()):
         part = frame[frame["type"] == kind].sort_values("period")
         traces.append(go.Bar(x=naive_utc(part["period"]), y=list(part["sent"]), name=str(kind)))
-    return titled(go.Figure(traces), title, x_title, y_title, barmode="stack")
+    fig = mark_incomplete(go.Figure(traces), frame.assign(period=naive_utc(frame["period"])))
+    return titled(fig, title, x_title, y_title, barmode="stack")
 
 
 def sent_and_read(totals: pd.DataFrame, granularity: str = "week") -> go.Figure:
     """Return notifications sent and read per period as lines, and the read rate on a second axis.
 
-    ``totals``: `notifications_report.period_totals` (period, sent, read, read_rate).
+    ``totals``: `notifications_report.period_totals` (period, complete, sent, read, read_rate); a period not
+    over at the report's bound is shaded and its values drawn as hollow markers, not as the end of the lines
+    (its read rate counts only a few days: partial, not a drop).
     """
     title, x_title, y_title = f"Notifications sent and read per {granularity}", f"{granularity} (UTC)", "notifications"
     if totals.empty:
         return no_data(title, x_title, y_title)
-    periods = naive_utc(totals["period"])
+    periods, complete = naive_utc(totals["period"]), totals["complete"]
     fig = go.Figure([
-        go.Scatter(x=periods, y=list(totals["sent"]), name="sent", mode="lines"),
-        go.Scatter(x=periods, y=list(totals["read"]), name="read", mode="lines"),
-        go.Scatter(x=periods, y=[None if pd.isna(v) else float(v) for v in totals["read_rate"]], name="read rate",
+        go.Scatter(x=periods, y=over_only(totals["sent"], complete), name="sent", mode="lines"),
+        go.Scatter(x=periods, y=over_only(totals["read"], complete), name="read", mode="lines"),
+        go.Scatter(x=periods, y=over_only(totals["read_rate"], complete), name="read rate",
                    mode="lines", line={"dash": "dot"}, yaxis="y2"),
+        *partial_points(periods, totals["sent"], complete, "sent"),
+        *partial_points(periods, totals["read"], complete, "read"),
+        *partial_points(periods, totals["read_rate"], complete, "read rate", yaxis="y2"),
     ])
+    mark_incomplete(fig, totals.assign(period=periods))
     return titled(fig, title, x_title, y_title,
                   yaxis2={"title": {"text": "read rate"}, **_SHARE_AXIS},
                   legend={"orientation": "h", "y": -0.2})
@@ -114,13 +122,4 @@ def subscriptions(frame: pd.DataFrame) -> go.Figure:
 
     ``frame``: `notifications_report.subscriptions_by_type`.
     """
-    title, x_title, y_title = "Email subscriptions by type", "email type", "subscriptions"
-    if frame.empty:
-        return no_data(title, x_title, y_title)
-    types = list(frame["email_type"])
-    fig = go.Figure([
-        go.Bar(x=types, y=list(frame["active"]), name="active", customdata=list(frame["active_share"]),
-               hovertemplate="%{x}: %{y} active (%{customdata:.0%})<extra></extra>"),
-        go.Bar(x=types, y=list(frame["inactive"]), name="inactive"),
-    ])
-    return titled(fig, title, x_title, y_title, barmode="stack")
+    return active_and_inactive(frame, "email_type", "Email subscriptions by type", "email type", "subscriptions")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from .common import naive_utc, no_data, titled
+from .common import mark_incomplete, naive_utc, no_data, titled
 
 from ..domain.users_orgs import PLAN_ORDER, ROLE_ORDER, STATUS_ORDER, in_order
 
@@ -19,7 +19,8 @@ from ..domain.users_orgs import PLAN_ORDER, ROLE_ORDER, STATUS_ORDER, in_order
 def signups_per_month(frame: pd.DataFrame) -> go.Figure:
     """Return sign-ups per month as bars and the cumulative count as a line on a second axis.
 
-    ``frame``: `users_orgs.signups_per_month` (period, signups, cumulative).
+    ``frame``: `users_orgs.signups_per_month` (period, complete, signups, cumulative); a month not
+    over at the selection's as_of is shaded (`mark_incomplete`), not read as a drop.
     """
     title, x_title, y_title = "Sign-ups per month", "month (UTC)", "users signing up"
     if frame.empty:
@@ -29,6 +30,7 @@ def signups_per_month(frame: pd.DataFrame) -> go.Figure:
         go.Bar(x=months, y=list(frame["signups"]), name="sign-ups"),
         go.Scatter(x=months, y=list(frame["cumulative"]), name="cumulative", mode="lines", yaxis="y2"),
     ])
+    mark_incomplete(fig, frame.assign(period=months))
     return titled(fig, title, x_title, y_title,
                   yaxis2={"title": {"text": "cumulative users"}, "overlaying": "y", "side": "right",
                           "rangemode": "tozero"},
@@ -104,7 +106,7 @@ def subscriptions_by_plan(frame: pd.DataFrame) -> go.Figure:
 def paying_share_by_industry(frame: pd.DataFrame) -> go.Figure:
     """Return the share of each industry's users who pay as bars (percent axis), in the frame's order.
 
-    ``frame``: `users_orgs.paying_share_by_industry` (industry, users, subscribed, paying, paying_share).
+    ``frame``: `users_orgs.paying_share_by_industry` (industry, users, paying, paying_share).
     """
     title, x_title, y_title = "Share of users on a paying plan, by industry", "industry", "paying users / users"
     if frame.empty:

@@ -18,6 +18,7 @@ The parameters of every report are declared once, in `bi_workbench.reports.catal
 """
 
 from .catalog import Parameter, Report, get, register, reports
+from .headlines import headlines
 from .kernel import ReportParameters, configure_plotly, controls, is_batch, provenance, setup
 from .masking import hide_contacts, mask_notebook, mask_text
 
@@ -39,6 +40,6 @@ def __getattr__(name: str):
 
 
 __all__ = [
-    "Parameter", "Report", "ReportParameters", "configure_plotly", "controls", "get", "hide_contacts", "is_batch",
+    "Parameter", "Report", "ReportParameters", "configure_plotly", "controls", "get", "headlines", "hide_contacts", "is_batch",
     "mask_notebook", "mask_text", "provenance", "register", "reports", "setup", *_LAZY,
 ]

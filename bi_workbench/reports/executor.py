@@ -23,14 +23,11 @@ CONNECT_TIMEOUT = 10
 
 @contextmanager
 def dask_client(cluster: str | None, workers: int) -> Iterator:
-    """Yield a `distributed.Client` on scheduler ``cluster``, or on a LocalCluster of ``workers`` processes.
-
-    The local cluster has no dashboard and no memory limit (a render's memory
-    is in its own process, not the worker's).
+    """Yield a `distributed.Client` on scheduler ``cluster``, or on a `local_cluster` of ``workers`` processes.
 
     Raises ConfigurationError (one line) if the scheduler cannot be reached.
     """
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     if cluster:
         try:
@@ -40,9 +37,20 @@ def dask_client(cluster: str | None, workers: int) -> Iterator:
         with client:
             yield client
         return
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
-                      memory_limit=0, silence_logs=40) as local, Client(local, set_as_default=False) as client:
+    with local_cluster(workers) as local, Client(local, set_as_default=False) as client:
         yield client
+
+
+def local_cluster(workers: int):
+    """Return a `distributed.LocalCluster` of ``workers`` processes of one thread each (a context manager).
+
+    It has no memory limit (a render's memory is in its own process, not the
+    worker's) and its dashboard on a free port.
+    """
+    from distributed import LocalCluster
+
+    return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
+                        memory_limit=0, silence_logs=40)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -117,6 +117,9 @@ def write_index(output_dir: Path) -> Path:
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     page = _PAGE.format(rows=rows, stamp=html.escape(stamp))
     path = output_dir / INDEX
+    from .glossary import write_glossary
+
+    write_glossary(output_dir)
     write_atomically(path, page)
     return path
 
@@ -143,7 +146,8 @@ def _row(label: str, last: dict, good: dict | None) -> str:
     when += f'<br><small>run #{html.escape(str(last.get("run_id")))}</small>'
     if last.get("schedule"):
         when += f'<br><small>schedule {html.escape(last["schedule"])}</small>'
-    links = " · ".join(filter(None, [_link(last.get("html"), "report"), _link(last.get("ipynb"), "notebook")]))
+    links = " · ".join(filter(None, [_link(last.get("html"), "report"), _link(last.get("ipynb"), "notebook"),
+                                     _link(last.get("json"), "headline numbers")]))
     if status != "succeeded":
         links = _link(last.get("error_notebook"), "error notebook")
         if good:
@@ -171,7 +175,7 @@ th, td {{ border-bottom: 1px solid #ddd; padding: 0.5em; text-align: left; verti
 </head>
 <body>
 <h1>Reports</h1>
-<p>Updated {stamp}.</p>
+<p>Updated {stamp}. Every number is defined in the <a href="glossary.html">metrics glossary</a>.</p>
 <table>
 <thead><tr><th>Report</th><th>Last run (per parameter set)</th><th>Status</th><th>Parameters</th><th>Links</th></tr></thead>
 <tbody>

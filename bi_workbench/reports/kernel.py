@@ -36,6 +36,8 @@ from .parameters import check_database, from_namespace, to_notebook, validate
 
 #: Set (to anything) by the renderer for the kernels it starts: a batch run, no widgets.
 BATCH_ENV = "BI_WORKBENCH_BATCH"
+#: Set (to anything) to make a kernel interactive whatever started it (Voilà apps, tests of the widgets).
+INTERACTIVE_ENV = "BI_WORKBENCH_INTERACTIVE"
 #: Parent processes whose kernels are batch runs, never interactive.
 _BATCH_PARENTS = re.compile(r"papermill|pytest|py\.test|nbval|nbconvert|nbclient")
 PLOTLY_RENDERER = "plotly_mimetype"
@@ -98,6 +100,8 @@ def is_batch() -> bool:
     """Return True when the kernel runs unattended (renderer, papermill, nbval), False in an interactive session."""
     if os.environ.get(BATCH_ENV):
         return True
+    if os.environ.get(INTERACTIVE_ENV):
+        return False
     try:
         from IPython import get_ipython
     except ImportError:
@@ -129,8 +133,9 @@ def controls(report_name: str, namespace: dict, callback: Callable[[ReportParame
 
     Interactively: one control per declared parameter; a change validates the
     values, writes them into ``namespace`` (the notebook's globals, as the
-    parameters cell holds them) and calls ``callback(params)`` again in the
-    output area below the controls. In a batch run (renderer, papermill,
+    parameters cell holds them), calls ``callback(params)`` again in the
+    output area below the controls, and redraws every cell run after this one
+    in place (`bi_workbench.reports.redraw`). In a batch run (renderer, papermill,
     nbval) no widget is shown: ``callback`` is called once with the current
     parameters, so the notebook's output is the same as a rendered report's.
     """
@@ -141,8 +146,21 @@ def controls(report_name: str, namespace: dict, callback: Callable[[ReportParame
         return None
     from IPython.display import display
 
-    box, _widgets, _output = build_controls(report, namespace, callback)
+    from IPython import get_ipython
+
+    from . import redraw
+
+    sections: list = []
+
+    def draw(params):
+        if callback is not None:
+            callback(params)
+        for recorded in sections:
+            recorded.redraw()
+
+    box, widgets, _output = build_controls(report, namespace, draw)
     display(box)
+    sections.append(redraw.record(get_ipython(), widgets))
     return None
 
 

@@ -247,7 +247,7 @@ def _kernel_settings(engine: Engine, tenant: tuple[str, str] | None) -> dict[str
     return env
 
 
-_FILE_KEYS = {"ipynb": ".ipynb", "html": ".html"}
+_FILE_KEYS = {"ipynb": ".ipynb", "html": ".html", "json": ".json"}
 
 
 def _file(engine: Engine, request: RunRequest, result: RunResult, outcome: dict, options: RenderOptions) -> RunResult:
@@ -292,6 +292,7 @@ def run_record(result: RunResult, output_dir: Path) -> dict[str, Any]:
         "started_at": result.started_at.astimezone().isoformat(timespec="seconds"),
         "finished_at": result.finished_at.astimezone().isoformat(timespec="seconds"),
         "folder": relative(result.folder), "html": relative(result.outputs.get("html")),
-        "ipynb": relative(result.outputs.get("ipynb")), "error_notebook": relative(result.outputs.get("error_notebook")),
+        "ipynb": relative(result.outputs.get("ipynb")), "json": relative(result.outputs.get("json")),
+        "error_notebook": relative(result.outputs.get("error_notebook")),
         "error": result.error, "paths": {k: str(v) for k, v in result.outputs.items()},
     }

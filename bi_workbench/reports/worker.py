@@ -9,7 +9,7 @@ stopped as a whole when it passes its overall time limit, and so that the
 process and its kernel die with the Dask worker (Linux: parent-death signal;
 the kernel exits when its parent does). That process executes the notebook with
 papermill into the job's work folder, masks contact details, writes
-``<stem>.ipynb`` and ``<stem>.html`` (success) or ``failed.ipynb`` (failure),
+``<stem>.ipynb``, ``<stem>.html`` and ``<stem>.json`` (its headline numbers) (success) or ``failed.ipynb`` (failure),
 and ``result.json`` with the status and a one-line error.
 
 The task returns the files' bytes instead of writing them anywhere shared: the
@@ -64,7 +64,8 @@ def render_task(job: dict) -> dict:
         outcome = _run_process(spec, work)
         if outcome["status"] != "succeeded" and not (work / FAILED).exists() and (work / EXECUTING).exists():
             _keep_failed(spec, work / EXECUTING)  # stopped mid-run: keep what had executed, masked like any output
-        names = [f"{job['stem']}.ipynb", f"{job['stem']}.html"] if outcome["status"] == "succeeded" else [FAILED]
+        names = [f"{job['stem']}{suffix}" for suffix in (".ipynb", ".html", ".json")] \
+            if outcome["status"] == "succeeded" else [FAILED]
         outcome["files"] = {name: (work / name).read_bytes() for name in names if (work / name).exists()}
         return outcome
     finally:
@@ -178,6 +179,15 @@ def _write_outputs(job: dict, executing: Path) -> None:
     stem = executing.with_name(job["stem"])
     _write(nb, stem.with_suffix(".ipynb"))
     stem.with_suffix(".html").write_text(notebook_to_html(nb, job["title"], show_code=job["show_code"]), encoding="utf-8")
+    _write_headlines(job, nb, stem.with_suffix(".json"))
+
+
+def _write_headlines(job: dict, nb, path: Path) -> None:
+    """Write the report's headline numbers (`bi_workbench.reports.headlines`) beside its HTML."""
+    from .headlines import collect
+
+    document = {"report": job["stem"], "parameters": job["parameters"], "headlines": collect(nb)}
+    path.write_text(json.dumps(document, indent=2, default=str), encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:

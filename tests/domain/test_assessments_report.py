@@ -37,7 +37,7 @@ FULL = {"growth_pace": "fast", "funding_status": "seed", "tech_maturity": "basic
         "process_discipline": "ad_hoc", "strategy_decision_method": "data_driven", "final_confirmation": "yes",
         "growth_metrics": "MRR weekly", "gtm_strategy": " ", "friction_points": ["pricing"]}
 OTHER = {"growth_pace": "Hyper-growth", "tech_maturity": "AI driven", "team_alignment": "highly aligned"}
-NOTHING = {"since": datetime(2000, 1, 1, tzinfo=timezone.utc), "until": datetime(2000, 2, 1, tzinfo=timezone.utc)}
+NOTHING = {"since": "2000-01-01", "until": "2000-01-31"}
 
 
 def at(text: str) -> datetime:
@@ -86,65 +86,75 @@ def as_dict(frame: pd.DataFrame) -> dict:
     return dict(zip(frame["measure"], frame["value"]))
 
 
-def test_selection_adds_the_bracket_to_the_report_filters():
-    assert ar.selection({"since": None, "until": None, "as_of": None, "organization_id": None, "industry": None,
-                         "bracket": "leading"}) == {"organization_id": None, "industry": None, "since": None,
-                                                    "until": None, "bracket": "leading"}
+def sel(conn, **params):
+    """The report's selection of ``params`` (organization_id, industry, since, until, as_of)."""
+    return ar.selection(conn, params)
+
+
+def test_the_selection_names_the_known_industries_on_a_typo(hand):
+    with pytest.raises(InvalidParameterError, match="Spaceships.*known industries: Retail, SaaS"):
+        sel(hand, industry="Spaceships")
 
 
 def test_overview_uses_the_latest_score_of_each_assessment(hand):
-    assert as_dict(ar.overview(hand)) == {
+    assert as_dict(ar.overview(hand, sel(hand))) == {
         "assessments": 4, "completed": 3, "scored": 2, "mean score": 3.35, "median score": 3.35,
         "mean confidence": 0.85, "first assessment": "2025-01-10", "latest assessment": "2025-03-25",
     }
 
 
 def test_the_selection_filters(hand):
-    count = lambda **f: as_dict(ar.overview(hand, **f))["assessments"]  # noqa: E731
+    def count(bracket=None, **params):
+        return as_dict(ar.overview(hand, sel(hand, **params), bracket))["assessments"]
+
     # org A: a1 and a4 (no organization, user u1 is a member); not a2, which names organization B
     assert count(organization_id=ORG_A) == 2
     assert count(organization_id=ORG_B) == 1
     assert count(industry="saas") == 3
-    assert count(since=at("2025-03-01 00:00"), until=at("2025-03-21 00:00")) == 2
+    assert count(since="2025-03-01", until="2025-03-20") == 2  # inclusive: a3 started on 03-20 counts
+    assert count(as_of="2025-03-20") == 3  # a1, a2, a3; not a4 of 03-25
     assert count(bracket="developing") == 1  # the latest score of a1, stored as 'Developing '
     assert count(bracket="emerging") == 0  # a1's older score does not count
 
 
 def test_volumes_per_month(hand):
-    frame = ar.volumes_per_month(hand)
-    assert list(frame["period"]) == [pd.Timestamp(f"2025-0{m}-01", tz="UTC") for m in (1, 2, 3)]
+    frame = ar.volumes_per_month(hand, sel(hand))
+    assert list(frame["period"]) == [pd.Timestamp(f"2025-0{m}-01") for m in (1, 2, 3)]
     assert frame[["assessments", "completed", "scored"]].to_numpy().tolist() == [[1, 1, 1], [0, 0, 0], [3, 2, 1]]
-    assert ar.recent_months(frame, 1).to_dict("list") == {"month": ["2025-03"], "assessments": [3], "completed": [2],
-                                                         "scored": [1]}
+    assert ar.recent_months(frame, 1).to_dict("list") == {"month": ["2025-03"], "complete": [True],
+                                                         "assessments": [3], "completed": [2], "scored": [1]}
+    open_month = ar.volumes_per_month(hand, sel(hand, as_of="2025-03-20"))
+    assert list(open_month["complete"]) == [True, True, False]  # March is not over on the 20th
+    assert list(open_month["assessments"]) == [1, 0, 2]
 
 
 def test_score_summary(hand):
-    row = ar.score_summary(hand).iloc[0].to_dict()
+    row = ar.score_summary(hand, sel(hand)).iloc[0].to_dict()
     assert row["scored"] == 2 and row["mean"] == 3.35 and row["median"] == 3.35
     assert row["min"] == 2.5 and row["max"] == 4.2 and row["p10"] == 2.67 and row["p90"] == 4.03
     assert row["std"] == round(math.sqrt(2 * 0.85 ** 2), 3)
-    empty = ar.score_summary(hand, **NOTHING).iloc[0]
+    empty = ar.score_summary(hand, sel(hand, **NOTHING)).iloc[0]
     assert empty["scored"] == 0 and math.isnan(empty["mean"])
 
 
 def test_score_distribution_bins_cover_the_scale(hand):
-    frame = ar.score_distribution(hand)
+    frame = ar.score_distribution(hand, sel(hand))
     assert len(frame) == 20 and frame["bin_start"].iloc[0] == 0.0 and frame["bin_end"].iloc[-1] == 5.0
     hits = frame[frame["assessments"] > 0]
     assert list(hits.itertuples(index=False, name=None)) == [(2.5, 2.75, "developing", 1), (4.0, 4.25, "leading", 1)]
-    assert list(ar.score_distribution(hand, bin_width=2.5)["assessments"]) == [0, 2]  # 2.5 opens the second bin
+    assert list(ar.score_distribution(hand, sel(hand), bin_width=2.5)["assessments"]) == [0, 2]  # 2.5 opens the second bin
     with pytest.raises(InvalidParameterError, match="bin_width"):
-        ar.score_distribution(hand, bin_width=0)
+        ar.score_distribution(hand, sel(hand), bin_width=0)
 
 
 def test_brackets_in_rubric_order(hand):
-    frame = ar.brackets(hand)
+    frame = ar.brackets(hand, sel(hand))
     assert list(frame.itertuples(index=False, name=None)) == [
         ("developing", 1, 0.5, 2.5, 2.5, 2.5, 0.8), ("leading", 1, 0.5, 4.2, 4.2, 4.2, 0.9)]
 
 
 def test_category_scores_over_all_and_per_bracket(hand):
-    frame = ar.category_scores(hand)
+    frame = ar.category_scores(hand, sel(hand))
     rows = {(r.bracket, r.category): (r.scores, r.mean) for r in frame.itertuples(index=False)}
     assert rows[("all", "growth")] == (2, 3.0) and rows[("all", "team")] == (2, 4.0)
     assert rows[("developing", "growth")] == (1, 2.0) and rows[("leading", "team")] == (1, 5.0)
@@ -157,12 +167,12 @@ def test_category_scores_over_all_and_per_bracket(hand):
 
 
 def test_latest_completed_and_its_explanation(hand):
-    latest = ar.latest_completed(hand)
+    latest = ar.latest_completed(hand, sel(hand))
     assert latest["assessment_id"] == A4 and latest["overall_score"] is None
     assert ar.explanation_table(latest).empty  # its responses are not a JSON object
     assert as_dict(ar.explained_summary(latest))["rubric score"] is None
 
-    a1 = ar.latest_completed(hand, bracket="developing")
+    a1 = ar.latest_completed(hand, sel(hand), "developing")
     assert a1["assessment_id"] == A1 and a1["completed_at"] == pd.Timestamp("2025-01-11 09:00", tz="UTC")
     assert a1["overall_score"] == 2.5 and a1["bracket"] == "developing" and a1["responses"] == FULL
     expected = score_responses(FULL)
@@ -190,13 +200,13 @@ def test_latest_completed_and_its_explanation(hand):
 
 
 def test_nothing_to_explain(hand):
-    assert ar.latest_completed(hand, **NOTHING) is None
+    assert ar.latest_completed(hand, sel(hand, **NOTHING)) is None
     assert ar.explanation_table(None).empty and list(ar.explanation_table(None).columns) == list(ar.EXPLANATION_COLUMNS)
     assert ar.explained_summary(None).empty
 
 
 def test_legacy_comparison_matches_the_latest_legacy_score(hand):
-    comparison = ar.legacy_comparison(hand)
+    comparison = ar.legacy_comparison(hand, sel(hand))
     new_a1, new_a2 = score_responses(FULL)["overall_score"], score_responses(OTHER)["overall_score"]
     summary = as_dict(ar.comparison_summary(comparison))
     assert summary["assessments with both scores"] == 2
@@ -211,43 +221,48 @@ def test_legacy_comparison_matches_the_latest_legacy_score(hand):
     assert int(confusion.to_numpy().sum()) == 2 and "(none)" not in confusion.index
     by_bracket = ar.comparison_by_bracket(comparison)
     assert list(by_bracket["legacy_bracket"]) == ["developing", "leading"] and list(by_bracket["assessments"]) == [1, 1]
-    only_leading = ar.legacy_comparison(hand, bracket="leading")
+    only_leading = ar.legacy_comparison(hand, sel(hand), "leading")
     assert only_leading.summary["matched"] == 1
 
 
 def test_every_function_handles_an_empty_selection(hand):
-    for filters in (NOTHING, {"organization_id": uuid.UUID(int=999)}, {"bracket": "emerging"}):
-        assert ar.volumes_per_month(hand, **filters).empty
-        assert ar.score_distribution(hand, **filters).empty
-        assert ar.brackets(hand, **filters).empty
-        categories = ar.category_scores(hand, **filters)
+    for params, bracket in ((NOTHING, None), ({"industry": "retail", "until": "2025-02-28"}, None), ({}, "emerging")):
+        bounds = sel(hand, **params)
+        assert ar.volumes_per_month(hand, bounds, bracket).empty
+        assert ar.score_distribution(hand, bounds, bracket).empty
+        assert ar.brackets(hand, bounds, bracket).empty
+        categories = ar.category_scores(hand, bounds, bracket)
         assert categories.empty and ar.category_table(categories).empty
-        comparison = ar.legacy_comparison(hand, **filters)
+        comparison = ar.legacy_comparison(hand, bounds, bracket)
         assert as_dict(ar.comparison_summary(comparison))["assessments with both scores"] == 0
         assert ar.comparison_by_bracket(comparison).empty and ar.comparison_points(comparison).empty
         assert int(ar.confusion_table(comparison).to_numpy().sum()) == 0
-        assert as_dict(ar.overview(hand, **filters))["mean score"] is None
+        assert as_dict(ar.overview(hand, bounds, bracket))["mean score"] is None
 
 
 def test_bad_filters_are_refused(hand):
     with pytest.raises(InvalidParameterError, match="bracket"):
-        ar.overview(hand, bracket=" ")
+        ar.overview(hand, sel(hand), " ")
     with pytest.raises(InvalidParameterError, match="organization_id"):
-        ar.brackets(hand, organization_id=12)
+        sel(hand, organization_id=12)
+    with pytest.raises(InvalidParameterError, match="is no organization"):
+        sel(hand, organization_id=uuid.UUID(int=999))
 
 
 def test_the_demo_data_adds_up(demo):
-    overview = as_dict(ar.overview(demo))
-    assert overview["assessments"] == ar.volumes_per_month(demo)["assessments"].sum() > 0
-    assert overview["scored"] == ar.brackets(demo)["assessments"].sum() \
-        == ar.score_distribution(demo)["assessments"].sum()
-    comparison = ar.legacy_comparison(demo)
+    bounds = sel(demo)
+    overview = as_dict(ar.overview(demo, bounds))
+    assert overview["assessments"] == ar.volumes_per_month(demo, bounds)["assessments"].sum() > 0
+    assert overview["scored"] == ar.brackets(demo, bounds)["assessments"].sum() \
+        == ar.score_distribution(demo, bounds)["assessments"].sum()
+    comparison = ar.legacy_comparison(demo, bounds)
     summary = comparison.summary
     assert summary["matched"] == overview["scored"]  # every score of the demo was migrated
     assert summary["matched"] + summary["new_only"] == overview["assessments"]
     assert int(ar.confusion_table(comparison).to_numpy().sum()) == summary["matched"]
-    latest = ar.latest_completed(demo)
+    latest = ar.latest_completed(demo, bounds)
     table = ar.explanation_table(latest)
     assert abs(table["overall_contribution"].sum() - score_responses(latest["responses"])["overall_score"]) < 0.005
-    leading = as_dict(ar.overview(demo, bracket="leading"))
-    assert leading["scored"] == ar.brackets(demo).set_index("bracket").loc["leading", "assessments"]
+    leading = as_dict(ar.overview(demo, bounds, "leading"))
+    assert leading["scored"] == ar.brackets(demo, bounds).set_index("bracket").loc["leading", "assessments"]
+    assert ar.brackets(demo, bounds, "leading")["assessments"].tolist() == [leading["scored"]]

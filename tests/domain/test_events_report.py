@@ -16,6 +16,9 @@ a rolled-back append uses a position up and leaves a gap)::
     snapshots  AS1 at version 2
     audit      u1 renames org A (UPDATE), u3 creates org C (INSERT), both audited now (the clock's month)
     analytics  2 events in January 2025 (its partition made), 3 in February 2025 (no partition: default)
+
+Users and organizations are created now (the clock's day), so without an as_of the bound is the end of today.
+AS1's events carry no organization (as migrated ones): they are org A's through u1's membership.
 """
 
 from __future__ import annotations
@@ -30,11 +33,11 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 
 from bi_workbench.database import create_engine
-from bi_workbench.domain import events_report
+from bi_workbench.domain import analytics, events_report
 from bi_workbench.domain.events_report import (
     audit_activity, describe_audit, describe_order, events_by_month, events_by_type, global_order, latest_partitions,
     monthly_table, partition_rows, partition_summary, position_gaps, read_only_connection, replay_check,
-    report_filters, snapshot_coverage,
+    snapshot_coverage,
 )
 from bi_workbench.errors import InvalidParameterError
 from bi_workbench.events.audit import acting_as, auditing_off
@@ -43,7 +46,7 @@ from bi_workbench.schema import tables as t
 U1, U2, U3 = (uuid.UUID(int=i) for i in (1, 2, 3))
 ORG_A, ORG_B, ORG_C = (uuid.UUID(int=i) for i in (101, 102, 103))
 AS1, GL1, SM1 = (uuid.UUID(int=i) for i in (501, 502, 503))
-EMPTY_PERIOD = {"since": dt.date(2000, 1, 1), "until": dt.date(2000, 2, 1)}
+EMPTY_PERIOD = {"since": dt.date(2000, 1, 1), "until": dt.date(2000, 1, 31)}
 
 
 def at(text: str) -> dt.datetime:
@@ -132,17 +135,20 @@ def demo(demo_engine):
     conn.close()
 
 
+def sel(conn, **params):
+    """The report's selection of ``params``, resolved once."""
+    return analytics.report_bounds(conn, params)
+
+
 def rows(frame: pd.DataFrame) -> list[tuple]:
     return [tuple(None if (isinstance(v, float) and math.isnan(v)) or v is pd.NA else v for v in r)
             for r in frame.itertuples(index=False)]
 
 
-def test_report_filters_make_until_exclusive_and_keep_the_aggregate_type():
-    params = {"aggregate_type": "simulation", "organization_id": ORG_A, "industry": None,
-              "since": dt.date(2025, 1, 1), "until": dt.date(2025, 1, 31), "as_of": dt.date(2025, 1, 15)}
-    assert report_filters(params) == {"aggregate_type": "simulation", "organization_id": ORG_A, "industry": None,
-                                      "since": dt.date(2025, 1, 1), "until": dt.date(2025, 1, 16)}
-    assert report_filters({})["until"] is None
+def test_the_selection_states_its_bound_and_as_of_caps_until(hand):
+    bounds = sel(hand, since=dt.date(2025, 1, 1), until=dt.date(2025, 1, 31), as_of=dt.date(2025, 1, 15))
+    assert bounds.label == "data up to 2025-01-15 (end of day, UTC)"
+    assert events_by_type(hand, bounds)["event_type"].tolist() == ["assessment_created"]  # 01-20's is after it
 
 
 def test_the_read_only_connection_refuses_to_write(hand):
@@ -154,9 +160,11 @@ def test_the_read_only_connection_refuses_to_write(hand):
 
 def test_bad_selections_are_refused_naming_the_parameter(hand):
     with pytest.raises(InvalidParameterError, match="aggregate_type"):
-        events_by_type(hand, aggregate_type="")
-    with pytest.raises(InvalidParameterError, match="since must be before until"):
-        events_by_month(hand, since="2025-03-01", until="2025-01-01")
+        events_by_type(hand, sel(hand), aggregate_type="")
+    with pytest.raises(InvalidParameterError, match="is before since"):
+        sel(hand, since="2025-03-01", until="2025-01-01")
+    with pytest.raises(InvalidParameterError, match="known industries: Retail, SaaS"):
+        sel(hand, industry="Spaceships")
     with pytest.raises(InvalidParameterError, match="limit"):
         position_gaps(hand, limit=0)
 
@@ -165,9 +173,12 @@ def test_bad_selections_are_refused_naming_the_parameter(hand):
 
 
 def test_events_per_month_and_aggregate_type(hand):
-    by_month = events_by_month(hand)
-    assert rows(by_month) == [(dt.date(2025, 1, 1), "assessment", 1), (dt.date(2025, 1, 1), "growth_lever", 1),
-                              (dt.date(2025, 2, 1), "assessment", 1), (dt.date(2025, 2, 1), "simulation", 2)]
+    by_month = events_by_month(hand, sel(hand))
+    assert rows(by_month) == [(dt.date(2025, 1, 1), True, "assessment", 1), (dt.date(2025, 1, 1), True, "growth_lever", 1),
+                              (dt.date(2025, 2, 1), True, "assessment", 1), (dt.date(2025, 2, 1), True, "simulation", 2)]
+    cut = events_by_month(hand, sel(hand, as_of=dt.date(2025, 2, 10)))  # February not over: partial, so marked
+    assert rows(cut) == [(dt.date(2025, 1, 1), True, "assessment", 1), (dt.date(2025, 1, 1), True, "growth_lever", 1),
+                         (dt.date(2025, 2, 1), False, "assessment", 1), (dt.date(2025, 2, 1), False, "simulation", 1)]
     wide = monthly_table(by_month)
     assert list(wide.columns) == ["month", "assessment", "growth_lever", "simulation", "total"]
     assert rows(wide) == [(dt.date(2025, 1, 1), 1, 1, 0, 2), (dt.date(2025, 2, 1), 1, 0, 2, 3)]
@@ -175,7 +186,7 @@ def test_events_per_month_and_aggregate_type(hand):
 
 
 def test_events_by_type_with_first_and_last(hand):
-    assert rows(events_by_type(hand)) == [
+    assert rows(events_by_type(hand, sel(hand))) == [
         ("assessment", "assessment_created", 1, 1, dt.date(2025, 1, 10), dt.date(2025, 1, 10)),
         ("assessment", "assessment_scored", 1, 1, dt.date(2025, 2, 5), dt.date(2025, 2, 5)),
         ("growth_lever", "lever_suggested", 1, 1, dt.date(2025, 1, 20), dt.date(2025, 1, 20)),
@@ -185,29 +196,33 @@ def test_events_by_type_with_first_and_last(hand):
 
 
 def test_the_selection_filters_every_event_function(hand):
-    assert events_by_type(hand, organization_id=ORG_A)["event_type"].tolist() == ["lever_suggested"]
-    assert events_by_type(hand, industry="SaaS")["aggregate_type"].unique().tolist() == ["assessment", "simulation"]
-    assert events_by_month(hand, aggregate_type="simulation")["events"].tolist() == [2]
-    assert events_by_type(hand, since="2025-02-01")["events"].sum() == 3
-    assert events_by_type(hand, until="2025-02-01")["events"].sum() == 2
+    # AS1's events have no organization of their own: they are org A's through u1's membership
+    assert events_by_type(hand, sel(hand, organization_id=ORG_A))["event_type"].tolist() == [
+        "assessment_created", "assessment_scored", "lever_suggested"]
+    assert events_by_type(hand, sel(hand, industry="saas"))["aggregate_type"].unique().tolist() == [
+        "assessment", "simulation"]
+    assert events_by_month(hand, sel(hand), aggregate_type="simulation")["events"].tolist() == [2]
+    assert events_by_type(hand, sel(hand, since="2025-02-01"))["events"].sum() == 3
+    assert events_by_type(hand, sel(hand, until="2025-01-31"))["events"].sum() == 2
 
 
 def test_an_empty_selection_gives_empty_frames_with_their_columns(hand):
-    for selection in ({"organization_id": ORG_B}, EMPTY_PERIOD, {"aggregate_type": "invoice"}):
-        assert list(events_by_month(hand, **selection).columns) == events_report.MONTH_COLUMNS
-        assert events_by_month(hand, **selection).empty and events_by_type(hand, **selection).empty
-        assert snapshot_coverage(hand, **selection).empty
-        check = replay_check(hand, **selection)
+    for params, kind in (({"organization_id": ORG_B}, None), (EMPTY_PERIOD, None), ({}, "invoice")):
+        bounds = sel(hand, **params)
+        assert list(events_by_month(hand, bounds, kind).columns) == events_report.MONTH_COLUMNS
+        assert events_by_month(hand, bounds, kind).empty and events_by_type(hand, bounds, kind).empty
+        assert snapshot_coverage(hand, bounds, kind).empty
+        check = replay_check(hand, bounds, kind)
         assert check.summary.empty and check.mismatches.empty
         assert check.describe() == "No event streams in this selection: nothing to replay."
-    assert list(monthly_table(events_by_month(hand, **EMPTY_PERIOD)).columns) == ["month", "total"]
+    assert list(monthly_table(events_by_month(hand, sel(hand, **EMPTY_PERIOD))).columns) == ["month", "total"]
 
 
 # --- replay and snapshots -------------------------------------------------------------------------------------
 
 
 def test_the_replay_check_finds_the_lever_whose_table_row_disagrees(hand):
-    check = replay_check(hand)
+    check = replay_check(hand, sel(hand))
     assert rows(check.summary) == [("assessment", 1, 2, 0, 1.0), ("growth_lever", 1, 1, 1, 0.0),
                                    ("simulation", 1, 2, 0, 1.0)]
     assert rows(check.mismatches) == [("growth_lever", str(GL1), "status", "suggested", "accepted",
@@ -217,14 +232,14 @@ def test_the_replay_check_finds_the_lever_whose_table_row_disagrees(hand):
 
 
 def test_the_replay_check_keeps_the_selected_streams_whole(hand):
-    february = replay_check(hand, since="2025-02-01")  # AS1 and SM1 have events in February
+    february = replay_check(hand, sel(hand, since="2025-02-01"))  # AS1 and SM1 have events in February
     assert rows(february.summary) == [("assessment", 1, 2, 0, 1.0), ("simulation", 1, 2, 0, 1.0)]
     assert february.mismatches.empty
     assert february.describe() == "2 aggregates replayed from 4 events: every replayed state matches its table row."
 
 
 def test_snapshot_coverage_counts_the_events_left_to_replay(hand):
-    assert rows(snapshot_coverage(hand)) == [("assessment", 1, 1, 1.0, 2, 0.0, 0), ("growth_lever", 1, 0, 0.0, 1, 1.0, 1),
+    assert rows(snapshot_coverage(hand, sel(hand))) == [("assessment", 1, 1, 1.0, 2, 0.0, 0), ("growth_lever", 1, 0, 0.0, 1, 1.0, 1),
                                              ("simulation", 1, 0, 0.0, 2, 2.0, 2)]
 
 
@@ -254,7 +269,7 @@ def test_the_global_order_of_an_empty_store(schema_database):
 
 def test_audit_activity_per_table_and_operation(hand):
     today = dt.datetime.now(dt.timezone.utc).date()
-    activity = audit_activity(hand)
+    activity = audit_activity(hand, sel(hand))
     assert list(activity.columns) == events_report.AUDIT_COLUMNS
     assert [r[:5] for r in rows(activity)] == [("organizations", "INSERT", 1, 1, 1), ("organizations", "UPDATE", 1, 1, 1)]
     assert set(activity["first_change"]) <= {today, today - dt.timedelta(days=1)}
@@ -262,10 +277,9 @@ def test_audit_activity_per_table_and_operation(hand):
 
 
 def test_audit_activity_honours_the_selection_and_says_when_there_is_none(hand):
-    assert audit_activity(hand, organization_id=ORG_A)["operation"].tolist() == ["UPDATE"]  # u3 is no member
-    assert audit_activity(hand, industry="SaaS")["changes"].sum() == 2
-    assert audit_activity(hand, aggregate_type="simulation")["changes"].sum() == 2  # no aggregate type on audit rows
-    for empty in (audit_activity(hand, industry="Retail"), audit_activity(hand, **EMPTY_PERIOD)):
+    assert audit_activity(hand, sel(hand, organization_id=ORG_A))["operation"].tolist() == ["UPDATE"]  # u3 is no member
+    assert audit_activity(hand, sel(hand, industry="SAAS"))["changes"].sum() == 2
+    for empty in (audit_activity(hand, sel(hand, industry="Retail")), audit_activity(hand, sel(hand, **EMPTY_PERIOD))):
         assert empty.empty and list(empty.columns) == events_report.AUDIT_COLUMNS
         assert describe_audit(empty) == "No audited changes in this period."
 
@@ -274,9 +288,9 @@ def test_audit_activity_honours_the_selection_and_says_when_there_is_none(hand):
 
 
 def test_partitions_with_rows_and_the_default_partition(hand):
-    partitions = partition_rows(hand)
-    analytics = partitions[partitions["parent"] == "analytics_events"]
-    assert rows(analytics) == [("analytics_events", "analytics_events_2025_01", dt.date(2025, 1, 1), 2),
+    partitions = partition_rows(hand, sel(hand))
+    events = partitions[partitions["parent"] == "analytics_events"]
+    assert rows(events) == [("analytics_events", "analytics_events_2025_01", dt.date(2025, 1, 1), 2),
                                ("analytics_events", "analytics_events_default", None, 3)]
     audit = partitions[partitions["parent"] == "audit_log"]
     assert audit["rows"].sum() == 2 and (audit["rows"] > 0).all()
@@ -286,9 +300,9 @@ def test_partitions_with_rows_and_the_default_partition(hand):
 
 
 def test_partitions_honour_the_period_and_list_only_partitions_with_rows(hand):
-    february = partition_rows(hand, since="2025-02-01", until="2025-03-01")
+    february = partition_rows(hand, sel(hand, since="2025-02-01", until="2025-02-28"))
     assert rows(february) == [("analytics_events", "analytics_events_default", None, 3)]
-    empty = partition_rows(hand, **EMPTY_PERIOD)
+    empty = partition_rows(hand, sel(hand, **EMPTY_PERIOD))
     assert empty.empty and list(empty.columns) == events_report.PARTITION_COLUMNS
     assert rows(partition_summary(empty)) == [("analytics_events", 0, 0, None, None, 0), ("audit_log", 0, 0, None, None, 0)]
     assert latest_partitions(empty).empty
@@ -304,7 +318,7 @@ def test_latest_partitions_keeps_the_last_months_of_each_table():
 
 
 def test_on_the_demo_data_every_stream_replays_to_its_table_row(demo):
-    check = replay_check(demo)
+    check = replay_check(demo, sel(demo))
     streams = demo.execute(sa.text("SELECT count(DISTINCT (aggregate_type, aggregate_id)), count(*) FROM events")).one()
     assert check.mismatches.empty
     assert (check.summary["aggregates"].sum(), check.summary["events"].sum()) == tuple(streams)
@@ -313,15 +327,26 @@ def test_on_the_demo_data_every_stream_replays_to_its_table_row(demo):
 
 def test_on_the_demo_data_the_global_order_is_contiguous_and_the_audit_trail_empty(demo):
     order = global_order(demo).iloc[0]
+    bounds = sel(demo)
     assert (order["first_position"], order["gaps"], order["missing_positions"]) == (1, 0, 0)
     assert describe_order(global_order(demo)).endswith("contiguous, no gaps.")
-    assert audit_activity(demo).empty  # the demo is bulk-loaded with auditing off
+    assert audit_activity(demo, bounds).empty  # the demo is bulk-loaded with auditing off
 
 
 def test_on_the_demo_data_partitions_hold_every_analytics_event_in_its_month(demo):
-    partitions = partition_rows(demo)
-    analytics = partitions[partitions["parent"] == "analytics_events"]
-    assert analytics["rows"].sum() == demo.execute(sa.text("SELECT count(*) FROM analytics_events")).scalar()
-    assert analytics["month"].notna().all() and (analytics["rows"] > 0).all()
-    assert analytics["partition"].tolist() == [f"analytics_events_{m:%Y_%m}" for m in analytics["month"]]
-    assert analytics["month"].max() == dt.date(2026, 6, 1)  # the demo's last month, not the clock's
+    partitions = partition_rows(demo, sel(demo))
+    events = partitions[partitions["parent"] == "analytics_events"]
+    assert events["rows"].sum() == demo.execute(sa.text("SELECT count(*) FROM analytics_events")).scalar()
+    assert events["month"].notna().all() and (events["rows"] > 0).all()
+    assert events["partition"].tolist() == [f"analytics_events_{m:%Y_%m}" for m in events["month"]]
+    assert events["month"].max() == dt.date(2026, 6, 1)  # the demo's last month, not the clock's
+
+
+def test_on_the_demo_data_an_organization_shows_its_members_assessment_events(demo):
+    """Issue 10, example 2: migrated assessment events carry no organization; they are the members' organization's."""
+    org, expected = demo.execute(sa.text(
+        "SELECT m.organization_id, count(*) FROM events e JOIN organization_members m ON m.user_id = e.user_id"
+        " WHERE e.aggregate_type = 'assessment' AND e.organization_id IS NULL AND m.status IS DISTINCT FROM 'invited'"
+        " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1")).one()
+    by_type = events_by_type(demo, sel(demo, organization_id=org), "assessment")
+    assert expected > 0 and by_type["events"].sum() == expected

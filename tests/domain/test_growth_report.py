@@ -1,6 +1,7 @@
 """The growth report's domain functions: hand-made data with numbers worked out by hand, the demo data, empty results.
 
-The hand-made data (times UTC; the report ends at 2026-01-01, so the baseline window is 2025)::
+The hand-made data (times UTC; the data's latest day is 2025-11-01; with ``as_of`` 2025-12-31, the `YEAR`
+selection, the report ends at 2026-01-01, so the baseline window is 2025)::
 
     users          u1 SaaS, u2 Retail, u3 SaaS (members of org A); u4 SaaS, u5 Retail (no organization);
                    org B exists and has no members and no data.
@@ -35,10 +36,11 @@ import pytest
 import sqlalchemy as sa
 
 from bi_workbench.domain import compare_scenarios, growth_report, sensitivity, simulate
+from bi_workbench import metrics
 from bi_workbench.domain.growth_report import (
     PLAN_PRICES, band_table, baseline_frame, describe_scores, describe_target, has_revenue, latest_category_scores,
-    lever_priorities, lever_status_funnel, progress_by_lever, report_end, report_filters, roi_table, scenario_table,
-    scenarios, simulation_inputs, stored_simulations, stored_simulations_by_month, subscription_baseline,
+    lever_priorities, lever_status_funnel, progress_by_lever, report_filters, roi_table, scenario_table,
+    scenarios, selection, simulation_inputs, stored_simulations, stored_simulations_by_month, subscription_baseline,
     target_summary, tornado_table,
 )
 from bi_workbench.errors import InvalidParameterError
@@ -50,6 +52,7 @@ U1, U2, U3, U4, U5 = (uuid.UUID(int=i) for i in range(1, 6))
 ORG_A, ORG_B = uuid.UUID(int=101), uuid.UUID(int=102)
 L1, L2, L3, L4, L5 = (uuid.UUID(int=i) for i in range(301, 306))
 END = dt.date(2026, 1, 1)
+YEAR = {"as_of": "2025-12-31"}
 EMPTY_PERIOD = {"since": dt.date(2000, 1, 1), "until": dt.date(2000, 2, 1)}
 
 
@@ -69,9 +72,10 @@ def insert_hand_data(conn) -> None:
          "created_at": at("2025-01-01")}
         for i, (u, industry) in enumerate([(U1, "SaaS"), (U2, "Retail"), (U3, "SaaS"), (U4, "SaaS"), (U5, "Retail")], 1)
     ])
-    conn.execute(t.organizations.insert(), [{"id": ORG_A, "name": "A", "slug": "a"}, {"id": ORG_B, "name": "B", "slug": "b"}])
+    conn.execute(t.organizations.insert(), [{"id": org, "name": name, "slug": name.lower(), "created_at": at("2025-01-01")}
+                                            for org, name in ((ORG_A, "A"), (ORG_B, "B"))])
     conn.execute(t.organization_members.insert(), [
-        {"organization_id": ORG_A, "user_id": u, "role": "member"} for u in (U1, U2, U3)])
+        {"organization_id": ORG_A, "user_id": u, "role": "member", "joined_at": at("2025-01-01")} for u in (U1, U2, U3)])
     conn.execute(t.subscriptions.insert(), [
         {"user_id": u, "plan": plan, "billing_cycle": cycle, "status": status, "created_at": at(created),
          "updated_at": at(updated or created)}
@@ -132,6 +136,11 @@ def hand_engine(databases, schema_template):
         yield engine
 
 
+def sel(conn, **params) -> metrics.Bounds:
+    """The report's selection of ``params`` (organization_id, industry, since, until, as_of)."""
+    return selection(conn, params)
+
+
 def rows(frame: pd.DataFrame) -> list[tuple]:
     return [tuple(None if isinstance(v, float) and math.isnan(v) else v for v in r)
             for r in frame.itertuples(index=False)]
@@ -151,66 +160,82 @@ def test_report_filters_make_until_exclusive_and_never_after_as_of():
     assert report_filters({}) == {"organization_id": None, "industry": None, "since": None, "until": None}
 
 
-def test_report_end_is_until_as_of_or_the_day_after_the_data_never_the_clock(hand, schema_database):
-    assert report_end(hand) == at("2025-12-02")  # the latest created_at is a milestone of 2025-12-01
-    assert report_end(hand, until=dt.date(2025, 6, 1)) == at("2025-06-01")
-    assert report_end(hand, as_of=dt.date(2025, 6, 1)) == at("2025-06-02")
-    assert report_end(hand, until=dt.date(2025, 6, 1), as_of=dt.date(2025, 3, 1)) == at("2025-03-02")
+def test_the_selection_ends_at_until_as_of_or_the_end_of_the_latest_day_of_data(hand, schema_database):
+    assert sel(hand).label == "data up to 2025-11-01 (end of day, UTC)"  # never the clock
+    assert sel(hand).end == at("2025-11-02")
+    assert sel(hand, as_of="2025-06-01").end == at("2025-06-02")
+    assert sel(hand, until="2025-06-01", as_of="2025-03-01").end == at("2025-03-02")
     with schema_database.connect() as empty:
-        assert report_end(empty) == at("2000-01-01")
+        bounds = sel(empty)
+        assert bounds.label == "no data" and subscription_baseline(empty, bounds)["window_end"] == dt.date(2000, 1, 1)
 
 
 def test_bad_selections_are_refused_naming_the_parameter(hand):
     with pytest.raises(InvalidParameterError, match="organization_id"):
-        lever_status_funnel(hand, organization_id="not-a-uuid")
-    with pytest.raises(InvalidParameterError, match="since must be before until"):
-        lever_status_funnel(hand, since="2025-02-01", until="2025-01-01")
+        sel(hand, organization_id="not-a-uuid")
+    with pytest.raises(InvalidParameterError, match="is before since"):
+        sel(hand, since="2025-02-01", until="2025-01-01")
     with pytest.raises(InvalidParameterError, match="industry"):
-        stored_simulations(hand, industry="  ")
+        sel(hand, industry="  ")
+    with pytest.raises(InvalidParameterError, match="known industries: Retail, SaaS"):
+        sel(hand, industry="Spaceships")
     with pytest.raises(InvalidParameterError, match="Connection"):
-        lever_status_funnel(object())
+        sel(object())
 
 
 # --- lever plans and priorities -----------------------------------------------------------------------
 
 
 def test_the_funnel_counts_the_stages_each_plan_passed(hand):
-    assert rows(lever_status_funnel(hand)) == [
+    assert rows(lever_status_funnel(hand, sel(hand))) == [
         ("suggested", 5, 1.0, 1.0), ("accepted", 3, 0.6, 0.6), ("in_progress", 2, 0.4, 0.6667),
         ("completed", 1, 0.2, 0.5), ("rejected", 1, 0.2, None),
     ]
 
 
 def test_the_funnel_honours_industry_organization_and_period(hand):
-    saas = lever_status_funnel(hand, industry="SaaS")  # L1, L3, L4, L5
+    saas = lever_status_funnel(hand, sel(hand, industry="saas"))  # L1, L3, L4, L5
     assert saas["plans"].tolist() == [4, 2, 2, 1, 1]
-    org = lever_status_funnel(hand, organization_id=ORG_A)  # L1, L2, L3, L5
+    org = lever_status_funnel(hand, sel(hand, organization_id=ORG_A))  # L1, L2, L3, L5
     assert org["plans"].tolist() == [4, 3, 2, 1, 1]
-    spring = lever_status_funnel(hand, since="2025-03-01", until="2025-05-01")  # L2, L3
+    spring = lever_status_funnel(hand, sel(hand, since="2025-03-01", until="2025-04-30"))  # L2, L3
     assert spring["plans"].tolist() == [2, 1, 0, 0, 1]
 
 
+def test_a_lever_belongs_to_its_own_organization_else_to_its_users(hand_engine):
+    """Issue 10, example 7: a plan of organization B by u1 (a member of A) is B's, not A's, and counts once."""
+    with hand_engine.connect() as conn:
+        auditing_off(conn)
+        conn.execute(t.growth_levers.insert(), {"user_id": U1, "organization_id": ORG_B, "levers": ["partnerships"],
+                                                "status": "suggested", "created_at": at("2025-06-15")})
+        plans = {org: lever_status_funnel(conn, sel(conn, organization_id=org))["plans"].iloc[0] for org in (ORG_A, ORG_B)}
+        assert plans == {ORG_A: 4, ORG_B: 1}
+        assert lever_status_funnel(conn, sel(conn))["plans"].iloc[0] == 6
+        conn.rollback()
+
+
 def test_an_empty_selection_gives_zero_plans_and_undefined_shares(hand):
-    for funnel in (lever_status_funnel(hand, organization_id=ORG_B), lever_status_funnel(hand, **EMPTY_PERIOD)):
+    for funnel in (lever_status_funnel(hand, sel(hand, organization_id=ORG_B)),
+                   lever_status_funnel(hand, sel(hand, **EMPTY_PERIOD))):
         assert funnel["stage"].tolist() == ["suggested", "accepted", "in_progress", "completed", "rejected"]
         assert funnel["plans"].tolist() == [0, 0, 0, 0, 0]
         assert funnel["share_of_suggested"].isna().all()
 
 
 def test_latest_category_scores_are_the_organizations_latest_scored_assessment(hand):
-    scores = latest_category_scores(hand, ORG_A)
+    scores = latest_category_scores(hand, sel(hand, organization_id=ORG_A))
     assert rows(scores) == [("growth", 2.0), ("technology", 4.5)]  # "bad" is not a number; u4 is not a member
     assert scores.attrs["scored_at"] == pd.Timestamp("2025-10-01", tz="UTC")
-    earlier = latest_category_scores(hand, ORG_A, until="2025-06-01")
+    earlier = latest_category_scores(hand, sel(hand, organization_id=ORG_A, until="2025-05-31"))
     assert rows(earlier) == [("growth", 1.5), ("team", 4.0)]
     assert describe_scores(scores).startswith("The organization's latest scored assessment is of 2025-10-01")
 
 
 def test_no_organization_or_no_assessment_gives_no_scores_and_says_which(hand):
-    none = latest_category_scores(hand, None)
+    none = latest_category_scores(hand, sel(hand))
     assert none.empty and list(none.columns) == ["category", "score"]
     assert describe_scores(none).startswith("No organization selected")
-    missing = latest_category_scores(hand, ORG_B)
+    missing = latest_category_scores(hand, sel(hand, organization_id=ORG_B))
     assert missing.empty and missing.attrs["organization_id"] == ORG_B
     assert describe_scores(missing).startswith("The organization has no scored assessment")
 
@@ -237,52 +262,52 @@ def test_priorities_fitted_to_scores_move_the_levers_that_repair_weak_categories
 
 
 def test_the_baseline_is_worked_out_from_the_subscriptions(hand):
-    base = subscription_baseline(hand, until=END)
-    assert base["customers"] == 3  # u1, u2, u4 active; u3 canceled in September; u5 on trial
-    assert base["arpa"] == round((199 + 39 + 0) / 3, 2)
+    base = subscription_baseline(hand, sel(hand, **YEAR))
+    assert base["customers"] == 2  # u1, u2 paying; u3 canceled in September, u4 free, u5 on trial
+    assert base["arpa"] == round((199 + 39) / 2, 2)
     assert base["mrr"] == 238.0
     assert base["window_start"] == dt.date(2025, 1, 1) and base["window_end"] == END
-    assert base["new_subscriptions"] == 5 and base["new_customers"] == round(5 / months(365), 4)
+    # the paid subscriptions (not u4's free one): u1, u2, u3, u5 started in 2025
+    assert base["new_subscriptions"] == 4 and base["new_customers"] == round(4 / months(365), 4)
     assert base["cancellations"] == 1
-    assert base["churn_rate"] == round(1 / months(351 + 214 + 184 + 153 + 61), 4)
+    assert base["churn_rate"] == round(1 / months(351 + 214 + 184 + 61), 4)
     assert base["expansion_rate"] == 0.0 and base["unpriced"] == 0
 
 
+def test_the_baselines_customers_mrr_and_arpa_are_the_catalogues(hand):
+    """Issue 10, example 6: customers are paying_customers (a paid plan, active or past_due), not free ones."""
+    base = subscription_baseline(hand, sel(hand, **YEAR))
+    catalogue = metrics.query(["paying_customers", "mrr", "arpa"], as_of="2025-12-31", engine=hand).iloc[0]
+    assert (base["customers"], base["mrr"], base["arpa"]) == (catalogue["paying_customers"], catalogue["mrr"],
+                                                              catalogue["arpa"])
+
+
 def test_the_baseline_honours_organization_industry_and_the_end_of_the_period(hand):
-    org = subscription_baseline(hand, organization_id=ORG_A, until=END)  # u1, u2, u3
+    org = subscription_baseline(hand, sel(hand, organization_id=ORG_A, **YEAR))  # u1, u2, u3
     assert (org["customers"], org["arpa"], org["mrr"], org["cancellations"]) == (2, 119.0, 238.0, 1)
     assert org["churn_rate"] == round(1 / months(351 + 214 + 184), 4)
-    saas = subscription_baseline(hand, industry="SaaS", until=END)  # u1, u3, u4
-    assert (saas["customers"], saas["arpa"]) == (2, 99.5)
-    august = subscription_baseline(hand, until="2025-08-15")  # u3 is canceled later: active then
-    assert (august["customers"], august["arpa"]) == (4, round((199 + 39 + 999 + 0) / 4, 2))
-    assert august["cancellations"] == 0
-    as_of = subscription_baseline(hand, as_of=dt.date(2025, 8, 14))
-    assert as_of["window_end"] == dt.date(2025, 8, 15) and as_of["customers"] == 4
-
-
-def test_the_baseline_uses_the_price_list_it_is_given(hand):
-    prices = {**PLAN_PRICES, "pro": {"monthly": 100.0, "annual": 80.0}}
-    base = subscription_baseline(hand, until=END, prices=prices)
-    assert base["arpa"] == round((100 + 39 + 0) / 3, 2)
-    unknown = subscription_baseline(hand, until=END, prices={"free": {"monthly": 0.0}})
-    assert unknown["unpriced"] == 2 and unknown["arpa"] == 0.0  # only the free plan is priced
+    saas = subscription_baseline(hand, sel(hand, industry="SaaS", **YEAR))  # u1 pays; u3 canceled, u4 free
+    assert (saas["customers"], saas["arpa"]) == (1, 199.0)
+    august = subscription_baseline(hand, sel(hand, as_of="2025-08-14"))  # u5 not started yet
+    assert august["window_end"] == dt.date(2025, 8, 15) and august["customers"] == 2
+    assert august["cancellations"] == 0 and august["new_subscriptions"] == 3
 
 
 def test_an_empty_selection_has_no_revenue(hand):
-    for base in (subscription_baseline(hand, organization_id=ORG_B), subscription_baseline(hand, **EMPTY_PERIOD)):
+    for bounds in (sel(hand, organization_id=ORG_B), sel(hand, **EMPTY_PERIOD)):
+        base = subscription_baseline(hand, bounds)
         assert (base["customers"], base["mrr"], base["new_customers"], base["churn_rate"]) == (0, 0.0, 0.0, 0.0)
         assert not has_revenue(base)
-    table = baseline_frame(subscription_baseline(hand, **EMPTY_PERIOD))
-    assert table.loc[0].tolist() == ["customers (active subscriptions)", "0"]
-    assert table["value"].tolist()[-2:] == ["2000-01-01", "2000-02-01"]
+    table = baseline_frame(subscription_baseline(hand, sel(hand, **EMPTY_PERIOD)))
+    assert table.loc[0].tolist() == ["paying customers", "0"]
+    assert table["value"].tolist()[-2:] == ["2000-01-01", "2000-02-02"]
 
 
 # --- ROI and progress --------------------------------------------------------------------------------------
 
 
 def test_roi_ranges_are_ordered_and_sorted_by_expected_roi(hand):
-    roi = roi_table(subscription_baseline(hand, until=END), 12)
+    roi = roi_table(subscription_baseline(hand, sel(hand, **YEAR)), 12)
     assert list(roi.columns) == growth_report.ROI_COLUMNS and len(roi) == 8
     assert (roi["roi_low"] <= roi["roi_expected"]).all() and (roi["roi_expected"] <= roi["roi_high"]).all()
     assert roi["roi_expected"].is_monotonic_decreasing
@@ -303,7 +328,7 @@ def test_roi_without_revenue_is_empty():
 
 
 def test_progress_rolls_milestones_up_to_the_lever_they_name(hand):
-    progress = progress_by_lever(hand, as_of=at("2026-01-01"))
+    progress = progress_by_lever(hand, sel(hand, **YEAR))
     assert list(progress.columns) == growth_report.PROGRESS_COLUMNS
     assert rows(progress) == [
         ("churn_reduction", 1, 30.0, 0, 1, 0, 0, 0.0),
@@ -313,19 +338,20 @@ def test_progress_rolls_milestones_up_to_the_lever_they_name(hand):
     ]
 
 
-def test_progress_overdue_is_as_of_the_end_of_the_report_not_the_clock(hand):
-    # by default as of the day after the latest data (2025-12-02): the December review is not overdue yet
-    assert progress_by_lever(hand)["overdue"].tolist() == [0, 1, 0, 2]
-    assert progress_by_lever(hand, as_of="2025-03-01")["overdue"].tolist() == [0, 0, 0, 0]
+def test_progress_overdue_is_as_of_the_end_of_the_selection_not_the_clock(hand):
+    # by default up to the data's latest day (2025-11-01): the December review is not there yet
+    assert progress_by_lever(hand, sel(hand))["overdue"].tolist() == [1, 0, 2]
+    assert progress_by_lever(hand, sel(hand, as_of="2025-03-01"))["overdue"].tolist() == [0, 0, 0]
     # with a period, as of its end: the February milestones are not overdue on 2025-03-01
-    february = progress_by_lever(hand, until="2025-03-01")
+    february = progress_by_lever(hand, sel(hand, until="2025-02-28"))
     assert (february["milestones"].sum(), february["overdue"].sum()) == (3, 0)
 
 
 def test_progress_honours_the_selection_and_is_empty_without_data(hand):
-    assert progress_by_lever(hand, organization_id=ORG_A)["milestones"].sum() == 4
-    assert progress_by_lever(hand, industry="Retail")["lever"].tolist() == ["churn_reduction"]
-    for empty in (progress_by_lever(hand, organization_id=ORG_B), progress_by_lever(hand, **EMPTY_PERIOD)):
+    assert progress_by_lever(hand, sel(hand, organization_id=ORG_A, **YEAR))["milestones"].sum() == 4
+    assert progress_by_lever(hand, sel(hand, industry="Retail", **YEAR))["lever"].tolist() == ["churn_reduction"]
+    for bounds in (sel(hand, organization_id=ORG_B), sel(hand, **EMPTY_PERIOD)):
+        empty = progress_by_lever(hand, bounds)
         assert empty.empty and list(empty.columns) == growth_report.PROGRESS_COLUMNS
 
 
@@ -415,25 +441,29 @@ def test_the_tornado_table_is_sorted_by_swing():
 
 
 def test_stored_simulations_per_status(hand):
-    stored = stored_simulations(hand)
+    stored = stored_simulations(hand, sel(hand))
     assert list(stored.columns) == growth_report.STORED_COLUMNS
     assert rows(stored) == [
         ("completed", 2, 2, 200.0, 0.3, dt.date(2025, 3, 5), dt.date(2025, 3, 20)),
         ("failed", 1, 0, None, None, dt.date(2025, 4, 2), dt.date(2025, 4, 2)),
         ("running", 1, 0, None, None, dt.date(2025, 4, 10), dt.date(2025, 4, 10)),
     ]
-    assert stored_simulations(hand, organization_id=ORG_A)["simulations"].tolist() == [2, 1]
+    assert stored_simulations(hand, sel(hand, organization_id=ORG_A))["simulations"].tolist() == [2, 1]
 
 
 def test_stored_simulations_per_month(hand):
-    assert rows(stored_simulations_by_month(hand)) == [
-        (dt.date(2025, 3, 1), "completed", 2), (dt.date(2025, 4, 1), "failed", 1), (dt.date(2025, 4, 1), "running", 1)]
-    assert stored_simulations_by_month(hand, since="2025-04-01")["simulations"].sum() == 2
+    assert rows(stored_simulations_by_month(hand, sel(hand))) == [
+        (dt.date(2025, 3, 1), True, "completed", 2), (dt.date(2025, 4, 1), True, "failed", 1),
+        (dt.date(2025, 4, 1), True, "running", 1)]
+    assert stored_simulations_by_month(hand, sel(hand, since="2025-04-01"))["simulations"].sum() == 2
+    assert rows(stored_simulations_by_month(hand, sel(hand, as_of="2025-03-10"))) == [
+        (dt.date(2025, 3, 1), False, "completed", 1)]  # March is not over on the 10th
 
 
 def test_stored_simulations_of_an_empty_selection(hand):
-    for frame, columns in ((stored_simulations(hand, organization_id=ORG_B), growth_report.STORED_COLUMNS),
-                           (stored_simulations_by_month(hand, **EMPTY_PERIOD), growth_report.STORED_MONTH_COLUMNS)):
+    for frame, columns in ((stored_simulations(hand, sel(hand, organization_id=ORG_B)), growth_report.STORED_COLUMNS),
+                           (stored_simulations_by_month(hand, sel(hand, **EMPTY_PERIOD)),
+                            growth_report.STORED_MONTH_COLUMNS)):
         assert frame.empty and list(frame.columns) == columns
 
 
@@ -442,26 +472,25 @@ def test_stored_simulations_of_an_empty_selection(hand):
 
 def test_on_the_demo_data_the_funnel_counts_every_plan(demo):
     counts = dict(demo.execute(sa.text("SELECT status, count(*) FROM growth_levers GROUP BY 1")).all())
-    funnel = lever_status_funnel(demo).set_index("stage")["plans"]
+    funnel = lever_status_funnel(demo, sel(demo)).set_index("stage")["plans"]
     assert funnel["suggested"] == sum(counts.values())
     assert funnel["completed"] == counts.get("completed", 0)
     assert funnel["rejected"] == counts.get("rejected", 0)
     assert funnel["accepted"] == sum(counts.get(s, 0) for s in ("accepted", "in_progress", "completed"))
 
 
-def test_on_the_demo_data_the_baseline_prices_every_active_subscription(demo):
-    active = demo.execute(sa.text("SELECT plan, coalesce(billing_cycle, 'monthly') FROM subscriptions "
-                                  "WHERE status = 'active'")).all()
-    base = subscription_baseline(demo)
-    assert base["customers"] == len(active) > 0 and base["unpriced"] == 0
-    mrr = sum(PLAN_PRICES[plan][cycle] for plan, cycle in active)
-    assert base["mrr"] == pytest.approx(mrr, abs=0.01 * len(active))
+def test_on_the_demo_data_the_baseline_prices_every_paying_subscription(demo):
+    paying = demo.execute(sa.text("SELECT plan, coalesce(billing_cycle, 'monthly') FROM subscriptions "
+                                  "WHERE status IN ('active', 'past_due') AND plan <> 'free'")).all()
+    base = subscription_baseline(demo, sel(demo))
+    assert base["customers"] == len(paying) > 0 and base["unpriced"] == 0
+    assert base["mrr"] == pytest.approx(sum(PLAN_PRICES[plan][cycle] for plan, cycle in paying), abs=0.005)
     assert base["window_end"] == dt.date(2026, 7, 1)  # the day after the demo's reference date, whatever today is
     assert 0 < base["churn_rate"] < 0.2 and base["new_customers"] > 0
 
 
 def test_on_the_demo_data_every_milestone_names_a_lever_of_its_plan(demo):
-    progress = progress_by_lever(demo)
+    progress = progress_by_lever(demo, sel(demo))
     assert progress["milestones"].sum() == demo.execute(sa.text("SELECT count(*) FROM growth_progress")).scalar()
     assert "unattributed" not in set(progress["lever"])
     assert progress["lever"].tolist() == sorted(progress["lever"])
@@ -471,9 +500,10 @@ def test_on_the_demo_data_an_organization_gets_fitted_priorities_and_a_simulatio
     org = demo.execute(sa.text(
         "SELECT m.organization_id FROM organization_members m JOIN subscriptions s ON s.user_id = m.user_id "
         "WHERE s.status = 'active' GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1")).scalar()
-    scores = latest_category_scores(demo, org)
+    bounds = sel(demo, organization_id=org)
+    scores = latest_category_scores(demo, bounds)
     assert not scores.empty
-    base = subscription_baseline(demo, organization_id=org)
+    base = subscription_baseline(demo, bounds)
     result = simulate(simulation_inputs(base, 12, 500), seed=42)
     assert not band_table(result).empty
     assert np.isclose(target_summary(result)["starting_mrr"].item(), base["mrr"], atol=0.01 * base["customers"])

@@ -1,4 +1,4 @@
-"""Report 07_notifications: hand-made data with numbers worked out by hand, the demo data, empty results.
+"""Report 07_notifications on the metrics layer: hand-made data with numbers worked out by hand, the demo data, empty results.
 
 The hand-made data (times UTC; weeks start on Monday)::
 
@@ -11,49 +11,38 @@ The hand-made data (times UTC; weeks start on Monday)::
                    u1 system 2025-01-08 (no recipient); org B: u3 -> u3 text 2025-01-09 read after 3 h
     subscriptions  u1 weekly_digest active (weekly), u1 marketing inactive (daily), u2 weekly_digest active (daily),
                    u3 weekly_digest inactive (no preference); all created 2025-01-10.
+
+Users, organizations and memberships date from 2025-01-01; without an as_of the bound is the end of 2025-01-20.
 """
 
 from __future__ import annotations
 
 import math
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
 import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from bi_workbench.domain import analytics
 from bi_workbench.domain import notifications_report as nr
-from bi_workbench.domain.engagement_report import ReportFilters
 from bi_workbench.errors import InvalidParameterError
 from bi_workbench.schema import tables as t
+from tests.domain.people import NEW_YEAR, at, insert_people
 
 U1, U2, U3 = (uuid.UUID(int=i) for i in (1, 2, 3))
 ORG_A, ORG_B, ORG_C = (uuid.UUID(int=i) for i in (101, 102, 103))
-ALL = ReportFilters()
-
-
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
 
 
 @pytest.fixture
 def hand(schema_database):
     """An Engine on a schema database holding the hand-made data of the module docstring."""
     with schema_database.begin() as conn:
-        conn.execute(t.users.insert(), [
-            {"id": u, "email": f"{n}@example.com", "first_name": "U", "last_name": n, "industry": i}
-            for u, n, i in [(U1, "u1", "SaaS"), (U2, "u2", "Retail"), (U3, "u3", "SaaS")]
-        ])
-        conn.execute(t.organizations.insert(), [
-            {"id": ORG_A, "name": "A", "slug": "a"}, {"id": ORG_B, "name": "B", "slug": "b"},
-            {"id": ORG_C, "name": "C", "slug": "c"},
-        ])
-        conn.execute(t.organization_members.insert(), [
-            {"organization_id": ORG_A, "user_id": U1, "role": "owner"},
-            {"organization_id": ORG_A, "user_id": U2, "role": "member"},
-            {"organization_id": ORG_B, "user_id": U3, "role": "owner"},
-        ])
+        insert_people(conn, [(u, n, i, NEW_YEAR) for u, n, i in [(U1, "u1", "SaaS"), (U2, "u2", "Retail"),
+                                                                  (U3, "u3", "SaaS")]],
+                      [(ORG_A, "A", "a"), (ORG_B, "B", "b"), (ORG_C, "C", "c")],
+                      [(ORG_A, U1, "owner"), (ORG_A, U2, "member"), (ORG_B, U3, "owner")])
 
         def note(user, org, kind, priority, sent, hours=None, is_read=None):
             created = at(sent)
@@ -97,8 +86,9 @@ def demo(demo_engine):
     return demo_engine
 
 
-def utc(text: str) -> pd.Timestamp:
-    return pd.Timestamp(text, tz="UTC")
+def sel(conn, **params):
+    """The report's selection of ``params``, resolved once."""
+    return analytics.report_bounds(conn, params)
 
 
 # --- notifications ------------------------------------------------------------------------------------
@@ -106,38 +96,39 @@ def utc(text: str) -> pd.Timestamp:
 
 def test_notifications_per_period_and_type(hand):
     with hand.connect() as conn:
-        weekly = nr.notifications_per_period(conn, ALL, "week")
-    assert weekly.to_dict("records") == [
-        {"period": utc("2025-01-06"), "type": "billing", "sent": 2, "read": 1},
-        {"period": utc("2025-01-20"), "type": "billing", "sent": 1, "read": 1},
-        {"period": utc("2025-01-20"), "type": "system", "sent": 1, "read": 1},
+        weekly = nr.notifications_per_period(conn, sel(conn), "week")
+    assert weekly.to_dict("records") == [  # the week of 01-20 runs past the bound (end of 01-20)
+        {"period": pd.Timestamp("2025-01-06"), "complete": True, "type": "billing", "sent": 2, "read": 1},
+        {"period": pd.Timestamp("2025-01-20"), "complete": False, "type": "billing", "sent": 1, "read": 1},
+        {"period": pd.Timestamp("2025-01-20"), "complete": False, "type": "system", "sent": 1, "read": 1},
     ]
 
 
 def test_period_totals_fill_quiet_periods(hand):
     with hand.connect() as conn:
-        totals = nr.period_totals(nr.notifications_per_period(conn, ALL, "week"), "week")
-    assert totals["period"].tolist() == [utc("2025-01-06"), utc("2025-01-13"), utc("2025-01-20")]
+        totals = nr.period_totals(conn, sel(conn), "week")
+    assert totals["period"].tolist() == [pd.Timestamp("2025-01-06"), pd.Timestamp("2025-01-13"), pd.Timestamp("2025-01-20")]
     assert totals["sent"].tolist() == [2, 0, 2] and totals["read"].tolist() == [1, 0, 2]
     assert totals.loc[0, "read_rate"] == 0.5 and math.isnan(totals.loc[1, "read_rate"])
     assert totals.loc[2, "read_rate"] == 1.0
+    assert totals["complete"].tolist() == [True, True, False]
 
 
 def test_filters_narrow_the_notifications(hand):
     with hand.connect() as conn:
-        org_a = nr.notifications_per_period(conn, ReportFilters(organization_id=ORG_A), "month")
-        retail = nr.notifications_per_period(conn, ReportFilters(industry="Retail"), "month")
-        first_week = nr.notifications_per_period(conn, ReportFilters(start=date(2025, 1, 7),
-                                                                     end=date(2025, 1, 8)), "day")
+        org_a = nr.notifications_per_period(conn, sel(conn, organization_id=ORG_A), "month")
+        retail = nr.notifications_per_period(conn, sel(conn, industry="RETAIL"), "month")
+        first_week = nr.notifications_per_period(conn, sel(conn, since=date(2025, 1, 7), until=date(2025, 1, 7)),
+                                                 "day")
     assert org_a[["type", "sent"]].values.tolist() == [["billing", 2], ["system", 1]]
     assert retail[["type", "sent", "read"]].values.tolist() == [["system", 1, 1]]
-    assert first_week[["period", "sent", "read"]].values.tolist() == [[utc("2025-01-07"), 1, 0]]
+    assert first_week[["period", "sent", "read"]].values.tolist() == [[pd.Timestamp("2025-01-07"), 1, 0]]
 
 
 def test_read_rates_by_type_and_priority(hand):
     with hand.connect() as conn:
-        by_type = nr.read_rates(conn, ALL, "type")
-        by_priority = nr.read_rates(conn, ALL, "priority")
+        by_type = nr.read_rates(conn, sel(conn), "type")
+        by_priority = nr.read_rates(conn, sel(conn), "priority")
     assert by_type[["group", "sent", "read", "read_rate", "median_hours_to_read"]].values.tolist() == [
         ["billing", 3, 2, 0.6667, 2.0], ["system", 1, 1, 1.0, 4.0]]
     assert by_priority["group"].tolist() == ["urgent", "high", "medium", "low"]
@@ -145,7 +136,7 @@ def test_read_rates_by_type_and_priority(hand):
 
 def test_priority_mix_and_its_table(hand):
     with hand.connect() as conn:
-        mix = nr.priority_mix(conn, ALL)
+        mix = nr.priority_mix(conn, sel(conn))
     assert mix.to_dict("records") == [
         {"type": "billing", "priority": "high", "sent": 1, "share_of_type": 0.3333},
         {"type": "billing", "priority": "medium", "sent": 1, "share_of_type": 0.3333},
@@ -162,8 +153,8 @@ def test_priority_mix_and_its_table(hand):
 
 def test_team_messages_by_organization(hand):
     with hand.connect() as conn:
-        by_org = nr.team_messages_by_organization(conn, ALL)
-        saas = nr.team_messages_by_organization(conn, ReportFilters(industry="SaaS"))
+        by_org = nr.team_messages_by_organization(conn, sel(conn))
+        saas = nr.team_messages_by_organization(conn, sel(conn, industry="saas"))
     assert by_org.to_dict("records") == [
         {"organization": "A", "slug": "a", "messages": 3, "to_a_recipient": 2, "read": 1, "read_share": 0.5,
          "senders": 2},
@@ -175,7 +166,7 @@ def test_team_messages_by_organization(hand):
 
 def test_team_messages_by_type(hand):
     with hand.connect() as conn:
-        by_type = nr.team_messages_by_type(conn, ALL)
+        by_type = nr.team_messages_by_type(conn, sel(conn))
     assert by_type["message_type"].tolist() == ["text", "mention", "system"]
     assert by_type[["messages", "to_a_recipient", "read"]].values.tolist() == [[2, 2, 2], [1, 1, 0], [1, 0, 0]]
     assert by_type.loc[0, "median_hours_to_read"] == 2.0
@@ -184,9 +175,9 @@ def test_team_messages_by_type(hand):
 
 def test_subscriptions_by_type_and_frequencies(hand):
     with hand.connect() as conn:
-        by_type = nr.subscriptions_by_type(conn, ALL)
-        org_a = nr.subscriptions_by_type(conn, ReportFilters(organization_id=ORG_A))
-        frequencies = nr.active_frequencies(conn, ALL)
+        by_type = nr.subscriptions_by_type(conn, sel(conn))
+        org_a = nr.subscriptions_by_type(conn, sel(conn, organization_id=ORG_A))
+        frequencies = nr.active_frequencies(conn, sel(conn))
     assert by_type.to_dict("records") == [
         {"email_type": "weekly_digest", "subscriptions": 3, "active": 2, "inactive": 1, "active_share": 0.6667},
         {"email_type": "marketing", "subscriptions": 1, "active": 0, "inactive": 1, "active_share": 0.0},
@@ -199,10 +190,11 @@ def test_subscriptions_by_type_and_frequencies(hand):
 # --- empty results and bad input ---------------------------------------------------------------------------
 
 
-def assert_all_empty(conn, filters) -> None:
-    per_period = nr.notifications_per_period(conn, filters, "week")
+def assert_all_empty(conn, params) -> None:
+    filters = sel(conn, **params)
     frames = {
-        "per_period": per_period, "totals": nr.period_totals(per_period, "week"),
+        "per_period": nr.notifications_per_period(conn, filters, "week"),
+        "totals": nr.period_totals(conn, filters, "week"),
         "mix": nr.priority_mix(conn, filters), "by_org": nr.team_messages_by_organization(conn, filters),
         "by_type": nr.team_messages_by_type(conn, filters), "subs": nr.subscriptions_by_type(conn, filters),
         "frequencies": nr.active_frequencies(conn, filters),
@@ -216,29 +208,32 @@ def assert_all_empty(conn, filters) -> None:
     assert nr.priority_table(frames["mix"]).columns.tolist() == ["type", "urgent", "high", "medium", "low", "total"]
 
 
-@pytest.mark.parametrize("filters", [ALL, ReportFilters(start=date(2025, 3, 1), end=date(2025, 1, 1))],
-                         ids=["all", "empty range"])
+@pytest.mark.parametrize("filters", [{}, {"since": date(2025, 3, 1), "as_of": date(2025, 1, 1)}],
+                         ids=["all", "as_of before since"])
 def test_a_database_without_data_gives_empty_frames_with_their_columns(schema_database, filters):
     with schema_database.connect() as conn:
         assert_all_empty(conn, filters)
 
 
-@pytest.mark.parametrize("filters", [ReportFilters(organization_id=ORG_C), ReportFilters(industry="Mining"),
-                                     ReportFilters(start=date(2000, 1, 1), end=date(2000, 2, 1)),
-                                     ReportFilters(start=date(2025, 3, 1), end=date(2025, 1, 1))],
-                         ids=["organization without data", "industry without users", "days without data",
-                              "empty range"])
+@pytest.mark.parametrize("filters", [{"organization_id": ORG_C}, {"since": date(2000, 1, 1), "until": date(2000, 1, 31)},
+                                     {"since": date(2025, 3, 1), "as_of": date(2025, 1, 1)}],
+                         ids=["organization without data", "days without data", "as_of before since"])
 def test_a_selection_of_nothing_gives_empty_frames(hand, filters):
     with hand.connect() as conn:
         assert_all_empty(conn, filters)
 
 
+def test_an_industry_no_user_has_stops_the_report(hand):
+    with hand.connect() as conn, pytest.raises(InvalidParameterError, match="known industries: Retail, SaaS"):
+        sel(conn, industry="Mining")
+
+
 def test_read_rates_apply_organization_days_and_industry(hand):
     with hand.connect() as conn:
-        org_b = nr.read_rates(conn, ReportFilters(organization_id=ORG_B), "type")
-        retail = nr.read_rates(conn, ReportFilters(industry="Retail"), "type")  # u2's notification only
-        saas = nr.read_rates(conn, ReportFilters(industry="SaaS"), "priority")  # u1's and u3's
-        january_6 = nr.read_rates(conn, ReportFilters(start=date(2025, 1, 6), end=date(2025, 1, 7)), None)
+        org_b = nr.read_rates(conn, sel(conn, organization_id=ORG_B), "type")
+        retail = nr.read_rates(conn, sel(conn, industry="retail"), "type")  # u2's notification only
+        saas = nr.read_rates(conn, sel(conn, industry=" SaaS"), "priority")  # u1's and u3's
+        january_6 = nr.read_rates(conn, sel(conn, since=date(2025, 1, 6), until=date(2025, 1, 6)), None)
     assert org_b[["group", "sent", "read"]].values.tolist() == [["billing", 1, 1]]
     assert retail[["group", "sent", "read"]].values.tolist() == [["system", 1, 1]]
     assert saas["group"].tolist() == ["high", "medium", "low"] and saas["sent"].sum() == 3
@@ -247,7 +242,7 @@ def test_read_rates_apply_organization_days_and_industry(hand):
 
 def test_a_bad_granularity_is_refused(hand):
     with hand.connect() as conn, pytest.raises(InvalidParameterError, match="granularity"):
-        nr.notifications_per_period(conn, ALL, "fortnight")
+        nr.notifications_per_period(conn, sel(conn), "fortnight")
 
 
 # --- the demo data -------------------------------------------------------------------------------------------
@@ -259,14 +254,15 @@ def test_on_the_demo_data_the_sections_agree_with_the_tables(demo):
             "SELECT count(*), count(*) FILTER (WHERE is_read OR read_at IS NOT NULL) FROM notifications")).one()
         messages = conn.execute(sa.text("SELECT count(*) FROM team_messages")).scalar()
         subscriptions = conn.execute(sa.text("SELECT count(*) FROM email_subscriptions")).scalar()
-        per_period = nr.notifications_per_period(conn, ALL, "month")
-        by_type = nr.read_rates(conn, ALL, "type")
-        mix = nr.priority_mix(conn, ALL)
-        by_message_type = nr.team_messages_by_type(conn, ALL)
-        by_org = nr.team_messages_by_organization(conn, ALL)
-        subs = nr.subscriptions_by_type(conn, ALL)
-        frequencies = nr.active_frequencies(conn, ALL)
-    totals = nr.period_totals(per_period, "month")
+        bounds = sel(conn)
+        per_period = nr.notifications_per_period(conn, bounds, "month")
+        totals = nr.period_totals(conn, bounds, "month")
+        by_type = nr.read_rates(conn, sel(conn), "type")
+        mix = nr.priority_mix(conn, sel(conn))
+        by_message_type = nr.team_messages_by_type(conn, sel(conn))
+        by_org = nr.team_messages_by_organization(conn, sel(conn))
+        subs = nr.subscriptions_by_type(conn, sel(conn))
+        frequencies = nr.active_frequencies(conn, sel(conn))
     assert per_period["sent"].sum() == sent == totals["sent"].sum() == by_type["sent"].sum() == mix["sent"].sum()
     assert per_period["read"].sum() == read == by_type["read"].sum()
     assert totals["period"].diff().dropna().dt.days.between(28, 31).all()  # every month, none skipped

@@ -8,13 +8,17 @@ The hand-made data (times UTC)::
                                                      and of B (owner, active)
             u4 no industry, no size, 2025-03-15      member of B (member, inactive)   enterprise / past_due
             u5 ' ' industry, 201-500, 2025-05-02     no organization                  no subscription
-    orgs    A 'Acme' (created 2025-01-06), B 'Beta' (2025-03-03), C 'Acme' too (2025-04-01, no members)
+    orgs    A 'Acme' (created 2025-01-06, owner u1), B 'Beta' (2025-03-03, owner u3),
+            C 'Acme' too (2025-04-01, no members, no owner)
+
+Rules of the metrics layer these check: u2's invited membership does not make u2 (or u2's subscription)
+organization A's; 'SaaS' and 'saas' are one industry; the data's latest day (2025-05-02) is the as_of bound.
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 
 import pandas as pd
 import pytest
@@ -26,7 +30,7 @@ from tests.conftest import filled_database
 
 U1, U2, U3, U4, U5 = (uuid.UUID(int=i) for i in range(1, 6))
 ORG_A, ORG_B, ORG_C = (uuid.UUID(int=i) for i in (101, 102, 103))
-NOTHING = {"since": datetime(2000, 1, 1, tzinfo=timezone.utc), "until": datetime(2000, 2, 1, tzinfo=timezone.utc)}
+NOTHING = {"since": "2000-01-01", "until": "2000-01-31"}
 
 
 def at(text: str) -> datetime:
@@ -43,9 +47,9 @@ def insert_hand_data(conn) -> None:
             (U5, " ", "201-500", "2025-05-02 08:00")], start=1)
     ])
     conn.execute(t.organizations.insert(), [
-        {"id": ORG_A, "name": "Acme", "slug": "acme", "created_at": at("2025-01-06 10:00")},
-        {"id": ORG_B, "name": "Beta", "slug": "beta", "created_at": at("2025-03-03 12:00")},
-        {"id": ORG_C, "name": "Acme", "slug": "acme-2", "created_at": at("2025-04-01 00:00")},
+        {"id": ORG_A, "name": "Acme", "slug": "acme", "owner_id": U1, "created_at": at("2025-01-06 10:00")},
+        {"id": ORG_B, "name": "Beta", "slug": "beta", "owner_id": U3, "created_at": at("2025-03-03 12:00")},
+        {"id": ORG_C, "name": "Acme", "slug": "acme-2", "owner_id": None, "created_at": at("2025-04-01 00:00")},
     ])
     conn.execute(t.organization_members.insert(), [
         {"organization_id": org, "user_id": user, "role": role, "status": status, "joined_at": at(joined)}
@@ -68,91 +72,97 @@ def hand_engine(databases, schema_template):
         yield engine
 
 
-# --- report parameters -> filters ----------------------------------------------------------------
-
-
-def test_report_filters_turn_inclusive_dates_into_a_half_open_utc_range():
-    filters = uo.report_filters({"organization_id": ORG_A, "industry": "SaaS", "since": date(2025, 1, 1),
-                                 "until": date(2025, 1, 31), "as_of": None})
-    assert filters == {"organization_id": ORG_A, "industry": "SaaS", "since": at("2025-01-01 00:00"),
-                       "until": at("2025-02-01 00:00")}
-
-
-def test_report_filters_never_reach_past_as_of_and_leave_open_sides_open():
-    assert uo.report_filters({"since": None, "until": date(2025, 6, 30), "as_of": date(2025, 3, 31)})["until"] == \
-        at("2025-04-01 00:00")
-    assert uo.report_filters({"since": None, "until": None, "as_of": "2025-03-31"})["until"] == at("2025-04-01 00:00")
-    assert uo.report_filters({"since": None, "until": None, "as_of": None}) == \
-        {"organization_id": None, "industry": None, "since": None, "until": None}
-    assert set(uo.report_filters({}, keys=())) == {"since", "until"}
-
-
-def test_report_filters_refuse_an_as_of_before_since():
-    with pytest.raises(InvalidParameterError, match="as_of"):
-        uo.report_filters({"since": date(2025, 2, 1), "until": None, "as_of": date(2025, 1, 31)})
-    # as_of on the first day is one day of data, not an empty range
-    assert uo.report_filters({"since": date(2025, 2, 1), "as_of": date(2025, 2, 1)})["until"] == at("2025-02-02 00:00")
-
-
-# --- the hand-made data ------------------------------------------------------------------------------
+def sel(conn, **params):
+    """The report's selection of ``params`` (organization_id, industry, since, until, as_of)."""
+    return uo.selection(conn, params)
 
 
 def overview_dict(frame: pd.DataFrame) -> dict:
     return dict(zip(frame["measure"], frame["value"]))
 
 
+# --- the selection -----------------------------------------------------------------------------------
+
+
+def test_the_selection_is_bounded_by_the_latest_day_of_data(hand):
+    assert sel(hand).label == "data up to 2025-05-02 (end of day, UTC)"
+    assert sel(hand, as_of="2025-03-10").label == "data up to 2025-03-10 (end of day, UTC)"
+
+
+def test_an_unknown_industry_or_organization_is_an_error_naming_the_known_ones(hand):
+    with pytest.raises(InvalidParameterError, match="known industries: Retail, SaaS"):
+        sel(hand, industry="Spaceships")
+    with pytest.raises(InvalidParameterError, match="is no organization.*Acme"):
+        sel(hand, organization_id=uuid.UUID(int=999))
+    with pytest.raises(InvalidParameterError, match="organization_id must be a UUID"):
+        sel(hand, organization_id="not-a-uuid")
+    with pytest.raises(InvalidParameterError, match="is before since"):
+        sel(hand, since="2025-02-01", until="2025-01-01")
+    with pytest.raises(InvalidParameterError, match="Connection"):
+        sel(object())
+
+
+# --- the hand-made data ------------------------------------------------------------------------------
+
+
 def test_overview_counts_the_selection(hand):
-    assert overview_dict(uo.overview(hand)) == {
+    assert overview_dict(uo.overview(hand, sel(hand))) == {
         "users signed up": 5, "organizations created": 3, "memberships started": 5, "subscriptions started": 4,
-        "paying subscriptions": 2, "first sign-up": "2025-01-06", "latest sign-up": "2025-05-02",
+        "paying customers (at the end)": 2, "first sign-up": "2025-01-06", "latest sign-up": "2025-05-02",
     }  # paying: u1 pro active, u4 enterprise past_due; not u2 (free) nor u3 (canceled)
-    saas = overview_dict(uo.overview(hand, industry="saas"))
+    saas = overview_dict(uo.overview(hand, sel(hand, industry="saas")))
     assert saas["users signed up"] == 2 and saas["organizations created"] == 1 and saas["memberships started"] == 2
-    org_b = overview_dict(uo.overview(hand, organization_id=ORG_B))
-    assert (org_b["users signed up"], org_b["organizations created"], org_b["memberships started"],
-            org_b["subscriptions started"], org_b["paying subscriptions"]) == (2, 1, 2, 2, 1)
+    org_b = overview_dict(uo.overview(hand, sel(hand, organization_id=ORG_B)))
+    assert list(org_b.values())[:5] == [2, 1, 2, 2, 1]  # u3 active and u4 inactive both count for B
+
+
+def test_an_invited_member_is_not_the_organizations(hand):
+    org_a = overview_dict(uo.overview(hand, sel(hand, organization_id=ORG_A)))
+    # users u1, u3 (not u2, invited); A's three membership rows; subscriptions of u1 and u3; u1 pays
+    assert list(org_a.values())[:5] == [2, 1, 3, 2, 1]
 
 
 def test_overview_of_nothing_is_zeros_and_blank_dates(hand):
-    assert list(uo.overview(hand, **NOTHING)["value"]) == [0, 0, 0, 0, 0, "", ""]
-    assert list(uo.overview(hand, organization_id=ORG_C)["value"])[:5] == [0, 1, 0, 0, 0]
+    assert list(uo.overview(hand, sel(hand, **NOTHING))["value"]) == [0, 0, 0, 0, 0, "", ""]
+    assert list(uo.overview(hand, sel(hand, organization_id=ORG_C))["value"])[:5] == [0, 1, 0, 0, 0]
 
 
-def test_signups_per_month_fill_the_gaps_and_accumulate(hand):
-    frame = uo.signups_per_month(hand)
-    assert list(frame["period"]) == [pd.Timestamp(f"2025-0{m}-01", tz="UTC") for m in (1, 2, 3, 4, 5)]
+def test_signups_per_month_fill_the_gaps_accumulate_and_mark_the_open_month(hand):
+    frame = uo.signups_per_month(hand, sel(hand))
+    assert list(frame["period"]) == [pd.Timestamp(f"2025-0{m}-01") for m in (1, 2, 3, 4, 5)]
     assert list(frame["signups"]) == [2, 0, 2, 0, 1]
     assert list(frame["cumulative"]) == [2, 2, 4, 4, 5]
-    assert str(frame["period"].dtype) == "datetime64[ns, UTC]"
-    assert list(uo.signups_per_month(hand, since=at("2025-03-01 00:00"), until=at("2025-04-01 00:00"))["signups"]) \
-        == [2]
+    assert list(frame["complete"]) == [True, True, True, True, False]  # May is not over on 2025-05-02
+    march = uo.signups_per_month(hand, sel(hand, since="2025-03-01", until="2025-03-31"))
+    assert list(march["signups"]) == [2] and list(march["complete"]) == [True]
 
 
 def test_recent_months_keeps_the_last_months_as_text(hand):
-    table = uo.recent_months(uo.signups_per_month(hand), 2)
-    assert table.to_dict("list") == {"month": ["2025-04", "2025-05"], "signups": [0, 1], "cumulative": [4, 5]}
-    assert list(uo.recent_months(uo.signups_per_month(hand, **NOTHING), 12).columns) == \
-        ["month", "signups", "cumulative"]
+    table = uo.recent_months(uo.signups_per_month(hand, sel(hand)), 2)
+    assert table.to_dict("list") == {"month": ["2025-04", "2025-05"], "complete": [True, False], "signups": [0, 1],
+                                     "cumulative": [4, 5]}
+    assert list(uo.recent_months(uo.signups_per_month(hand, sel(hand, **NOTHING)), 12).columns) == \
+        ["month", "complete", "signups", "cumulative"]
 
 
 def test_users_by_industry_share_and_unknown(hand):
-    frame = uo.users_by_industry(hand)
-    # 'SaaS' and 'saas' are kept apart (as stored), blank and NULL industries are 'unknown'
-    assert frame.to_dict("list") == {"industry": ["unknown", "Retail", "SaaS", "saas"], "users": [2, 1, 1, 1],
-                                     "share": [0.4, 0.2, 0.2, 0.2]}
-    folded = uo.users_by_industry(hand, max_rows=2)
-    assert folded.to_dict("list") == {"industry": ["unknown", "(other)"], "users": [2, 3], "share": [0.4, 0.6]}
-    assert uo.users_by_industry(hand, industry=" SAAS ")["users"].sum() == 2
+    frame = uo.users_by_industry(hand, sel(hand))
+    # 'SaaS' and 'saas' are one industry (shown as first spelled); blank and NULL industries are 'unknown'
+    assert frame.to_dict("list") == {"industry": ["SaaS", "unknown", "Retail"], "users": [2, 2, 1],
+                                     "share": [0.4, 0.4, 0.2]}
+    folded = uo.users_by_industry(hand, sel(hand), max_rows=2)
+    assert folded.to_dict("list") == {"industry": ["SaaS", "(other)"], "users": [2, 3], "share": [0.4, 0.6]}
+    assert uo.users_by_industry(hand, sel(hand, industry=" SAAS "))["users"].sum() == 2
 
 
 def test_users_by_company_size_in_size_order(hand):
-    frame = uo.users_by_company_size(hand)
+    frame = uo.users_by_company_size(hand, sel(hand))
     assert list(frame["company_size"]) == ["1-10", "11-50", "201-500", "1000+", "unknown"]
     assert list(frame["users"]) == [1, 1, 1, 1, 1]
 
 
 def test_membership_largest_organizations_and_roles(hand):
-    members = uo.membership(hand)
+    members = uo.membership(hand, sel(hand))
     assert members["members"].sum() == 5
     largest = uo.largest_organizations(members, 10)
     assert list(largest.columns) == ["organization", "slug", "organization_status", "members", "active", "invited",
@@ -178,14 +188,15 @@ def test_organization_labels_carry_the_slug_when_names_repeat():
     assert list(uo.roles_per_organization(members)["organization"]) == ["Acme (acme)", "Acme (acme-2)"]
 
 
-def test_membership_filters(hand):
-    assert uo.membership(hand, organization_id=ORG_B)["members"].sum() == 2
-    assert uo.membership(hand, industry="retail")["members"].sum() == 2  # u3 in A and in B
-    assert uo.membership(hand, since=at("2025-03-01 00:00"))["members"].sum() == 3
+def test_membership_follows_the_selection(hand):
+    assert uo.membership(hand, sel(hand, organization_id=ORG_B))["members"].sum() == 2
+    assert uo.membership(hand, sel(hand, industry="retail"))["members"].sum() == 2  # u3 in A and in B
+    assert uo.membership(hand, sel(hand, since="2025-03-01"))["members"].sum() == 3
+    assert uo.membership(hand, sel(hand, as_of="2025-03-03"))["members"].sum() == 4  # not u4's of 03-15
 
 
 def test_subscriptions_by_plan_and_the_plan_table(hand):
-    frame = uo.subscriptions_by_plan(hand)
+    frame = uo.subscriptions_by_plan(hand, sel(hand))
     assert list(frame.itertuples(index=False, name=None)) == [
         ("free", "active", 1), ("starter", "canceled", 1), ("pro", "active", 1), ("enterprise", "past_due", 1)]
     table = uo.plan_status_table(frame)
@@ -193,61 +204,70 @@ def test_subscriptions_by_plan_and_the_plan_table(hand):
     assert table.set_index("plan")["total"].to_dict() == {"free": 1, "starter": 1, "pro": 1, "enterprise": 1}
 
 
-def test_paying_share_by_industry(hand):
-    frame = uo.paying_share_by_industry(hand)
+def test_paying_share_by_industry_counts_the_catalogues_paying_customers(hand):
+    frame = uo.paying_share_by_industry(hand, sel(hand))
+    # SaaS: u1 pro active pays, u2 free does not; unknown: u4 enterprise past_due pays, u5 has none
     assert list(frame.itertuples(index=False, name=None)) == [
-        ("unknown", 2, 1, 1, 0.5), ("Retail", 1, 1, 0, 0.0), ("SaaS", 1, 1, 1, 1.0), ("saas", 1, 1, 0, 0.0)]
-    folded = uo.paying_share_by_industry(hand, max_rows=2)
-    assert list(folded.itertuples(index=False, name=None)) == [("unknown", 2, 1, 1, 0.5), ("(other)", 3, 3, 1, 0.3333)]
+        ("SaaS", 2, 1, 0.5), ("unknown", 2, 1, 0.5), ("Retail", 1, 0, 0.0)]
+    folded = uo.paying_share_by_industry(hand, sel(hand), max_rows=2)
+    assert list(folded.itertuples(index=False, name=None)) == [("SaaS", 2, 1, 0.5), ("(other)", 3, 1, 0.3333)]
 
 
 def test_every_function_returns_typed_empty_frames_for_an_empty_selection(hand):
-    for filters in (NOTHING, {"organization_id": ORG_C}, {"industry": "mining"}):
-        assert uo.signups_per_month(hand, **filters).empty
-        assert uo.users_by_industry(hand, **filters).empty
-        assert uo.users_by_company_size(hand, **filters).empty
-        members = uo.membership(hand, **filters)
+    for params in (NOTHING, {"organization_id": ORG_C}):
+        bounds = sel(hand, **params)
+        assert uo.signups_per_month(hand, bounds).empty
+        assert uo.users_by_industry(hand, bounds).empty
+        assert uo.users_by_company_size(hand, bounds).empty
+        members = uo.membership(hand, bounds)
         assert members.empty and uo.largest_organizations(members).empty
         assert uo.roles_per_organization(members).empty and uo.roles_by_status(members).empty
-        subscriptions = uo.subscriptions_by_plan(hand, **filters)
+        subscriptions = uo.subscriptions_by_plan(hand, bounds)
         assert subscriptions.empty and uo.plan_status_table(subscriptions).empty
-        assert list(uo.paying_share_by_industry(hand, **filters).columns) == list(uo.PAYING_COLUMNS)
-    assert list(uo.signups_per_month(hand, **NOTHING).columns) == ["period", "signups", "cumulative"]
+        assert list(uo.paying_share_by_industry(hand, bounds).columns) == list(uo.PAYING_COLUMNS)
+    assert list(uo.signups_per_month(hand, sel(hand, **NOTHING)).columns) == uo.SIGNUP_COLUMNS
 
 
-def test_bad_filters_and_connections_are_refused(hand, hand_engine):
-    with pytest.raises(InvalidParameterError, match="organization_id"):
-        uo.overview(hand, organization_id="not-a-uuid")
-    with pytest.raises(InvalidParameterError, match="since must be before until"):
-        uo.signups_per_month(hand, since="2025-02-01", until="2025-01-01")
-    with pytest.raises(InvalidParameterError, match="Connection"):
-        uo.users_by_industry(hand_engine)
+def test_bad_arguments_are_refused(hand):
     with pytest.raises(InvalidParameterError, match="top_n"):
-        uo.largest_organizations(uo.membership(hand), 0)
+        uo.largest_organizations(uo.membership(hand, sel(hand)), 0)
+    with pytest.raises(InvalidParameterError, match="max_rows"):
+        uo.users_by_industry(hand, sel(hand), max_rows=0)
 
 
 # --- the demo data ------------------------------------------------------------------------------------
 
 
 def test_the_demo_data_adds_up(demo):
-    overview = overview_dict(uo.overview(demo))
-    signups = uo.signups_per_month(demo)
+    bounds = sel(demo)
+    overview = overview_dict(uo.overview(demo, bounds))
+    signups = uo.signups_per_month(demo, bounds)
     assert overview["users signed up"] == signups["signups"].sum() == signups["cumulative"].iloc[-1] > 0
-    assert uo.users_by_industry(demo)["users"].sum() == overview["users signed up"]
-    assert uo.users_by_company_size(demo)["users"].sum() == overview["users signed up"]
-    assert abs(uo.users_by_industry(demo)["share"].sum() - 1) < 1e-3
-    members = uo.membership(demo)
+    assert uo.users_by_industry(demo, bounds)["users"].sum() == overview["users signed up"]
+    assert uo.users_by_company_size(demo, bounds)["users"].sum() == overview["users signed up"]
+    assert abs(uo.users_by_industry(demo, bounds)["share"].sum() - 1) < 1e-3
+    members = uo.membership(demo, bounds)
     assert members["members"].sum() == overview["memberships started"]
     assert uo.roles_by_status(members)["total"].sum() == overview["memberships started"]
-    assert uo.plan_status_table(uo.subscriptions_by_plan(demo))["total"].sum() == overview["subscriptions started"]
+    assert uo.plan_status_table(uo.subscriptions_by_plan(demo, bounds))["total"].sum() == \
+        overview["subscriptions started"]
+    assert uo.paying_share_by_industry(demo, bounds)["paying"].sum() <= overview["paying customers (at the end)"]
     largest = uo.largest_organizations(members, 5)
     assert len(largest) == 5 and largest["members"].is_monotonic_decreasing
 
 
+def test_a_lower_case_industry_finds_the_demo_saas_users(demo):
+    """Issue 10, example 1: `industry saas` (lower case) finds the 75 SaaS users, and their paying customers."""
+    bounds = sel(demo, industry="saas")
+    assert overview_dict(uo.overview(demo, bounds))["users signed up"] == 75
+    assert overview_dict(uo.overview(demo, bounds))["paying customers (at the end)"] > 0
+
+
 def test_the_demo_tables_are_the_same_on_every_call(demo):
     def tables():
-        return (uo.users_by_industry(demo), uo.largest_organizations(uo.membership(demo)),
-                uo.paying_share_by_industry(demo))
+        bounds = sel(demo)
+        return (uo.users_by_industry(demo, bounds), uo.largest_organizations(uo.membership(demo, bounds)),
+                uo.paying_share_by_industry(demo, bounds))
 
     for a, b in zip(tables(), tables()):
         pd.testing.assert_frame_equal(a, b)

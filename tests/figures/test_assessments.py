@@ -31,12 +31,14 @@ def comparison():
 
 
 def test_volumes_per_month_grouped_bars():
-    volumes = pd.DataFrame({"period": pd.to_datetime(["2025-01-01", "2025-02-01"], utc=True), "assessments": [3, 1],
-                            "completed": [3, 1], "scored": [2, 0]})
+    volumes = pd.DataFrame({"period": pd.to_datetime(["2025-01-01", "2025-02-01"]), "complete": [True, True],
+                            "assessments": [3, 1], "completed": [3, 1], "scored": [2, 0]})
     figure = fig.volumes_per_month(volumes)
     assert_titled(figure)
     assert figure.layout.barmode == "group" and [t.name for t in figure.data] == ["started", "scored"]
     assert list(figure.data[0].y) == [3, 1] and list(figure.data[1].y) == [2, 0]
+    shaded = fig.volumes_per_month(volumes.assign(complete=[True, False]))
+    assert pd.Timestamp(shaded.layout.shapes[0].x0) == pd.Timestamp("2025-02-01")  # February is not over
 
 
 def test_score_distribution_one_trace_per_bracket_bars_as_wide_as_bins():
@@ -117,11 +119,12 @@ def test_every_figure_says_no_data_when_empty():
 
 def test_the_figures_draw_the_demo_data(demo_engine):
     with demo_engine.connect() as conn:
-        volumes = ar.volumes_per_month(conn)
-        distribution = ar.score_distribution(conn)
-        categories = ar.category_scores(conn)
-        latest = ar.latest_completed(conn)
-        result = ar.legacy_comparison(conn)
+        bounds = ar.selection(conn, {})
+        volumes = ar.volumes_per_month(conn, bounds)
+        distribution = ar.score_distribution(conn, bounds)
+        categories = ar.category_scores(conn, bounds)
+        latest = ar.latest_completed(conn, bounds)
+        result = ar.legacy_comparison(conn, bounds)
     assert sum(fig.volumes_per_month(volumes).data[0].y) == volumes["assessments"].sum()
     assert sum(sum(t.y) for t in fig.score_distribution(distribution).data) == distribution["assessments"].sum()
     heatmap = fig.category_heatmap(categories).data[0]

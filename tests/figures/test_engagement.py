@@ -5,35 +5,33 @@ from __future__ import annotations
 from datetime import datetime
 
 import pandas as pd
-import plotly.graph_objects as go
-import pytest
 
-from bi_workbench.domain import analytics
-from bi_workbench.domain import engagement_report as er
-from bi_workbench.figures.common import NO_DATA
 from bi_workbench.figures import engagement as figures
-
-
-def utc(*texts: str) -> pd.Series:
-    return pd.Series(pd.to_datetime(list(texts), utc=True))
-
-
-def is_no_data(fig: go.Figure) -> bool:
-    return not fig.data and [a.text for a in fig.layout.annotations] == [NO_DATA]
-
-
-def has_titles(fig: go.Figure) -> bool:
-    return bool(fig.layout.title.text and fig.layout.xaxis.title.text and fig.layout.yaxis.title.text)
+from tests.figures.drawn import has_titles, is_no_data, naive as utc, shaded
 
 
 def test_active_users_draws_users_as_a_line_and_events_as_bars_in_naive_utc():
-    frame = pd.DataFrame({"period": utc("2025-01-06", "2025-01-13"), "active_users": [2, 1], "events": [5, 0]})
+    frame = pd.DataFrame({"period": utc("2025-01-06", "2025-01-13"), "complete": [True, True], "active_users": [2, 1],
+                          "events": [5, 0]})
     fig = figures.active_users(frame, "week")
     bars, line = fig.data
     assert (bars.type, line.type) == ("bar", "scatter")
     assert list(line.y) == [2, 1] and list(bars.y) == [5, 0] and bars.yaxis == "y2"
     assert list(line.x) == [datetime(2025, 1, 6), datetime(2025, 1, 13)]
     assert fig.layout.title.text == "Active users per week" and has_titles(fig)
+    assert not fig.layout.shapes  # every week is over
+
+
+def test_active_users_shade_the_period_the_bound_cuts():
+    """Issue 10, example 5: the last week holds one day of data; it is marked, not drawn as a plain collapse."""
+    frame = pd.DataFrame({"period": utc("2025-01-06", "2025-01-13", "2025-01-20"), "complete": [True, True, False],
+                          "active_users": [40, 42, 1], "events": [300, 310, 5]})
+    fig = figures.active_users(frame, "week")
+    assert shaded(fig) == [pd.Timestamp("2025-01-20")]
+    assert "not over" in " ".join(a.text for a in fig.layout.annotations)
+    bars, line, partial = fig.data
+    assert list(line.y) == [40.0, 42.0, None]  # the line ends with the last week that is over
+    assert (partial.name, list(partial.y), partial.mode) == ("active users so far", [1.0], "markers")
 
 
 def test_event_mix_stacks_the_sources_that_occur():
@@ -51,6 +49,7 @@ def test_funnel_draws_the_steps_in_order():
     fig = figures.funnel(frame)
     assert fig.data[0].type == "funnel"
     assert list(fig.data[0].y) == ["signup", "upgrade"] and list(fig.data[0].x) == [10, 3]
+    assert "strictly after the previous one" in fig.layout.title.text  # the caption says the order is strict
 
 
 def test_a_funnel_no_one_entered_has_no_data():
@@ -95,17 +94,3 @@ def test_top_organizations_keep_organizations_of_the_same_name_apart():
     fig = figures.top_organizations(frame)
     assert [t.name for t in fig.data] == ["assessments", "growth levers", "simulations"]
     assert list(fig.data[0].y) == ["Twin (twin)", "Solo", "Twin (twin-2)"] and list(fig.data[0].x) == [3, 2, 1]
-
-
-@pytest.mark.parametrize("draw, columns", [
-    (lambda f: figures.active_users(f, "day"), analytics.ACTIVE_USERS_COLUMNS),
-    (figures.event_mix, er.EVENT_MIX_COLUMNS),
-    (figures.funnel, analytics.FUNNEL_COLUMNS),
-    (figures.retention_heatmap, analytics.RETENTION_COLUMNS),
-    (figures.session_lengths, er.SESSION_COLUMNS),
-    (figures.widgets_by_type, er.WIDGET_COLUMNS),
-    (figures.top_organizations, er.ORGANIZATION_COLUMNS),
-])
-def test_no_rows_give_a_titled_figure_saying_no_data(draw, columns):
-    fig = draw(er.empty_frame(columns))
-    assert is_no_data(fig) and has_titles(fig)

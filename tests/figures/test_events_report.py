@@ -5,9 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-import pytest
 
-from bi_workbench.domain import events_report
+from bi_workbench.domain import analytics, events_report
 from bi_workbench.figures.common import NO_DATA
 from bi_workbench.figures import events_report as figures
 
@@ -23,13 +22,14 @@ def assert_labelled(fig) -> None:
 
 
 def test_events_per_month_stack_one_trace_per_aggregate_type():
-    frame = pd.DataFrame({"month": [JAN, JAN, FEB], "aggregate_type": ["assessment", "simulation", "assessment"],
-                          "events": [3, 1, 2]})
+    frame = pd.DataFrame({"month": [JAN, JAN, FEB], "complete": [True, True, False],
+                          "aggregate_type": ["assessment", "simulation", "assessment"], "events": [3, 1, 2]})
     fig = figures.events_by_month(frame)
     assert [t.name for t in fig.data] == ["assessment", "simulation"]
     assert [list(t.y) for t in fig.data] == [[3, 2], [1]]
     assert [pd.Timestamp(x).date() for x in fig.data[0].x] == [JAN, FEB]
     assert fig.layout.barmode == "stack"
+    assert [pd.Timestamp(s.x0).date() for s in fig.layout.shapes] == [FEB]  # February is not over: partial
     assert_labelled(fig)
 
 
@@ -77,22 +77,11 @@ def test_partition_rows_leave_the_default_partition_out_of_the_chart():
     assert annotations(only_default) == [NO_DATA] and len(only_default.data) == 0
 
 
-@pytest.mark.parametrize("build, columns", [
-    (figures.events_by_month, events_report.MONTH_COLUMNS),
-    (figures.events_by_type, events_report.TYPE_COLUMNS),
-    (figures.snapshot_coverage, events_report.SNAPSHOT_COLUMNS),
-    (figures.partition_rows, events_report.PARTITION_COLUMNS),
-], ids=lambda v: getattr(v, "__name__", ""))
-def test_every_figure_of_an_empty_frame_says_no_data(build, columns):
-    fig = build(pd.DataFrame(columns=columns))
-    assert len(fig.data) == 0 and annotations(fig) == [NO_DATA]
-    assert_labelled(fig)
-
-
 def test_an_empty_database_draws_no_data_figures(schema_database):
     with events_report.read_only_connection(schema_database) as conn:
-        assert len(figures.events_by_month(events_report.events_by_month(conn)).data) == 0
-        assert len(figures.events_by_type(events_report.events_by_type(conn)).data) == 0
-        assert len(figures.snapshot_coverage(events_report.snapshot_coverage(conn)).data) == 0
-        assert len(figures.audit_activity(events_report.audit_activity(conn)).data) == 0
-        assert len(figures.partition_rows(events_report.partition_rows(conn)).data) == 0
+        bounds = analytics.report_bounds(conn, {})
+        assert len(figures.events_by_month(events_report.events_by_month(conn, bounds)).data) == 0
+        assert len(figures.events_by_type(events_report.events_by_type(conn, bounds)).data) == 0
+        assert len(figures.snapshot_coverage(events_report.snapshot_coverage(conn, bounds)).data) == 0
+        assert len(figures.audit_activity(events_report.audit_activity(conn, bounds)).data) == 0
+        assert len(figures.partition_rows(events_report.partition_rows(conn, bounds)).data) == 0

@@ -109,11 +109,14 @@ def test_the_tornado_draws_changes_against_the_base_largest_swing_on_top():
 
 def test_stored_simulations_stack_by_status():
     frame = pd.DataFrame({"month": [pd.Timestamp("2025-03-01").date()] * 2 + [pd.Timestamp("2025-04-01").date()],
-                          "status": ["completed", "failed", "completed"], "simulations": [2, 1, 3]})
+                          "complete": [True, True, True], "status": ["completed", "failed", "completed"],
+                          "simulations": [2, 1, 3]})
     fig = figures.stored_simulations_by_month(frame)
     assert [t.name for t in fig.data] == ["completed", "failed"]
     assert list(fig.data[0].y) == [2, 3] and list(fig.data[1].y) == [1]
-    assert fig.layout.barmode == "stack"
+    assert fig.layout.barmode == "stack" and not fig.layout.shapes
+    shaded = figures.stored_simulations_by_month(frame.assign(complete=[True, True, False]))
+    assert pd.Timestamp(shaded.layout.shapes[0].x0) == pd.Timestamp("2025-04-01")  # April is not over
 
 
 @pytest.mark.parametrize("build, columns", [
@@ -133,12 +136,12 @@ def test_every_figure_of_an_empty_frame_says_no_data(build, columns):
 
 def test_an_empty_selection_in_a_real_database_draws_no_data_figures(schema_database):
     with schema_database.connect() as conn:
-        selection = {"organization_id": None, "industry": None, "since": None, "until": None}
-        assert is_no_data(figures.lever_status_funnel(growth_report.lever_status_funnel(conn, **selection)))
-        assert is_no_data(figures.progress_by_lever(growth_report.progress_by_lever(conn, **selection)))
-        baseline = growth_report.subscription_baseline(conn, **selection)
+        bounds = growth_report.selection(conn, {})
+        assert is_no_data(figures.lever_status_funnel(growth_report.lever_status_funnel(conn, bounds)))
+        assert is_no_data(figures.progress_by_lever(growth_report.progress_by_lever(conn, bounds)))
+        baseline = growth_report.subscription_baseline(conn, bounds)
         assert is_no_data(figures.roi_ranges(growth_report.roi_table(baseline)))
         result = simulate(growth_report.simulation_inputs(baseline, 12, 100), seed=1)
         assert is_no_data(figures.mrr_bands(growth_report.band_table(result), result.inputs.target_mrr))
-        monthly = growth_report.stored_simulations_by_month(conn, **selection)
+        monthly = growth_report.stored_simulations_by_month(conn, bounds)
         assert is_no_data(figures.stored_simulations_by_month(monthly))

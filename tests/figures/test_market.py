@@ -62,6 +62,9 @@ def test_trends_over_time_one_trace_per_industry():
     assert_titled(figure)
     assert {t.name: list(t.y) for t in figure.data} == {"SaaS": [2, 0], "unknown": [0, 1]}
     assert [pd.Timestamp(x) for x in figure.data[0].x] == [pd.Timestamp("2025-01-01"), pd.Timestamp("2025-02-01")]
+    assert not figure.layout.shapes  # no "complete" column: nothing to shade
+    shaded = fig.trends_over_time(counts.assign(complete=[True, True, False, False]))
+    assert pd.Timestamp(shaded.layout.shapes[0].x0) == pd.Timestamp("2025-02-01")
 
 
 def test_news_relevance_bars_labelled_by_rank():
@@ -94,7 +97,7 @@ def test_every_figure_says_no_data_when_empty():
     assert_no_data(fig.insights_per_industry(pd.DataFrame(columns=list(mr.PER_INDUSTRY_COLUMNS))))
     assert_no_data(fig.sentiment_by_industry(pd.DataFrame(columns=list(analytics.SENTIMENT_COLUMNS))))
     assert_no_data(fig.market_size_and_growth(pd.DataFrame(columns=list(mr.MARKET_TABLE_COLUMNS))))
-    assert_no_data(fig.trends_over_time(pd.DataFrame(columns=list(analytics.TREND_COLUMNS))))
+    assert_no_data(fig.trends_over_time(pd.DataFrame(columns=mr.TREND_COLUMNS)))
     assert_no_data(fig.news_relevance(pd.DataFrame(columns=list(mr.NEWS_TABLE_COLUMNS))))
     assert_no_data(fig.engagement_by_source(pd.DataFrame(columns=list(mr.BY_SOURCE_COLUMNS))))
     assert_no_data(fig.signal_distribution(pd.DataFrame(columns=list(mr.SIGNAL_DISTRIBUTION_COLUMNS))))
@@ -102,13 +105,14 @@ def test_every_figure_says_no_data_when_empty():
 
 def test_the_figures_draw_the_demo_data(demo_engine):
     with demo_engine.connect() as conn:
-        insights = mr.insights_per_industry(conn)
-        sentiment = mr.sentiment_by_industry(conn)
-        market = mr.market_table(mr.market_by_industry(conn))
-        trends = mr.trends_per_month(conn)
-        news = mr.top_news(conn)
-        by_source = mr.engagement_by_source(conn)
-        scores = mr.signal_distribution(conn)
+        bounds = mr.selection(conn, {"as_of": "2026-06-05"})
+        insights = mr.insights_per_industry(conn, bounds)
+        sentiment = mr.sentiment_by_industry(conn, bounds)
+        market = mr.market_table(mr.market_by_industry(conn, bounds))
+        trends = mr.trends_per_month(conn, bounds)
+        news = mr.top_news(conn, bounds)
+        by_source = mr.engagement_by_source(conn, bounds)
+        scores = mr.signal_distribution(conn, bounds)
     assert sum(fig.insights_per_industry(insights).data[0].x) == insights["insights"].sum()
     assert sum(sum(t.x) for t in fig.sentiment_by_industry(sentiment).data) == \
         sentiment[["positive", "neutral", "negative"]].to_numpy().sum()

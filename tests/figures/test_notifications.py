@@ -5,30 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 
 import pandas as pd
-import plotly.graph_objects as go
-import pytest
 
-from bi_workbench.domain import analytics
-from bi_workbench.domain import notifications_report as nr
-from bi_workbench.domain.engagement_report import empty_frame
 from bi_workbench.figures import notifications as figures
-from bi_workbench.figures.common import NO_DATA
+from tests.figures.drawn import has_titles, naive as utc, shaded
 
 
-def utc(*texts: str) -> pd.Series:
-    return pd.Series(pd.to_datetime(list(texts), utc=True))
-
-
-def is_no_data(fig: go.Figure) -> bool:
-    return not fig.data and [a.text for a in fig.layout.annotations] == [NO_DATA]
-
-
-def has_titles(fig: go.Figure) -> bool:
-    return bool(fig.layout.title.text and fig.layout.xaxis.title.text and fig.layout.yaxis.title.text)
-
-
-PER_PERIOD = pd.DataFrame({"period": utc("2025-01-06", "2025-01-20", "2025-01-20"),
+PER_PERIOD = pd.DataFrame({"period": utc("2025-01-06", "2025-01-20", "2025-01-20"), "complete": [True, False, False],
                            "type": ["billing", "billing", "system"], "sent": [2, 1, 1], "read": [1, 1, 1]})
+TOTALS = pd.DataFrame({"period": utc("2025-01-06", "2025-01-13", "2025-01-20"), "complete": [True, True, False],
+                       "sent": [2, 0, 2], "read": [1, 0, 2], "read_rate": [0.5, float("nan"), 1.0]})
 
 
 def test_sent_by_type_stacks_one_trace_per_type():
@@ -36,14 +21,25 @@ def test_sent_by_type_stacks_one_trace_per_type():
     assert [t.name for t in fig.data] == ["billing", "system"] and fig.layout.barmode == "stack"
     assert list(fig.data[0].x) == [datetime(2025, 1, 6), datetime(2025, 1, 20)] and list(fig.data[0].y) == [2, 1]
     assert list(fig.data[1].y) == [1] and has_titles(fig)
+    assert shaded(fig) == [pd.Timestamp("2025-01-20")]  # the week the bound cuts
 
 
 def test_sent_and_read_draw_the_read_rate_on_a_second_axis_with_gaps_for_quiet_periods():
-    totals = nr.period_totals(PER_PERIOD, "week")
-    fig = figures.sent_and_read(totals, "week")
-    sent, read, rate = fig.data
+    over = figures.sent_and_read(TOTALS.assign(complete=True), "week")
+    sent, read, rate = over.data
     assert list(sent.y) == [2, 0, 2] and list(read.y) == [1, 0, 2]
     assert rate.yaxis == "y2" and list(rate.y) == [0.5, None, 1.0]
+    assert not shaded(over)
+
+
+def test_a_week_not_over_is_shaded_and_drawn_apart_never_as_the_end_of_a_line():
+    """Issue 10, example 5: the last week's read rate covers a few days; it must not read as a collapse."""
+    fig = figures.sent_and_read(TOTALS, "week")
+    sent, read, rate, *partial = fig.data
+    assert list(sent.y) == [2, 0, None] and list(read.y) == [1, 0, None] and list(rate.y) == [0.5, None, None]
+    assert [(t.name, list(t.y), t.mode) for t in partial] == [
+        ("sent so far", [2.0], "markers"), ("read so far", [2.0], "markers"), ("read rate so far", [1.0], "markers")]
+    assert partial[-1].yaxis == "y2" and shaded(fig) == [pd.Timestamp("2025-01-20")]
 
 
 def test_read_rates_draw_one_bar_per_group_with_sent_and_hours_in_the_hover():
@@ -80,16 +76,3 @@ def test_subscriptions_stack_active_and_inactive():
     fig = figures.subscriptions(frame)
     assert [(t.name, list(t.x), list(t.y)) for t in fig.data] == [
         ("active", ["weekly_digest", "marketing"], [2, 0]), ("inactive", ["weekly_digest", "marketing"], [1, 1])]
-
-
-@pytest.mark.parametrize("draw, frame", [
-    (lambda f: figures.sent_by_type(f, "month"), empty_frame(nr.PER_PERIOD_COLUMNS)),
-    (lambda f: figures.sent_and_read(f, "month"), nr.period_totals(empty_frame(nr.PER_PERIOD_COLUMNS))),
-    (figures.read_rates, empty_frame(analytics.NOTIFICATION_COLUMNS)),
-    (figures.priority_mix, empty_frame(nr.PRIORITY_COLUMNS)),
-    (figures.team_messages, empty_frame(nr.MESSAGES_BY_ORG_COLUMNS)),
-    (figures.subscriptions, empty_frame(nr.SUBSCRIPTION_COLUMNS)),
-])
-def test_no_rows_give_a_titled_figure_saying_no_data(draw, frame):
-    fig = draw(frame)
-    assert is_no_data(fig) and has_titles(fig)

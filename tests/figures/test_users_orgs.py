@@ -26,7 +26,7 @@ def assert_titled(figure) -> None:
 
 
 SIGNUPS = pd.DataFrame({"period": [utc("2025-01-01"), utc("2025-02-01"), utc("2025-03-01")],
-                        "signups": [2, 0, 1], "cumulative": [2, 2, 3]})
+                        "complete": [True, True, True], "signups": [2, 0, 1], "cumulative": [2, 2, 3]})
 MEMBERS = pd.DataFrame({
     "organization_id": [1, 1, 1, 2], "organization": ["Acme", "Acme", "Acme", "Beta"],
     "slug": ["acme", "acme", "acme", "beta"],
@@ -46,6 +46,13 @@ def test_signups_per_month_bars_and_cumulative_line():
     assert [pd.Timestamp(x) for x in bars.x] == [pd.Timestamp("2025-01-01"), pd.Timestamp("2025-02-01"),
                                                   pd.Timestamp("2025-03-01")]
     assert figure.layout.yaxis2.overlaying == "y"
+
+
+def test_signups_per_month_shade_the_month_not_over():
+    figure = fig.signups_per_month(SIGNUPS.assign(complete=[True, True, False]))
+    (shade,) = figure.layout.shapes
+    assert pd.Timestamp(shade.x0) == pd.Timestamp("2025-03-01")
+    assert [a.text for a in figure.layout.annotations] == ["period not over"]
 
 
 def test_users_by_industry_and_company_size_bars():
@@ -79,7 +86,7 @@ def test_subscriptions_by_plan_stacks_one_trace_per_status():
 
 
 def test_paying_share_by_industry_on_a_percent_axis():
-    paying = pd.DataFrame({"industry": ["SaaS", "Retail"], "users": [4, 2], "subscribed": [3, 1], "paying": [1, 0],
+    paying = pd.DataFrame({"industry": ["SaaS", "Retail"], "users": [4, 2], "paying": [1, 0],
                            "paying_share": [0.25, 0.0]})
     figure = fig.paying_share_by_industry(paying)
     assert list(figure.data[0].x) == ["SaaS", "Retail"] and list(figure.data[0].y) == [0.25, 0.0]
@@ -105,12 +112,15 @@ def test_every_figure_says_no_data_when_empty():
 
 def test_the_figures_draw_the_demo_data(demo_engine):
     with demo_engine.connect() as conn:
-        signups = uo.signups_per_month(conn)
-        industries = uo.users_by_industry(conn)
-        members = uo.membership(conn)
-        subscriptions = uo.subscriptions_by_plan(conn)
-        paying = uo.paying_share_by_industry(conn)
-    assert sum(fig.signups_per_month(signups).data[0].y) == signups["signups"].sum()
+        bounds = uo.selection(conn, {"as_of": "2026-06-05"})
+        signups = uo.signups_per_month(conn, bounds)
+        industries = uo.users_by_industry(conn, bounds)
+        members = uo.membership(conn, bounds)
+        subscriptions = uo.subscriptions_by_plan(conn, bounds)
+        paying = uo.paying_share_by_industry(conn, bounds)
+    drawn = fig.signups_per_month(signups)
+    assert sum(drawn.data[0].y) == signups["signups"].sum()
+    assert pd.Timestamp(drawn.layout.shapes[0].x0) == pd.Timestamp("2026-06-01")  # June is not over on the 5th
     assert sum(fig.users_by_industry(industries).data[0].x) == industries["users"].sum()
     roles = fig.roles_per_organization(uo.roles_per_organization(members, 10))
     assert sum(sum(t.y) for t in roles.data) == uo.largest_organizations(members, 10)["members"].sum()

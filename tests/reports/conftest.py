@@ -52,10 +52,9 @@ def url_of(engine) -> str:
 @pytest.fixture(scope="session")
 def shared_cluster():
     """The address of a LocalCluster of two worker processes, shared by the tests (starting one costs seconds)."""
-    from distributed import LocalCluster
+    from bi_workbench.reports.executor import local_cluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", memory_limit=0,
-                      silence_logs=40) as cluster:
+    with local_cluster(2) as cluster:
         yield cluster.scheduler_address
 
 

@@ -130,3 +130,13 @@ def test_new_writes_a_skeleton_that_matches_the_catalog_and_never_overwrites(tmp
     assert parameter_differences(catalog.get("04_growth"), tmp_path / "notebooks" / "04_growth.ipynb") == []
     code, _, err = _cli(tmp_path, "new", "04_growth")
     assert code == 2 and "already exists" in err
+
+
+def test_an_unreachable_cluster_fails_in_one_line_before_any_run_is_claimed(report_database, workdir):
+    import sqlalchemy as sa
+
+    address = f"tcp://127.0.0.1:{free_port()}"
+    code, _, err = _cli(workdir, "run", "example_users", "--cluster", address, env_url=url_of(report_database))
+    assert code == 2 and err.startswith(f"error: cannot reach the Dask scheduler at {address}: ") and err.count("\n") == 1
+    with report_database.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM report_runs")).scalar() == 0

@@ -29,7 +29,10 @@ def test_a_report_renders_to_a_dated_notebook_and_a_self_contained_html(report_d
     assert result.status == "succeeded", result.error
     folder = (options.output_dir / "example_users" / date.today().isoformat() / f"run-{result.run_id}").absolute()
     assert result.folder == folder
-    assert result.outputs == {"ipynb": folder / "example_users.ipynb", "html": folder / "example_users.html"}
+    assert result.outputs == {"ipynb": folder / "example_users.ipynb", "html": folder / "example_users.html",
+                              "json": folder / "example_users.json"}
+    headlines = json.loads(result.outputs["json"].read_text())
+    assert headlines["report"] == "example_users" and headlines["parameters"]["mask_contacts"] is True
     record = json.loads((folder / "run.json").read_text())
     assert record["run_id"] == result.run_id and record["status"] == "succeeded"
     assert record["html"] == f"example_users/{date.today()}/run-{result.run_id}/example_users.html"

@@ -1,0 +1,176 @@
+"""The analysts' query API: `list`, `query` and `sql` over the declared metrics.
+
+    from bi_workbench import metrics
+    metrics.list()                                        # the catalogue
+    metrics.query("avg_overall_score", by="industry", since="2026-01-01", until="2026-03-31")
+    print(metrics.sql("mrr", by="industry"))              # the SQL it runs
+
+Results are typed DataFrames, one row per group and period in a stable order:
+the dimension columns (text; ``organization`` a UUID string), ``period``
+(``datetime64[ns]``, the UTC period start) and ``complete`` (the period is over
+before the selection's as_of bound) when a grain is asked for, then one float
+column per metric. ``frame.attrs['selection']`` holds the selection applied
+(`Bounds.describe`), so every number can be traced to its definition.
+"""
+
+from __future__ import annotations
+
+import builtins
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Connection, Engine
+
+from ..errors import InvalidParameterError
+from .catalog import GRAINS, METRICS, SPECIAL, Metric, metric as metric_named
+from .compile import dimensions_of, measured
+from .entities import entity as entity_named
+from .selection import Bounds, Selection
+
+
+def list_metrics() -> pd.DataFrame:
+    """Return the catalogue: one row per metric with name, definition, unit, entity, kind, grains, dimensions."""
+    rows = [{"name": m.name, "definition": m.definition, "unit": m.unit, "entity": m.entity, "kind": m.kind,
+             "grains": ", ".join(m.grains), "dimensions": ", ".join(_dimensions(m))} for m in METRICS.values()]
+    return pd.DataFrame(rows).astype("string")
+
+
+def query(metric, by=None, grain=None, organization_id=None, industry=None, since=None, until=None, as_of=None,
+          engine=None, *, steps=None, periods: int = 12) -> pd.DataFrame:
+    """Return the values of ``metric`` (a name or a list of names) per group and period, as a DataFrame.
+
+    ``by``: None, a dimension name or a list of them (see `list_metrics`); ``grain``: None or one of
+    day, week, month, quarter, year; the selection (``organization_id``, ``industry``, inclusive
+    ``since``/``until`` dates, ``as_of``) as in `Selection`; ``engine``: an Engine or Connection
+    (default: `bi_workbench.get_engine()`, a tenant engine under BI_WORKBENCH_TENANT).
+    ``retention`` (cohort x period; grain = cohort length, ``periods`` after signup) and
+    ``funnel_conversion`` (``steps``, default the platform funnel) are queried alone.
+    Raises InvalidParameterError (unknown metric, dimension or grain, a grain the metric does not
+    support, until before since, as_of in the future, a value that matches no data) before any query runs.
+    """
+    names, by, grain = _request(metric, by, grain)
+    selection = Selection.of(organization_id, industry, since, until, as_of)
+    with _connection(engine) as conn:
+        bounds = selection.resolve(conn)
+        if names[0] in SPECIAL:
+            from . import special
+
+            frame = special.run(names[0], conn, bounds, grain=grain, steps=steps, periods=periods)
+        else:
+            frame = _merged([_run(conn, METRICS[name], bounds, by, grain) for name in names], by, grain, bounds)
+    frame.attrs["selection"] = bounds.describe()
+    return frame
+
+
+def sql(metric, by=None, grain=None, organization_id=None, industry=None, since=None, until=None, as_of=None,
+        engine=None) -> str:
+    """Return the SQL `query` runs for the same arguments (PostgreSQL, values inlined for reading)."""
+    names, by, grain = _request(metric, by, grain)
+    if names[0] in SPECIAL:
+        raise InvalidParameterError(f"{names[0]} is computed in several statements; use query()")
+    selection = Selection.of(organization_id, industry, since, until, as_of)
+    with _connection(engine) as conn:
+        bounds = selection.resolve(conn, check_values=False)
+    return ";\n\n".join(compiled(measured(METRICS[name], bounds, by, grain)) for name in names) + ";"
+
+
+def compiled(statement) -> str:
+    """Return ``statement`` as PostgreSQL text with its values inlined (for reading, never for running)."""
+    return str(statement.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
+
+
+# --- checking a request ---------------------------------------------------------------------------------------
+
+
+def _request(metric, by, grain):
+    names = [metric] if isinstance(metric, str) else builtins.list(metric or [])
+    if not names:
+        raise InvalidParameterError("metric must name at least one metric; see metrics.list()")
+    chosen = [metric_named(name) for name in names]
+    if any(m.name in SPECIAL for m in chosen) and len(chosen) > 1:
+        raise InvalidParameterError(f"{', '.join(SPECIAL)} are queried alone; got {names}")
+    by = [] if by is None else [by] if isinstance(by, str) else builtins.list(by)
+    if grain is not None and grain not in GRAINS:
+        raise InvalidParameterError(f"unknown grain {grain!r}; known grains: {', '.join(GRAINS)}")
+    for m in chosen:
+        _check_grain(m, grain)
+        _check_dimensions(m, by)
+    return [m.name for m in chosen], by, grain
+
+
+def _check_grain(m: Metric, grain) -> None:
+    if grain is None or grain in m.grains:
+        return
+    if not m.grains:
+        raise InvalidParameterError(f"{m.name} has no time grain: it is a state at the end of the selection "
+                                    f"(subscriptions keep only their current status); leave grain out")
+    raise InvalidParameterError(f"grain {grain!r} is finer than {m.name} supports; allowed: {', '.join(m.grains)}")
+
+
+def _check_dimensions(m: Metric, by) -> None:
+    allowed = _dimensions(m)
+    for name in by:
+        if name not in allowed:
+            raise InvalidParameterError(f"unknown dimension {name!r} for {m.name}; allowed: "
+                                        f"{', '.join(allowed) or 'none'}")
+
+
+def _dimensions(m: Metric) -> tuple[str, ...]:
+    return () if m.name in SPECIAL else dimensions_of(entity_named(m.entity))
+
+
+# --- running --------------------------------------------------------------------------------------------------
+
+
+def _run(conn: Connection, m: Metric, bounds: Bounds, by, grain) -> pd.DataFrame:
+    rows = conn.execute(measured(m, bounds, by, grain)).all()
+    columns = [*by, *(["period"] if grain else []), m.name]
+    return pd.DataFrame.from_records(rows, columns=columns) if rows else pd.DataFrame(columns=columns)
+
+
+def _merged(frames, by, grain, bounds: Bounds) -> pd.DataFrame:
+    keys = [*by, *(["period"] if grain else [])]
+    frame = frames[0]
+    for other in frames[1:]:
+        frame = frame.merge(other, on=keys, how="outer") if keys else pd.concat([frame, other], axis=1)
+    for name in by:
+        frame[name] = frame[name].astype("string")
+    if grain:
+        frame["period"] = pd.to_datetime(frame["period"])
+        end = frame["period"] + _offset(grain)
+        cutoff = None if bounds.cutoff is None else pd.Timestamp(bounds.cutoff).tz_convert(None)
+        frame.insert(len(keys), "complete", (end <= cutoff) if cutoff is not None else False)
+    value_columns = [c for c in frame.columns if c not in keys and c != "complete"]
+    frame[value_columns] = frame[value_columns].astype("float64")
+    return frame.sort_values(keys, na_position="last").reset_index(drop=True) if keys else frame
+
+
+def _offset(grain: str):
+    return {"day": pd.DateOffset(days=1), "week": pd.DateOffset(weeks=1), "month": pd.DateOffset(months=1),
+            "quarter": pd.DateOffset(months=3), "year": pd.DateOffset(years=1)}[grain]
+
+
+class _connection:
+    """A Connection from an Engine, a Connection, or the process's default engine."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.owned = None
+
+    def __enter__(self) -> Connection:
+        if isinstance(self.engine, Connection):
+            return self.engine
+        engine = self.engine
+        if engine is None:
+            from ..database import get_engine
+
+            engine = get_engine()
+        if not isinstance(engine, Engine):
+            raise InvalidParameterError(f"engine must be an SQLAlchemy Engine or Connection; got {type(engine).__name__}")
+        self.owned = engine.connect()
+        return self.owned
+
+    def __exit__(self, *exc):
+        if self.owned is not None:
+            self.owned.close()

@@ -1,0 +1,171 @@
+"""Compile a metric request into one SQLAlchemy Core SELECT: the entity's rows, grouped and measured.
+
+`selected_rows` is the one query of "the rows of an entity in a selection"; lists,
+top-N tables and the metrics all start from it, so a filter is never written twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import distinct_on
+from sqlalchemy.sql import Select
+
+from ..errors import InvalidParameterError
+from ..schema import tables as t
+from .catalog import GRAINS, Metric
+from .entities import Entity, entity as entity_named
+from .ownership import industry_key, owner_organization
+from .selection import Bounds, row_industry
+
+#: Dimensions every owned entity has, besides its own columns.
+COMMON_DIMENSIONS = ("organization", "industry")
+#: Extra dimensions of assessments, from their latest score.
+SCORE_DIMENSIONS = ("bracket",)
+
+
+def latest_score_order(scores=t.assessment_scores) -> tuple:
+    """The order that makes a score an assessment's latest: greatest created_at (NULL last), then greatest id."""
+    return scores.c.created_at.desc().nulls_last(), scores.c.id.desc()
+
+
+def latest_score_of(assessment_id) -> sa.Subquery:
+    """Return a LATERAL subquery of the latest score of the assessment ``assessment_id`` (a correlated column)."""
+    s = t.assessment_scores
+    return (sa.select(s.c.overall_score, s.c.confidence_score).where(s.c.assessment_id == assessment_id)
+            .order_by(*latest_score_order(s)).limit(1).lateral("latest_score"))
+
+
+def latest_scores(cutoff=None) -> sa.Subquery:
+    """Return the latest score of each assessment (scores stamped before ``cutoff``), one row per assessment.
+
+    Latest means the greatest created_at, then the greatest id: the single rule of "an assessment's score"
+    (DESIGN.md), shared by the metrics, the reports and the read models.
+    """
+    s = t.assessment_scores
+    query = (sa.select(s.c.assessment_id, s.c.id.label("score_id"), sa.cast(s.c.overall_score, sa.Float)
+                       .label("overall_score"), sa.cast(s.c.confidence_score, sa.Float).label("confidence_score"),
+                       sa.func.lower(sa.func.btrim(s.c.bracket)).label("bracket"), s.c.category_scores,
+                       s.c.recommendations, s.c.created_at.label("scored_at"))
+             .ext(distinct_on(s.c.assessment_id))
+             .order_by(s.c.assessment_id, *latest_score_order(s)))
+    if cutoff is not None:
+        query = query.where(s.c.created_at < cutoff)
+    return query.subquery("latest_score")
+
+
+def dimensions_of(entity: Entity) -> tuple[str, ...]:
+    """Return the dimensions ``entity``'s metrics can be grouped by."""
+    common = tuple(d for d in COMMON_DIMENSIONS if (d != "organization" or entity.ownership != "global")
+                   and (d != "industry" or entity.has_industry))
+    return common + entity.dimensions + (SCORE_DIMENSIONS if entity.name == "assessment" else ())
+
+
+@dataclass
+class _Rows:
+    """The FROM of an entity's rows and the extra columns joined to them."""
+
+    table: object
+    frm: object
+    extra: list
+
+
+def _source(entity: Entity, bounds: Bounds) -> _Rows:
+    table = entity.table
+    if entity.name != "assessment":
+        return _Rows(table, table, [])
+    latest = latest_scores(bounds.cutoff)
+    return _Rows(table, table.outerjoin(latest, latest.c.assessment_id == table.c.id),
+                 [c for c in latest.c if c.name != "assessment_id"])
+
+
+def selected_rows(entity_name: str, bounds: Bounds, *, stock: bool = False, dimensions=(), grain=None,
+                  where=None) -> Select:
+    """Return a SELECT of ``entity_name``'s rows in the selection: every column, plus ``dim_<name>`` and ``period``.
+
+    ``stock``: rows up to the end of the selection, whatever their start (states, not events);
+    ``dimensions``: names from `dimensions_of` (``organization`` repeats a row owned through
+    memberships once per organization); ``grain``: adds ``period`` (UTC period start) of the
+    entity's time column; ``where``: a function of the row columns returning an extra condition.
+    Raises InvalidParameterError for an unknown dimension or grain.
+    """
+    entity = entity_named(entity_name)
+    rows = _source(entity, bounds)
+    table, frm = rows.table, rows.frm
+    columns = [*table.c, *rows.extra]
+    clauses = bounds.where(entity, table, counted=not stock)
+    if stock and bounds.end is not None:
+        clauses.append(table.c[entity.time] < bounds.end)
+    for name in dimensions:
+        expression, join = _dimension(entity, table, rows, name)
+        if join is not None:
+            frm = frm.join(*join)
+        columns.append(expression.label(f"dim_{name}"))
+    if grain is not None:
+        columns.append(period_of(table.c[entity.time], grain).label("period"))
+    query = sa.select(*columns).select_from(frm).where(*clauses)
+    if where is not None:
+        query = query.where(where(_Columns(columns)))
+    return query
+
+
+class _Columns:
+    """Column access by name over a list of columns (as ``rows.c.name`` on a subquery)."""
+
+    def __init__(self, columns):
+        self.c = _Names({c.name: c for c in columns})
+
+
+class _Names(dict):
+    __getattr__ = dict.__getitem__
+
+
+def period_of(time_column, grain: str):
+    """Return the UTC calendar period (start, timestamp without time zone) of ``time_column`` at ``grain``."""
+    if grain not in GRAINS:
+        raise InvalidParameterError(f"unknown grain {grain!r}; known grains: {', '.join(GRAINS)}")
+    return sa.func.date_trunc(grain, sa.func.timezone("UTC", time_column))
+
+
+def _dimension(entity: Entity, table, rows: _Rows, name: str):
+    if name not in dimensions_of(entity):
+        raise InvalidParameterError(f"unknown dimension {name!r} for {entity.name} metrics; known: "
+                                    f"{', '.join(dimensions_of(entity)) or 'none'}")
+    if name == "organization":
+        expression, member, condition = owner_organization(entity.ownership, table, user_column=entity.user)
+        return expression, None if member is None else (member, condition, entity.ownership == "row_or_members")
+    if name == "industry":
+        return industry_key(row_industry(entity, table)), None
+    if name in SCORE_DIMENSIONS:
+        return next(c for c in rows.extra if c.name == name), None
+    return sa.func.lower(sa.func.btrim(sa.cast(table.c[name], sa.Text))), None
+
+
+def measured(metric: Metric, bounds: Bounds, by=(), grain=None) -> Select:
+    """Return the SELECT of ``metric`` grouped by ``by`` (dimension names) and ``grain``: dims, period, value."""
+    entity = entity_named(metric.entity)
+    stock = metric.kind == "stock"
+    rows = selected_rows(entity.name, bounds, stock=stock, dimensions=by, grain=grain,
+                         where=metric.where).subquery("rows")
+    keys = [rows.c[f"dim_{name}"] for name in by] + ([rows.c.period] if grain else [])
+    labels = [_label(entity, rows, name) for name in by]
+    value = metric.measure(rows).label(metric.name)
+    return (sa.select(*labels, *([rows.c.period] if grain else []), value).select_from(rows)
+            .group_by(*keys).order_by(*keys))
+
+
+def _label(entity: Entity, rows, name: str):
+    """A dimension's shown value: the industry's most common spelling, the organization's id, else the key."""
+    column = rows.c[f"dim_{name}"]
+    if name == "industry":
+        return sa.func.min(sa.func.btrim(rows.c.get("industry", column))).label(name) if entity.industry else \
+            _industry_name(column).label(name)
+    return column.label(name)
+
+
+def _industry_name(key):
+    """The display spelling of an industry key: the first spelling users have for it."""
+    u = t.users
+    return (sa.select(sa.func.min(sa.func.btrim(u.c.industry))).where(industry_key(u.c.industry) == key)
+            .scalar_subquery())

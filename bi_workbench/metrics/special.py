@@ -1,0 +1,107 @@
+"""The two metrics with their own shape: `retention` (cohort x period) and `funnel_conversion` (steps).
+
+Both start from `selected_rows`, so the selection means the same as everywhere:
+a cohort is the users who signed up in the range (grain: the cohort length),
+active in period n with an analytics event of the selection in the n-th
+period after their signup period; a period not yet over at the as_of bound has
+``retention`` NULL and ``complete`` False. The funnel enters a user at their
+first ``steps[0]`` event in the range; step k+1 counts at the first event of its
+type strictly after step k's (same time allowed when the types differ), within
+30 days of entering.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from ..errors import InvalidParameterError
+from .catalog import FUNNEL_STEPS
+from .compile import period_of, selected_rows
+from .selection import Bounds
+
+#: A funnel step counts within this many days of entering the funnel.
+FUNNEL_WINDOW_DAYS = 30
+MAX_PERIODS = 120
+
+
+def run(name: str, conn: Connection, bounds: Bounds, *, grain=None, steps=None, periods: int = 12) -> pd.DataFrame:
+    """Run the special metric ``name`` (retention or funnel_conversion) on ``conn``."""
+    if name == "retention":
+        return retention(conn, bounds, grain or "month", periods)
+    return funnel(conn, bounds, FUNNEL_STEPS if steps is None else steps)
+
+
+def retention(conn: Connection, bounds: Bounds, grain: str, periods: int) -> pd.DataFrame:
+    """Return cohort, cohort_size, period_number, active_users, retention (NULL until over), complete."""
+    if isinstance(periods, bool) or not isinstance(periods, int) or not 0 <= periods <= MAX_PERIODS:
+        raise InvalidParameterError(f"periods must be a whole number from 0 to {MAX_PERIODS}; got {periods!r}")
+    cohorts = selected_rows("user", bounds, grain=grain).subquery("cohort_users")
+    events = selected_rows("analytics_event", bounds, stock=True, grain=grain).subquery("events")
+    sizes = conn.execute(sa.select(cohorts.c.period, sa.func.count()).group_by(cohorts.c.period)).all()
+    active = conn.execute(
+        sa.select(cohorts.c.period, events.c.period, sa.func.count(sa.distinct(cohorts.c.id)))
+        .join_from(cohorts, events, events.c.user_id == cohorts.c.id)
+        .where(events.c.period >= cohorts.c.period)
+        .group_by(cohorts.c.period, events.c.period)).all()
+    return _retention_cells(sizes, active, grain, periods, bounds.cutoff)
+
+
+def _retention_cells(sizes, active, grain: str, periods: int, cutoff) -> pd.DataFrame:
+    step = pd.DateOffset(months=1) if grain == "month" else pd.DateOffset(weeks=1)
+    counts = {(pd.Timestamp(c), pd.Timestamp(p)): n for c, p, n in active}
+    end = None if cutoff is None else pd.Timestamp(cutoff).tz_convert(None)
+    rows = []
+    for cohort, size in sorted(sizes):
+        cohort = pd.Timestamp(cohort)
+        for number in range(periods + 1):
+            start = cohort + step * number
+            if end is not None and start >= end:
+                break
+            complete = end is None or start + step <= end
+            users = counts.get((cohort, start), 0)
+            rows.append((cohort, size, number, users, users / size if complete else None, complete))
+    frame = pd.DataFrame(rows, columns=["cohort", "cohort_size", "period_number", "active_users", "retention",
+                                        "complete"])
+    return frame.astype({"cohort": "datetime64[ns]", "cohort_size": "int64", "period_number": "int64",
+                         "active_users": "int64", "retention": "float64", "complete": "bool"})
+
+
+def funnel(conn: Connection, bounds: Bounds, steps) -> pd.DataFrame:
+    """Return step_number, step, users, conversion_from_previous, conversion_from_first (NaN over 0 users)."""
+    steps = _steps(steps)
+    events = selected_rows("analytics_event", bounds, stock=True).subquery("events")
+    entered = selected_rows("analytics_event", bounds).subquery("entering")
+    reached = (sa.select(entered.c.user_id, sa.func.min(entered.c.created_at).label("at"),
+                         sa.func.min(entered.c.created_at).label("entered_at"))
+               .where(entered.c.event_type == steps[0], entered.c.user_id.is_not(None))
+               .group_by(entered.c.user_id).cte("step_1"))
+    counts = [sa.select(sa.literal(1).label("n"), sa.func.count().label("users")).select_from(reached)]
+    for number, (previous, step) in enumerate(zip(steps, steps[1:]), start=2):
+        later = events.c.created_at > reached.c.at if previous == step else events.c.created_at >= reached.c.at
+        reached = (sa.select(reached.c.user_id, sa.func.min(events.c.created_at).label("at"), reached.c.entered_at)
+                   .join_from(reached, events, events.c.user_id == reached.c.user_id)
+                   .where(events.c.event_type == step, later,
+                          events.c.created_at <= reached.c.entered_at + dt.timedelta(days=FUNNEL_WINDOW_DAYS))
+                   .group_by(reached.c.user_id, reached.c.entered_at).cte(f"step_{number}"))
+        counts.append(sa.select(sa.literal(number), sa.func.count()).select_from(reached))
+    users = dict(conn.execute(sa.union_all(*counts)).all())
+    frame = pd.DataFrame({"step_number": range(1, len(steps) + 1), "step": steps,
+                          "users": [int(users.get(n, 0)) for n in range(1, len(steps) + 1)]})
+    base = frame["users"].astype("float64").where(frame["users"] > 0)
+    frame["conversion_from_previous"] = frame["users"] / base.shift(1).fillna(base)
+    frame["conversion_from_first"] = frame["users"] / base.iloc[0] if len(frame) else []
+    return frame.astype({"step_number": "int64", "step": "string", "users": "int64",
+                         "conversion_from_previous": "float64", "conversion_from_first": "float64"})
+
+
+def _steps(steps) -> list[str]:
+    if isinstance(steps, str) or not hasattr(steps, "__iter__"):
+        raise InvalidParameterError(f"steps must be a list of event types such as ['signup', 'upgrade']; got {steps!r}")
+    steps = list(steps)
+    if not steps or any(not isinstance(s, str) or not s.strip() for s in steps):
+        raise InvalidParameterError(f"steps must be one or more non-blank event type names; got {steps!r}")
+    return [s.strip() for s in steps]

@@ -1,0 +1,28 @@
+"""What the figure tests of reports 05-07 read off a plotly figure: 'no data', titles, shaded periods."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from bi_workbench.figures.common import NO_DATA
+
+
+def naive(*texts: str) -> pd.Series:
+    """Period starts as the metrics layer gives them: naive UTC timestamps."""
+    return pd.Series(pd.to_datetime(list(texts)))
+
+
+def is_no_data(fig: go.Figure) -> bool:
+    """The figure has no trace and says 'no data' (and nothing else)."""
+    return not fig.data and [a.text for a in fig.layout.annotations] == [NO_DATA]
+
+
+def has_titles(fig: go.Figure) -> bool:
+    """The figure and both its axes have titles."""
+    return bool(fig.layout.title.text and fig.layout.xaxis.title.text and fig.layout.yaxis.title.text)
+
+
+def shaded(fig: go.Figure) -> list:
+    """The start of every shaded span (`figures.common.mark_incomplete`: periods not yet over)."""
+    return [pd.Timestamp(shape.x0) for shape in fig.layout.shapes]
