@@ -119,6 +119,7 @@ def write_index(output_dir: Path) -> Path:
     path = output_dir / INDEX
     from .glossary import write_glossary
 
+    output_dir.mkdir(parents=True, exist_ok=True)
     write_glossary(output_dir)
     write_atomically(path, page)
     return path

@@ -87,7 +87,7 @@ def test_a_worker_killed_mid_run_leaves_every_report_written_exactly_once(report
     assert sorted(f.name for f in folders) == sorted(f"run-{r.run_id}" for r in results)     # each written once
     for result in results:
         assert sorted(p.name for p in result.folder.iterdir()) == ["example_counts.html", "example_counts.ipynb",
-                                                                   "run.json"]
+                                                                   "example_counts.json", "run.json"]
         assert json.loads((result.folder / "run.json").read_text())["run_id"] == result.run_id
     assert not list((options.output_dir / "example_counts").glob(".staging-*"))
     with report_database.connect() as conn:
