@@ -6,7 +6,6 @@ exit code; anything else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import sys
 import time
@@ -19,13 +18,17 @@ from . import __version__
 from .database import connection as db
 from .errors import ConfigurationError, MigrationError, SchemaDriftError, WorkbenchError
 from .schema import apply, drift
-from .settings import load_settings
+from .settings import TENANT_ENV, load_settings
+
+#: Commands that run as the tenant under BI_WORKBENCH_TENANT; every other one needs the owner and is refused.
+TENANT_COMMANDS = frozenset({"db url", "lab", "app", "report run", "report list", "report new", "notebooks init"})
 
 
 def _fail_cleanly(command):
     @wraps(command)
     def run(*args, **kwargs):
         try:
+            _refuse_owner_commands_under_tenant()
             return command(*args, **kwargs)
         except SchemaDriftError as exc:
             click.echo(f"error: {exc}:", err=True)
@@ -39,12 +42,36 @@ def _fail_cleanly(command):
     return run
 
 
+def _refuse_owner_commands_under_tenant() -> None:
+    context = click.get_current_context()
+    obj = context.find_object(_Context)
+    if obj is None or obj.settings.tenant is None:
+        return
+    if context.command_path.partition(" ")[2] not in TENANT_COMMANDS:
+        raise ConfigurationError(f"`{context.command_path}` needs the database owner and does not run as a tenant; "
+                                 f"unset {TENANT_ENV} to run it (as a tenant: {', '.join(sorted(TENANT_COMMANDS))}).")
+
+
 class _Context:
     def __init__(self, database_url: str | None):
         self.settings = load_settings(database_url)
 
     def engine(self):
+        """The engine of the database in force, as whoever its URL names (the owner, unless a tenant URL)."""
         return db.create_engine(db.resolve_url(self.settings))
+
+    def tenant_engine(self):
+        """Under BI_WORKBENCH_TENANT, the tenant login's engine (see `tenant_engine`); else None."""
+        if self.settings.tenant is None:
+            return None
+        from .database.tenancy import tenant_engine
+
+        return tenant_engine(self.engine(), *self.settings.tenant)
+
+    def client_url(self):
+        """The URL clients and notebook kernels get: the tenant login's under a tenant, never the owner's."""
+        tenant = self.tenant_engine()
+        return tenant.url if tenant is not None else db.resolve_url(self.settings)
 
     def embedded(self, action: str):
         if not self.settings.uses_embedded_server:
@@ -62,7 +89,11 @@ class _Context:
 @click.pass_context
 def cli(ctx, database_url):
     """Analytics workbench for the BI platform: database, migration, loaders and reports."""
-    ctx.obj = _Context(database_url)
+    try:
+        ctx.obj = _Context(database_url)  # validates BI_WORKBENCH_TENANT before any command runs
+    except WorkbenchError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
 
 
 @cli.group("db")
@@ -107,9 +138,11 @@ def db_status(obj):
 @click.pass_obj
 @_fail_cleanly
 def db_url(obj):
-    """Print the database URL for psql and other libpq clients (starting the embedded server if needed)."""
-    url = db.resolve_url(obj.settings).set(drivername="postgresql")
-    click.echo(url.render_as_string(hide_password=False))
+    """Print the database URL for psql and other libpq clients (starting the embedded server if needed).
+
+    Under BI_WORKBENCH_TENANT it is the tenant login's URL, never the owner's.
+    """
+    click.echo(obj.client_url().set(drivername="postgresql").render_as_string(hide_password=False))
 
 
 @db_group.command("init")
@@ -377,7 +410,17 @@ def report_run(obj, names, all_reports, parameters, per_organization, **options)
         raise ConfigurationError("give report names or --all, not both.")
     settings = _render_options(**options)
     engine = obj.engine()
-    requests = prepare(engine, list(names), dict(parameters), all_reports=all_reports, notebooks_dir=settings.notebooks_dir)
+    from .database.tenancy import connects_as_owner
+
+    kernels = obj.tenant_engine()  # under a tenant the kernels get its login, the owner records the runs
+    if kernels is not None and not connects_as_owner(engine):
+        raise ConfigurationError("report runs are recorded in the owner's run history; as a tenant login, "
+                                 "render with papermill, or ask the owner to run this command with "
+                                 f"{TENANT_ENV} set.")
+    if kernels is not None and per_organization:
+        raise ConfigurationError(f"--per-organization chooses each run's tenant; unset {TENANT_ENV} to use it.")
+    requests = prepare(kernels or engine, list(names), dict(parameters), all_reports=all_reports,
+                       notebooks_dir=settings.notebooks_dir)
     _recover_runs(engine)
     if per_organization:
         from .reports.fanout import per_organization as fan_out
@@ -386,7 +429,7 @@ def report_run(obj, names, all_reports, parameters, per_organization, **options)
         for line in fanout.left_out:
             click.echo(f"note: {line}", err=True)
         requests = fanout.requests
-    _echo_report_results(render(engine, requests, settings), settings.output_dir)
+    _echo_report_results(render(engine, requests, settings, kernel_engine=kernels), settings.output_dir)
 
 
 @report_group.command("schedule")
@@ -481,10 +524,13 @@ def demo(obj, scale, seed, **options):
     from .pipeline import build_demo_database
     from .reports.render import prepare, render
 
+    from .pipeline import kept_report_history
+
     engine = obj.engine()
-    if obj.settings.uses_embedded_server:
-        apply.reset_schema(engine)  # the embedded database is the workbench's own; a URL's is never wiped
-    build = build_demo_database(engine, scale, seed, progress=sys.stderr.isatty())
+    with kept_report_history(engine, rebuild=obj.settings.uses_embedded_server):
+        if obj.settings.uses_embedded_server:
+            apply.reset_schema(engine)  # the embedded database is the workbench's own; a URL's is never wiped
+        build = build_demo_database(engine, scale, seed, progress=sys.stderr.isatty())
     _echo_build(build)
     with engine.connect() as conn:
         drift.check(conn, ignore_tables=_known_foreign_tables())
@@ -507,7 +553,7 @@ def lab(obj, jupyter_args):
     """Open JupyterLab on the notebooks; kernels use the live database and have %sql. Jupyter's options pass through."""
     from . import jupyter
 
-    url = db.resolve_url(obj.settings).render_as_string(hide_password=False)
+    url = obj.client_url().render_as_string(hide_password=False)  # a tenant's kernels get its login
     command = jupyter.lab_command(jupyter.notebooks_dir(), jupyter_args)
     click.echo(f"JupyterLab on the notebooks; kernels use {db.normalize_url(url).render_as_string(hide_password=True)}")
     os.execvpe(command[0], command, jupyter.kernel_environment(url))
@@ -523,7 +569,7 @@ def app(obj, name, port, voila_args):
     """Serve the report notebooks (or report NAME) as web apps with live widgets and hidden code (Voilà)."""
     from . import jupyter
 
-    url = db.resolve_url(obj.settings).render_as_string(hide_password=False)
+    url = obj.client_url().render_as_string(hide_password=False)  # a tenant's kernels get its login
     command = jupyter.app_command(jupyter.notebooks_dir(), name, port, voila_args)
     click.echo(f"serving {'every report' if name is None else name} on http://127.0.0.1:{port}/")
     os.execvpe(command[0], command, jupyter.kernel_environment(url, interactive=True))
@@ -544,6 +590,55 @@ def notebooks_init(folder, overwrite):
 
     written = jupyter.copy_notebooks(folder, overwrite=overwrite)
     click.echo(f"wrote {len(written)} files to {folder}; use them with BI_WORKBENCH_NOTEBOOKS_DIR={folder}")
+
+
+# --- tenants: the `tenant` command group --------------------------------------------
+
+
+@cli.group("tenant")
+def tenant_group():
+    """Tenant logins: one database login per organization, bound to it (row-level security)."""
+
+
+@tenant_group.command("add")
+@click.argument("organization_id")
+@click.pass_obj
+@_fail_cleanly
+def tenant_add(obj, organization_id):
+    """Create ORGANIZATION_ID's tenant login (or renew its password) and store the password for the workbench."""
+    from .database.tenant_logins import add_login, store_path
+
+    login = add_login(obj.engine(), organization_id)
+    click.echo(f"tenant login {login.role} for {login.organization_name} ({login.organization_id}); "
+               f"password stored in {store_path()}")
+    click.echo(f"use it: {TENANT_ENV}={login.organization_id} bi-workbench lab")
+
+
+@tenant_group.command("list")
+@click.pass_obj
+@_fail_cleanly
+def tenant_list(obj):
+    """List the tenant logins: organization, login role, since when, whether this user holds its password."""
+    from .database.tenant_logins import list_logins
+
+    logins = list_logins(obj.engine())
+    for login in logins:
+        stored = "password stored" if login.password_stored else "no password here (run `tenant add` to renew)"
+        click.echo(f"{login.organization_id}  {login.organization_name}  {login.role}  "
+                   f"since {login.created_at:%Y-%m-%d}  {stored}")
+    if not logins:
+        click.echo("no tenant logins (`bi-workbench tenant add ORGANIZATION_ID` makes one)")
+
+
+@tenant_group.command("remove")
+@click.argument("organization_id")
+@click.pass_obj
+@_fail_cleanly
+def tenant_remove(obj, organization_id):
+    """Drop ORGANIZATION_ID's tenant login (ending its sessions) and forget its password."""
+    from .database.tenant_logins import remove_login
+
+    click.echo(f"tenant login {remove_login(obj.engine(), organization_id)} removed")
 
 
 def _cron_environment() -> str:

@@ -8,6 +8,7 @@ ledger and the event streams record what happened instead.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -73,3 +74,24 @@ def _require_empty(conn) -> None:
     if conn.execute(sa.text("SELECT EXISTS (SELECT 1 FROM users)")).scalar():
         raise WorkbenchError("the database already holds users; run `bi-workbench db reset` first "
                              "(or give another database with --database-url).")
+
+
+@contextmanager
+def kept_report_history(engine: Engine, *, rebuild: bool = True):
+    """Keep the report run history (``report_runs``) across a rebuild of the database inside the block.
+
+    The rows are read before the block (none when there is no schema yet) and written back after
+    it, ids included, so `bi-workbench demo` rebuilds the data without losing the history of runs.
+    """
+    from .schema.report_runs import report_runs
+
+    rows = []
+    if rebuild and sa.inspect(engine).has_table(report_runs.name):
+        with engine.connect() as conn:
+            rows = [dict(row._mapping) for row in conn.execute(sa.select(report_runs))]
+    yield
+    if rows:
+        with engine.begin() as conn:
+            conn.execute(report_runs.insert(), rows)
+            conn.execute(sa.text("SELECT setval(pg_get_serial_sequence('report_runs', 'id'), "
+                                 "(SELECT max(id) FROM report_runs))"))

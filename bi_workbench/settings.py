@@ -7,6 +7,7 @@ environment variable ``BI_WORKBENCH_DATABASE_URL``, then the embedded server.
 from __future__ import annotations
 
 import os
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,8 +18,9 @@ from .errors import ConfigurationError
 DATABASE_URL_ENV = "BI_WORKBENCH_DATABASE_URL"
 DATA_DIR_ENV = "BI_WORKBENCH_DATA_DIR"
 PORT_ENV = "BI_WORKBENCH_PORT"
-#: "ORGANIZATION_ID:USER_ID": every engine of this process (and of the notebook
-#: kernels it starts) reads as that one organization, acting as that member.
+#: "ORGANIZATION_ID[:USER_ID]": every engine of this process (and of the notebook
+#: kernels it starts) connects as that organization's tenant login; the user
+#: (a member of it) is named in the audit trail.
 TENANT_ENV = "BI_WORKBENCH_TENANT"
 
 DEFAULT_PORT = 55432
@@ -33,7 +35,8 @@ class Settings:
     data_dir: Path
     port: int
     database: str = DEFAULT_DATABASE
-    tenant: tuple[str, str] | None = None
+    #: (organization id, acting user id or None), both validated UUID text.
+    tenant: tuple[str, str | None] | None = None
 
     @property
     def uses_embedded_server(self) -> bool:
@@ -66,11 +69,13 @@ def load_settings(database_url: str | None = None) -> Settings:
     return Settings(database_url=url, data_dir=data_dir, port=_port_from_env(), tenant=_tenant_from_env())
 
 
-def _tenant_from_env() -> tuple[str, str] | None:
+def _tenant_from_env() -> tuple[str, str | None] | None:
     raw = os.environ.get(TENANT_ENV)
-    if not raw:
+    if raw is None or not raw.strip():
         return None
-    organization, _, user = raw.partition(":")
-    if not organization or not user:
-        raise ConfigurationError(f"{TENANT_ENV}={raw!r} must be ORGANIZATION_ID:USER_ID (two UUIDs).")
-    return organization.strip(), user.strip()
+    organization, separator, user = (part.strip() for part in raw.partition(":"))
+    try:
+        return str(uuid.UUID(organization)), (str(uuid.UUID(user)) if separator else None)
+    except ValueError:
+        raise ConfigurationError(
+            f"{TENANT_ENV}={raw!r} must be ORGANIZATION_ID or ORGANIZATION_ID:USER_ID (UUIDs).") from None

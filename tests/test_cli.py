@@ -69,7 +69,8 @@ def test_the_embedded_lifecycle_from_the_command_line(tmp_path):
         code, out, _ = run_cli("db", "init", **where)
         assert code == 0 and "schema created" in out
         code, out, _ = run_cli("db", "url", **where)
-        assert out.strip() == f"postgresql://postgres@127.0.0.1:{port}/bi_workbench"
+        secret = (tmp_path / "data" / ".pgdata.password").read_text()  # SCRAM: the stored superuser secret
+        assert out.strip() == f"postgresql://postgres:{secret}@127.0.0.1:{port}/bi_workbench"
         code, out, _ = run_cli("db", "check", **where)
         assert code == 0
         code, out, _ = run_cli("db", "status", **where)

@@ -6,8 +6,11 @@ keeps running after the process that started it exits, so that later
 processes and runs reuse it; ``stop()`` shuts it down cleanly (fast mode:
 open transactions are rolled back, data is flushed).
 
-Authentication is ``trust`` for local and loopback connections only: this is
-a single-user development server that is never reachable from the network.
+Every connection authenticates with a SCRAM password (no ``trust``): the
+superuser's is generated at initdb and kept beside the data directory in a file
+only its owner can read (`bi_workbench.database.secrets`), where the CLI, the
+Python API and notebook kernels find it. A cluster made before that (with
+``trust``) gets a password and the new pg_hba.conf at its next start.
 """
 
 from __future__ import annotations
@@ -19,11 +22,13 @@ import pwd
 import shutil
 import socket
 import subprocess
+import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import EmbeddedServerError, PortInUseError
+from . import secrets
 
 SUPERUSER = "postgres"
 # PostgreSQL refuses to run as root; when we are root the server runs as this user.
@@ -82,7 +87,9 @@ class EmbeddedServer:
     def url(self, database: str) -> str:
         """Return the SQLAlchemy URL of ``database`` on this server (which must be running)."""
         port = self.status().port or self.port
-        return f"postgresql+psycopg://{SUPERUSER}@127.0.0.1:{port}/{database}"
+        password = secrets.superuser_password(self.pgdata)
+        login = f"{SUPERUSER}:{password}" if password else SUPERUSER
+        return f"postgresql+psycopg://{login}@127.0.0.1:{port}/{database}"
 
     # -- lifecycle -----------------------------------------------------------
 
@@ -91,6 +98,7 @@ class EmbeddedServer:
         with self._lock():
             status = self.status()
             if status.running:
+                self._require_passwords()
                 return status
             self._ensure_initialised()
             self._clear_stale_pid_file()
@@ -100,6 +108,7 @@ class EmbeddedServer:
                 "-o", f"-p {self.port} -h 127.0.0.1 -k {self.pgdata}",
                 failure="could not start the embedded PostgreSQL server",
             )
+            self._require_passwords()
             return self.status()
 
     def stop(self) -> ServerStatus:
@@ -139,11 +148,47 @@ class EmbeddedServer:
             )
         self.pgdata.mkdir(parents=True, exist_ok=True)
         self._prepare_for_system_user()
-        self._run(
-            "initdb", "-D", str(self.pgdata), "-U", SUPERUSER, "--auth=trust",
-            "--encoding=UTF8", "--locale=C", "--no-instructions",
-            failure="could not initialise the embedded PostgreSQL data directory",
-        )
+        with self._password_file() as pwfile:
+            self._run(
+                "initdb", "-D", str(self.pgdata), "-U", SUPERUSER, f"--auth={secrets.AUTH_METHOD}",
+                f"--pwfile={pwfile}", "--encoding=UTF8", "--locale=C", "--no-instructions",
+                failure="could not initialise the embedded PostgreSQL data directory",
+            )
+
+    @contextmanager
+    def _password_file(self):
+        # initdb reads the new superuser's password from a file; when we are
+        # root it runs as the system user, who alone may read this copy.
+        password = secrets.ensure_superuser_password(self.pgdata)
+        handle, path = tempfile.mkstemp(dir=self.pgdata.parent, prefix=".initdb-pw.")
+        try:
+            os.write(handle, password.encode())
+            os.close(handle)
+            if _system_user() is not None:
+                entry = pwd.getpwnam(_system_user())
+                os.chown(path, entry.pw_uid, entry.pw_gid)
+            yield path
+        finally:
+            Path(path).unlink(missing_ok=True)
+
+    def _require_passwords(self) -> None:
+        # A cluster initialised with `trust` (before SCRAM): give the superuser
+        # a password over the socket it still trusts, then close the door.
+        if not secrets.hba_trusts_anyone(self.pgdata):
+            return
+        import psycopg
+        from psycopg import sql
+
+        password = secrets.ensure_superuser_password(self.pgdata)
+        secrets.write_pg_hba(self.pgdata)  # read by the server at the reload below, not before
+        try:
+            with psycopg.connect(host=str(self.pgdata), port=self.port, user=SUPERUSER, dbname="postgres",
+                                 autocommit=True) as conn:
+                conn.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(sql.Identifier(SUPERUSER), sql.Literal(password)))
+                conn.execute("SELECT pg_reload_conf()")
+        except psycopg.Error as exc:
+            raise EmbeddedServerError(f"could not give the superuser of {self.pgdata} a password: "
+                                      f"{str(exc).strip().splitlines()[0]}") from None
 
     def _check_version(self) -> None:
         have = (self.pgdata / "PG_VERSION").read_text().strip()

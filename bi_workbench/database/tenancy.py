@@ -1,20 +1,21 @@
-"""Tenant context per transaction: an analyst works inside one organization, and sees only it.
+"""The tenant engine: an organization's analyst connects as that organization's login, and sees only it.
 
-The isolation itself is row-level security in the database
-(``bi_workbench/schema/sql/tenancy.sql``): every organization-scoped table has
-a policy keyed on ``current_tenant()``, which returns the organization named by
-the transaction-local setting ``bi_workbench.organization_id`` only if the
-acting user (``bi_workbench.user_id``) is a member of it.
+The isolation is the database's (``bi_workbench/schema/sql/tenancy.sql`` and
+`bi_workbench.schema.tenancy`): every row is under a row-level security policy
+keyed on ``current_tenant()``, the organization bound to the session's login
+(`bi_workbench.database.tenant_logins`). Nothing a session sends changes that:
+the login is no superuser, owns nothing, and can become no one else.
 
-`tenant_transaction` opens a transaction, sets both settings with
-``set_config(..., true)`` and switches to the ``bi_analyst`` role with
-``SET LOCAL ROLE``. All three are transaction-local: when the block ends
-(commit or rollback) the pooled connection returns to its original role with no
-tenant setting, so one organization's context never leaks into the next use.
+`tenant_engine` connects AS the login (its password from the secret store),
+and on every new connection checks who it is: the expected ``session_user``,
+running as ``bi_analyst``, neither superuser nor BYPASSRLS, bound to the
+organization asked for; any other answer is refused (TenantAccessError).
+Connections are reset with ``DISCARD ALL`` when they return to the pool, so
+nothing one user set in a session reaches the next.
 
-Connections that do not go through `tenant_transaction` are unaffected when
-they log in as a superuser (superusers bypass row-level security): the schema
-migration, the synthetic seed and the legacy migration work that way.
+The acting user (optional) names the member who works, for the audit trail
+only; it must be a counted member of the organization. Rights never depend
+on it: they are the login's.
 """
 
 from __future__ import annotations
@@ -22,116 +23,155 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, make_url
 
-from ..errors import InvalidParameterError, TenantAccessError
-from ..schema.tables import TENANT_COLUMN, metadata
+from ..errors import TenantAccessError
+from ..schema.tenancy import ANALYST_ROLE, USER_SETTING, tenant_policies
+from .connection import _json_dumps, check_reachable
+from .tenant_logins import as_uuid, login_role, login_url
 
-#: The role analysts' transactions run as (NOLOGIN; see tenancy.sql).
-ANALYST_ROLE = "bi_analyst"
-#: Transaction-local settings read by current_tenant() and the audit trigger.
+#: Kept for readers of the tenant option (the ADBC fast path sets it, harmlessly): nothing reads it any more.
 TENANT_SETTING = "bi_workbench.organization_id"
-USER_SETTING = "bi_workbench.user_id"
-#: Tables keyed by user rather than organization: a row is visible when its
-#: user is a member of the tenant.
-USER_SCOPED_TABLES = ("users", "subscriptions", "user_sessions", "email_subscriptions")
-#: Tables scoped through a parent row (assessment_scores through its assessment).
-PARENT_SCOPED_TABLES = ("assessment_scores",)
-#: Global reference data, the same for every tenant, readable by analysts.
-SHARED_TABLES = ("business_trends", "news_feed")
+#: Execution option carrying (organization_id, acting user id or "") on a tenant engine.
+TENANT_OPTION = "bi_workbench_tenant"
 
-_SET_CONTEXT = sa.text(
-    f"SELECT set_config('{TENANT_SETTING}', :organization_id, true), set_config('{USER_SETTING}', :user_id, true)"
+_WHO = sa.text(
+    "SELECT session_user, current_user, r.rolsuper OR r.rolbypassrls FROM pg_roles AS r WHERE r.rolname = session_user"
 )
-
-
-def organization_scoped_tables() -> tuple[str, ...]:
-    """Names of the model's tables that carry the tenant column (``organization_id``), sorted."""
-    return tuple(sorted(t.name for t in metadata.tables.values() if TENANT_COLUMN in t.c))
+#: What a tenant session must not be able to make: temporary tables (they shadow the platform's) or objects.
+_CAN_MAKE = ("SELECT has_database_privilege(current_database(), 'TEMPORARY') "
+             "OR has_database_privilege(current_database(), 'CREATE') OR has_schema_privilege(current_schema(), 'CREATE')")
+_SET_USER = sa.text(f"SELECT set_config('{USER_SETTING}', :user_id, true)")
 
 
 def tenant_tables() -> tuple[str, ...]:
-    """Every table under a tenant policy: organization-scoped, ``organizations``, user- and parent-scoped."""
-    return tuple(sorted({*organization_scoped_tables(), "organizations", *USER_SCOPED_TABLES, *PARENT_SCOPED_TABLES}))
+    """Every table under a tenant policy (tenant data and global reference data), sorted."""
+    return tuple(sorted(tenant_policies()))
 
 
-def _as_uuid(value, name: str) -> uuid.UUID:
-    if isinstance(value, uuid.UUID):
-        return value
-    try:
-        return uuid.UUID(str(value))
-    except (ValueError, TypeError, AttributeError):
-        raise InvalidParameterError(f"{name} must be a UUID, got {value!r}") from None
+def tenant_engine(engine: Engine, organization_id, user_id=None) -> Engine:
+    """Return an Engine connected as ``organization_id``'s tenant login, acting as ``user_id`` (optional).
 
-
-@contextmanager
-def tenant_transaction(engine: Engine, organization_id, user_id) -> Iterator[Connection]:
-    """Yield a Connection in a transaction that sees only ``organization_id``'s rows, acting as ``user_id``.
-
-    The transaction runs as ``bi_analyst`` under row-level security; it commits
-    when the block ends normally and rolls back on an exception. Raises
-    TenantAccessError before yielding if the user is not a member of the
-    organization (or either does not exist).
-
-    Do not call ``commit()`` or ``rollback()`` on the yielded connection: the
-    tenant context lives and dies with this one transaction. SQLAlchemy refuses
-    any statement after it inside the block (InvalidRequestError), so nothing
-    runs there as the original role. Savepoints (``begin_nested()``) are fine.
-    """
-    organization = _as_uuid(organization_id, "organization_id")
-    user = _as_uuid(user_id, "user_id")
-    with engine.connect() as conn:
-        with conn.begin():
-            conn.execute(_SET_CONTEXT, {"organization_id": str(organization), "user_id": str(user)})
-            # current_tenant() is SECURITY DEFINER: the membership check does
-            # not depend on what the connecting role may read.
-            if conn.execute(sa.text("SELECT current_tenant()")).scalar() is None:
-                raise TenantAccessError(f"user {user} is not a member of organization {organization}")
-            conn.exec_driver_sql(f"SET LOCAL ROLE {ANALYST_ROLE}")
-            yield conn
-
-
-def current_tenant(connection: Connection) -> uuid.UUID | None:
-    """Return the organization the connection's transaction is scoped to, or None."""
-    return connection.execute(sa.text("SELECT current_tenant()")).scalar()
-
-
-#: Execution option carrying (organization_id, user_id) on a tenant engine.
-TENANT_OPTION = "bi_workbench_tenant"
-
-
-@sa.event.listens_for(Engine, "begin")
-def _enter_tenant_context(conn: Connection) -> None:
-    # Every transaction of a tenant engine starts inside the tenant context; the
-    # settings and role are transaction-local, so the pooled connection leaves
-    # it again at commit or rollback.
-    tenant = conn.get_execution_options().get(TENANT_OPTION)
-    if tenant is None:
-        return
-    organization, user = tenant
-    conn.execute(_SET_CONTEXT, {"organization_id": organization, "user_id": user})
-    conn.exec_driver_sql(f"SET LOCAL ROLE {ANALYST_ROLE}")
-
-
-def tenant_engine(engine: Engine, organization_id, user_id) -> Engine:
-    """Return a view of ``engine`` whose every transaction sees only ``organization_id``, acting as ``user_id``.
-
-    The loaders and notebooks take it like any engine (``load(..., engine=tenant_engine(...))``).
-    Raises TenantAccessError now if the user is not a member of the organization.
+    ``engine`` is either the owner's (superuser or BYPASSRLS: the login and its
+    stored password are looked up) or already the tenant login's (used as is,
+    after checking that it is bound to ``organization_id``). The loaders and
+    notebooks take the result like any engine. Raises InvalidParameterError for
+    ids that are not UUIDs, TenantAccessError when the organization has no
+    login, when the login is bound elsewhere, or when ``user_id`` is not a
+    counted member of the organization.
 
     Example::
 
         >>> org_engine = tenant_engine(get_engine(), org_id, analyst_id)
         >>> load("assessments", engine=org_engine)   # only that organization's rows
     """
-    with tenant_transaction(engine, organization_id, user_id):
-        pass  # proves the membership once, up front
-    tenant = (str(_as_uuid(organization_id, "organization_id")), str(_as_uuid(user_id, "user_id")))
-    return engine.execution_options(**{TENANT_OPTION: tenant})
+    organization = as_uuid(organization_id, "organization_id")
+    user = None if user_id in (None, "") else as_uuid(user_id, "user_id")
+    with engine.connect() as conn:
+        session_user, _current, privileged = conn.execute(_WHO).one()
+        if privileged:
+            role = login_role(conn, organization)
+            if role is None:
+                raise TenantAccessError(f"organization {organization} has no tenant login; "
+                                        f"run `bi-workbench tenant add {organization}` as the owner")
+            url = login_url(engine.url, role)
+        else:
+            role, url = session_user, engine.url
+    login = _login_engine(url.render_as_string(hide_password=False), role, str(organization))
+    _check_acting_user(login, organization, user)
+    return login.execution_options(**{TENANT_OPTION: (str(organization), "" if user is None else str(user))})
+
+
+@contextmanager
+def tenant_transaction(engine: Engine, organization_id, user_id=None) -> Iterator[Connection]:
+    """Yield a Connection in a transaction of ``organization_id``'s tenant login (see `tenant_engine`).
+
+    Commits when the block ends normally, rolls back on an exception. Whatever
+    the block runs (COMMIT, ROLLBACK, SET ROLE, ...) it runs as the login.
+    """
+    with tenant_engine(engine, organization_id, user_id).begin() as conn:
+        yield conn
+
+
+def connects_as_owner(engine: Engine) -> bool:
+    """True when ``engine`` logs in as a superuser or BYPASSRLS role (the schema's owner), not a tenant."""
+    with engine.connect() as conn:
+        return bool(conn.execute(_WHO).one()[2])
+
+
+def current_tenant(connection: Connection) -> uuid.UUID | None:
+    """Return the organization the connection's login is bound to, or None (the owner, or no login)."""
+    return connection.execute(sa.text("SELECT current_tenant()")).scalar()
 
 
 def is_tenant_engine(engine: Engine) -> bool:
-    """Return True when ``engine`` runs every transaction inside one tenant's context."""
+    """Return True when ``engine`` is a tenant engine (connected as a tenant login)."""
     return engine.get_execution_options().get(TENANT_OPTION) is not None
+
+
+@lru_cache(maxsize=32)
+def _login_engine(url: str, role: str, organization: str) -> Engine:
+    """One pooled Engine per login: checked on connect, reset with DISCARD ALL on return."""
+    # Prepared statements off: DISCARD ALL drops them server-side on every return.
+    login = sa.create_engine(make_url(url), pool_pre_ping=True, connect_args={"prepare_threshold": None},
+                             json_serializer=_json_dumps)
+    sa.event.listen(login, "connect", lambda dbapi, _record: _verify_login(dbapi, role, organization))
+    sa.event.listen(login, "checkin", _discard_all)
+    sa.event.listen(login, "begin", _name_acting_user)
+    check_reachable(login)
+    return login
+
+
+def _verify_login(dbapi_connection, role: str, organization: str) -> None:
+    """Refuse a connection that is not ``role``, as bi_analyst, unprivileged, bound to ``organization``."""
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute(_WHO.text)
+        session_user, current_user, privileged = cursor.fetchone()
+        bound, can_make = None, None
+        if not privileged and current_user == ANALYST_ROLE:
+            cursor.execute("SELECT current_tenant()")
+            bound = cursor.fetchone()[0]
+            cursor.execute(_CAN_MAKE)
+            can_make = cursor.fetchone()[0]
+    dbapi_connection.rollback()
+    if can_make:
+        raise TenantAccessError(f"refusing the connection: {role} could create temporary tables or objects in "
+                                "this database; run `bi-workbench db init` as the owner to take that privilege away")
+    if (session_user, current_user, privileged, str(bound)) != (role, ANALYST_ROLE, False, organization):
+        raise TenantAccessError(
+            f"refusing the connection: it is {session_user} as {current_user}"
+            f"{' (privileged)' if privileged else ''}, bound to {bound or 'no organization'}; "
+            f"a tenant connection must be the login {role} as {ANALYST_ROLE}, bound to {organization}")
+
+
+def _discard_all(dbapi_connection, _record) -> None:
+    # Nothing of one checkout's session (settings, role, prepared statements)
+    # reaches the next; a connection that cannot be reset is not reused.
+    try:
+        dbapi_connection.rollback()
+        dbapi_connection.autocommit = True
+        dbapi_connection.execute("DISCARD ALL")
+        dbapi_connection.autocommit = False
+    except Exception:  # noqa: BLE001 - any failure: close it rather than reuse it
+        _record.invalidate()
+
+
+def _name_acting_user(conn: Connection) -> None:
+    tenant = conn.get_execution_options().get(TENANT_OPTION)
+    if tenant and tenant[1]:
+        conn.execute(_SET_USER, {"user_id": tenant[1]})
+
+
+def _check_acting_user(login: Engine, organization: uuid.UUID, user: uuid.UUID | None) -> None:
+    """Raise TenantAccessError unless ``user`` is None or a counted member of the login's organization."""
+    with login.begin() as conn:
+        if user is None:
+            return
+        conn.execute(_SET_USER, {"user_id": str(user)})
+        if conn.execute(sa.text("SELECT acting_user()")).scalar() != user:
+            raise TenantAccessError(f"user {user} is not a member of organization {organization}")
+
+

@@ -36,6 +36,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from .. import metrics
+from .report_selection import resolve as report_bounds  # noqa: F401 - the reports' one resolution
 from ..errors import InvalidParameterError
 from ..metrics.catalog import FUNNEL_STEPS
 from ..metrics.ownership import in_industry
@@ -56,8 +57,6 @@ DEFAULT_FUNNEL = FUNNEL_STEPS
 #: Largest retention periods and top_news limit accepted.
 MAX_PERIODS = 120
 MAX_NEWS = 1000
-#: The parameters of a report that make its selection.
-SELECTION_KEYS = ("organization_id", "industry", "since", "until", "as_of")
 
 UTC = pd.DatetimeTZDtype("ns", "UTC")
 _DTYPES = {"ts": UTC, "period": np.dtype("datetime64[ns]"), "int": np.dtype("int64"), "float": np.dtype("float64"),
@@ -89,15 +88,6 @@ NEGATIVE_BELOW, POSITIVE_FROM = -0.2, 0.2
 # --- the selection ---------------------------------------------------------------------------
 
 
-def report_bounds(conn: Connection, params: Mapping) -> metrics.Bounds:
-    """Return the report's selection (``params``: organization_id, industry, since, until, as_of) resolved once.
-
-    Raises InvalidParameterError for an organization or industry the data does not have (naming the known
-    values), ``until`` before ``since`` or an ``as_of`` in the future. ``bounds.label`` states the bound applied.
-    """
-    return metrics.Selection.of(**{key: params.get(key) for key in SELECTION_KEYS}).resolve(_check(conn))
-
-
 def resolve(conn: Connection, bounds: metrics.Bounds | None = None, **selection) -> metrics.Bounds:
     """Return ``bounds`` when given, else the Bounds of ``selection`` (organization_id, industry, since, until, as_of).
 
@@ -112,22 +102,6 @@ def resolve(conn: Connection, bounds: metrics.Bounds | None = None, **selection)
             raise InvalidParameterError(f"give either bounds or the selection ({', '.join(given)}), not both")
         return bounds
     return report_bounds(conn, selection)
-
-
-def query_selection(bounds: metrics.Bounds) -> dict:
-    """Return the keywords of `metrics.query` that select exactly ``bounds`` (its as_of pinned to the cutoff)."""
-    s = bounds.selection
-    as_of = None if bounds.cutoff is None else bounds.cutoff - dt.timedelta(microseconds=1)
-    return {"organization_id": s.organization_id, "industry": s.industry, "since": s.since, "until": s.until,
-            "as_of": as_of}
-
-
-def period_complete(periods: pd.Series, grain: str, bounds: metrics.Bounds) -> pd.Series:
-    """Return, per period start (naive UTC), whether the period is over before the selection's cutoff."""
-    if bounds.cutoff is None:
-        return pd.Series(False, index=periods.index)
-    step = {"day": pd.DateOffset(days=1), "week": pd.DateOffset(weeks=1), "month": pd.DateOffset(months=1)}[grain]
-    return (pd.to_datetime(periods) + step) <= pd.Timestamp(bounds.cutoff).tz_convert(None)
 
 
 # --- product analytics -------------------------------------------------------------
@@ -146,13 +120,13 @@ def active_users(conn: Connection, period: str = "week", since=None, until=None,
     grain = _period(period, "period")
     bounds = resolve(conn, bounds, organization_id=organization_id, industry=industry, since=since, until=until,
                      as_of=as_of)
-    frame = metrics.query(["active_users", "events"], grain=grain, engine=conn, **query_selection(bounds))
+    frame = metrics.query(["active_users", "events"], grain=grain, engine=conn, bounds=bounds)
     if frame.empty:
         return typed_frame([], ACTIVE_USERS_COLUMNS)
     every = pd.date_range(frame["period"].min(), frame["period"].max(), freq=PANDAS_FREQ[grain], name="period")
     frame = frame.set_index("period").reindex(every).reset_index()
     frame[["active_users", "events"]] = frame[["active_users", "events"]].fillna(0)
-    frame["complete"] = period_complete(frame["period"], grain, bounds)
+    frame["complete"] = metrics.period_complete(frame["period"], grain, bounds)
     return typed_frame(frame[list(ACTIVE_USERS_COLUMNS)].itertuples(index=False), ACTIVE_USERS_COLUMNS)
 
 
@@ -169,7 +143,7 @@ def funnel(conn: Connection, steps: Sequence[str] = DEFAULT_FUNNEL, since=None, 
     """
     bounds = resolve(conn, bounds, organization_id=organization_id, industry=industry, since=since, until=until,
                      as_of=as_of)
-    frame = metrics.query("funnel_conversion", steps=steps, engine=conn, **query_selection(bounds))
+    frame = metrics.query("funnel_conversion", steps=steps, engine=conn, bounds=bounds)
     return typed_frame(frame[list(FUNNEL_COLUMNS)].itertuples(index=False), FUNNEL_COLUMNS)
 
 
@@ -189,7 +163,7 @@ def retention(conn: Connection, cohort: str = "month", periods: int = 12, as_of=
     count = _whole_number(periods, "periods", MAX_PERIODS, 0)
     bounds = resolve(conn, bounds, organization_id=organization_id, industry=industry, since=since, until=until,
                      as_of=as_of)
-    frame = metrics.query("retention", grain=grain, periods=count, engine=conn, **query_selection(bounds))
+    frame = metrics.query("retention", grain=grain, periods=count, engine=conn, bounds=bounds)
     return typed_frame(frame[list(RETENTION_COLUMNS)].itertuples(index=False), RETENTION_COLUMNS)
 
 
@@ -304,7 +278,7 @@ def trend_counts(conn: Connection, period: str = "month", by_industry: bool = Tr
         grid = pd.MultiIndex.from_product([every, sorted(names.index)], names=["period", "key"])
         filled = counted.set_index(["period", "key"])["trends"].reindex(grid, fill_value=0).reset_index()
         filled["industry"] = filled["key"].map(names)
-        filled["complete"] = period_complete(filled["period"], grain, bounds)
+        filled["complete"] = metrics.period_complete(filled["period"], grain, bounds)
         filled = filled.sort_values(["period", "industry"])
         frame = typed_frame(filled[list(TREND_COLUMNS)].itertuples(index=False), TREND_COLUMNS)
     return frame if by_industry else frame.drop(columns="industry")
@@ -532,5 +506,5 @@ def _text(value, name: str) -> str | None:
 __all__ = ["ACTIVE_USERS_COLUMNS", "DEFAULT_FUNNEL", "FUNNEL_COLUMNS", "MARKET_COLUMNS", "NEWS_COLUMNS",
            "NOTIFICATION_COLUMNS", "RETENTION_COLUMNS", "SENTIMENT_COLUMNS", "SESSION_COLUMNS", "TREND_COLUMNS",
            "active_users", "data_as_of", "funnel", "market_by_industry", "notification_read_rates",
-           "group_label", "period_complete", "query_selection", "report_bounds", "resolve", "retention", "sentiment_by_industry",
+           "group_label", "report_bounds", "resolve", "retention", "sentiment_by_industry",
            "session_lengths", "top_news", "trend_counts", "typed_frame"]

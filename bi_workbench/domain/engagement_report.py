@@ -209,7 +209,7 @@ def top_organizations(conn: Connection, bounds: metrics.Bounds, n: int = TABLE_R
     (the metric avg_overall_score, rounded to 2).
     """
     found = metrics.query(list(ORGANIZATION_METRICS), by="organization", engine=conn,
-                          **analytics.query_selection(bounds)).rename(columns=ORGANIZATION_METRICS)
+                          bounds=bounds).rename(columns=ORGANIZATION_METRICS)
     chosen = bounds.selection.organization_id
     found = found[found["organization"].notna() & ((chosen is None) | (found["organization"] == str(chosen)))]
     members = _members(conn, bounds)

@@ -37,10 +37,10 @@ from .. import metrics
 from ..errors import InvalidParameterError
 from ..events.consistency import COLUMNS as MISMATCH_COLUMNS
 from ..events.consistency import check_consistency
-from ..metrics.entities import Entity
+from ..metrics.entities import ENTITIES
 from ..schema import tables as t
 from ..schema.sqlfiles import read_sql
-from .analytics import _check, _text, period_complete
+from .analytics import _check, _text
 
 #: The monthly-partitioned tables whose partitions `partition_rows` counts.
 PARTITIONED_TABLES = ("audit_log", "analytics_events")
@@ -49,8 +49,7 @@ MONTHS_SHOWN = 12
 #: The report's headline numbers (metric names): events appended, and the aggregates whose streams they are.
 HEADLINES = ("store_events", "assessments", "levers", "simulations")
 #: An audited change, owned by the organizations of the user who made it (the rules of `bi_workbench.metrics`).
-AUDIT_CHANGE = Entity("audit_change", t.audit_log, "created_at", "members", user="user_id",
-                      description="a change recorded by the audit trail")
+AUDIT_CHANGE = ENTITIES["audit_change"]
 
 MONTH_COLUMNS = ["month", "complete", "aggregate_type", "events"]
 TYPE_COLUMNS = ["aggregate_type", "event_type", "events", "aggregates", "first_event", "last_event"]
@@ -126,7 +125,7 @@ def events_by_month(conn: Connection, bounds: metrics.Bounds, aggregate_type=Non
     query = (sa.select(events.c.period, events.c.aggregate_type, sa.func.count())
              .group_by(events.c.period, events.c.aggregate_type).order_by(events.c.period, events.c.aggregate_type))
     found = pd.DataFrame(_check(conn).execute(query).all(), columns=["period", "aggregate_type", "events"])
-    complete = period_complete(found["period"], "month", bounds)
+    complete = metrics.period_complete(found["period"], "month", bounds)
     rows = zip([p.date() for p in pd.to_datetime(found["period"])], complete, found["aggregate_type"], found["events"])
     return _frame(rows, MONTH_COLUMNS, {"complete": "bool", "aggregate_type": "string", "events": "int64"})
 

@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from .. import metrics
+from ..metrics.catalog import notification_read
 from ..errors import InvalidParameterError
 from ..schema import tables as t
 from . import analytics
@@ -44,8 +45,8 @@ def _period(granularity: str) -> str:
 
 
 def _read_count(rows):
-    """The notifications of ``rows`` that were read, from the metric notification_read_rate's definition."""
-    return sa.cast(sa.func.round(metrics.metric("notification_read_rate").measure(rows) * sa.func.count()), sa.Integer)
+    """The notifications of ``rows`` that were read (`metrics.catalog.notification_read`)."""
+    return sa.func.count().filter(notification_read(rows))
 
 
 # --- notifications over time ----------------------------------------------------------------------
@@ -67,7 +68,7 @@ def notifications_per_period(conn: Connection, bounds: metrics.Bounds, granulari
     query = (sa.select(rows.c.period, kind, sa.func.count(), _read_count(rows))
              .group_by(rows.c.period, kind).order_by(rows.c.period, kind))
     found = pd.DataFrame(conn.execute(query).all(), columns=["period", "type", "sent", "read"])
-    found.insert(1, "complete", analytics.period_complete(found["period"], grain, bounds))
+    found.insert(1, "complete", metrics.period_complete(found["period"], grain, bounds))
     return typed_frame(found.itertuples(index=False), PER_PERIOD_COLUMNS)
 
 
@@ -83,7 +84,7 @@ def period_totals(conn: Connection, bounds: metrics.Bounds, granularity: str = "
     """
     grain = _period(granularity)
     found = metrics.query(["notifications", "notification_read_rate"], grain=grain, engine=conn,
-                          **analytics.query_selection(bounds))
+                          bounds=bounds)
     if found.empty:
         return empty_frame(TOTALS_COLUMNS)
     every = pd.date_range(found["period"].min(), found["period"].max(), freq=analytics.PANDAS_FREQ[grain],
@@ -92,7 +93,7 @@ def period_totals(conn: Connection, bounds: metrics.Bounds, granularity: str = "
     found["sent"] = found["notifications"].fillna(0)
     found["read"] = (found["notification_read_rate"] * found["sent"]).round().fillna(0)
     found["read_rate"] = found["notification_read_rate"].round(4)
-    found["complete"] = analytics.period_complete(found["period"], grain, bounds)
+    found["complete"] = metrics.period_complete(found["period"], grain, bounds)
     return typed_frame(found[list(TOTALS_COLUMNS)].itertuples(index=False), TOTALS_COLUMNS)
 
 

@@ -12,7 +12,6 @@ organization, industry, dates or ``as_of`` is written here or in those modules.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping, Sequence
 
 import pandas as pd
@@ -22,8 +21,6 @@ from sqlalchemy.engine import Connection
 from .. import metrics
 from ..errors import InvalidParameterError
 
-#: The report parameters that make the selection.
-SELECTION_KEYS = ("organization_id", "industry", "since", "until", "as_of")
 #: Label of a grouping value that is NULL or blank.
 UNKNOWN = "unknown"
 
@@ -34,20 +31,17 @@ def resolve(conn: Connection, params: Mapping) -> metrics.Bounds:
     Raises InvalidParameterError for a malformed value, ``until`` before ``since``, an
     ``as_of`` in the future, or an organization or industry the data does not have (naming the known ones).
     """
-    return metrics.Selection.of(*(params.get(key) for key in SELECTION_KEYS)).resolve(checked(conn))
+    return metrics.Selection.from_params(params).resolve(checked(conn))
 
 
 def metric_frame(conn: Connection, bounds: metrics.Bounds, names: str | Sequence[str], by=None,
                  grain=None) -> pd.DataFrame:
-    """Return `bi_workbench.metrics.query` of ``names`` for ``bounds`` (its as_of pinned to the resolved cutoff).
+    """Return `bi_workbench.metrics.query` of ``names`` for the resolved ``bounds``.
 
     Columns as `metrics.query` returns them: the ``by`` dimensions, ``period`` and
     ``complete`` with a grain, one float column per metric.
     """
-    s = bounds.selection
-    as_of = None if bounds.cutoff is None else bounds.cutoff - dt.timedelta(microseconds=1)
-    return metrics.query(names, by=by, grain=grain, organization_id=s.organization_id, industry=s.industry,
-                         since=s.since, until=s.until, as_of=as_of, engine=checked(conn))
+    return metrics.query(names, by=by, grain=grain, bounds=bounds, engine=checked(conn))
 
 
 def run(conn: Connection, statement, columns: Sequence[str]) -> pd.DataFrame:

@@ -44,7 +44,8 @@ def mark_incomplete(fig: go.Figure, frame, *, period: str = "period", complete: 
     open_periods = frame.loc[~frame[complete].astype(bool), period]
     if open_periods.empty:
         return fig
-    start = open_periods.min()
-    fig.add_vrect(x0=start, x1=frame[period].max(), fillcolor="lightgrey", opacity=0.35, line_width=0,
+    starts = pd.Series(sorted(pd.to_datetime(frame[period]).unique()))
+    step = starts.diff().median() if len(starts) > 1 else pd.Timedelta(days=1)
+    fig.add_vrect(x0=open_periods.min(), x1=starts.iloc[-1] + step, fillcolor="lightgrey", opacity=0.35, line_width=0,
                   annotation_text="period not over", annotation_position="top left")
     return fig

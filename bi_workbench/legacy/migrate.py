@@ -14,16 +14,22 @@ Guarantees:
   added since are picked up;
 - ordered: a phase refuses to run before the earlier phases have completed and
   accounted for every row of their legacy tables (MigrationOrderError);
-- ``dry_run`` runs the phases and rolls everything back, reporting what they would write.
+- ``dry_run`` runs the phases and rolls everything back, reporting what they would write;
+- a lost connection (the server killed or restarted mid-phase) is one MigrationError
+  saying so: the phase is one transaction, so it is wholly committed or not at all, and
+  running ``migrate`` again goes on from where the run stopped.
 
 See `bi_workbench.legacy.phases` for what each phase does and the rules it follows.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
@@ -93,7 +99,7 @@ def migrate(engine: Engine, phase: int | None = None, dry_run: bool = False,
     """
     numbers = _selected(phase, drop_legacy)
     if dry_run:
-        with engine.connect() as conn:
+        with _connection_lost(get_phase(numbers[0]), "dry run"), engine.connect() as conn:
             transaction = conn.begin()
             try:
                 return [_dry(_run_phase(conn, get_phase(n))) for n in numbers]
@@ -101,7 +107,7 @@ def migrate(engine: Engine, phase: int | None = None, dry_run: bool = False,
                 transaction.rollback()
     results = []
     for number in numbers:
-        with engine.begin() as conn:
+        with _connection_lost(get_phase(number)), engine.begin() as conn:
             results.append(_run_phase(conn, get_phase(number)))
     return results
 
@@ -112,6 +118,42 @@ def check(engine: Engine) -> Reconciliation:
         with conn.begin():
             require_schema(conn)
             return reconcile(conn)
+
+
+@contextmanager
+def _connection_lost(phase: Phase, what: str = "phase") -> Iterator[None]:
+    """Turn a lost or refused database connection, wherever in the phase it shows, into one MigrationError."""
+    try:
+        yield
+    except (MigrationError, DBAPIError, psycopg.Error) as exc:
+        lost = _lost_connection(exc)
+        if lost is None:
+            raise
+        detail = (str(lost).strip().splitlines() or [type(lost).__name__])[0]
+        raise MigrationError(
+            f"migration phase {phase.number} ({phase.name}) did not finish: the connection to the database was lost "
+            f"({detail}). A {what} is one transaction, committed whole or not at all; run `bi-workbench migrate` "
+            "again once the database is back: it goes on from where this run stopped."
+        ) from exc
+
+
+def _lost_connection(exc: BaseException) -> BaseException | None:
+    """Return the driver error in ``exc``'s chain that says the connection broke or failed, else None."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+            return exc.orig or exc
+        if isinstance(exc, psycopg.OperationalError) and _is_disconnect(exc.sqlstate):
+            return exc
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def _is_disconnect(sqlstate: str | None) -> bool:
+    """Return True for a driver error of a broken connection: none from the server (it is gone),
+    class 08 (connection exception), or the server shutting down (57P01-57P03)."""
+    return sqlstate is None or sqlstate.startswith("08") or sqlstate in ("57P01", "57P02", "57P03")
 
 
 def _selected(phase: int | None, drop_legacy: bool) -> list[int]:

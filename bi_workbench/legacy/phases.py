@@ -10,12 +10,14 @@ returns nothing. Every step skips the legacy rows already in ``legacy_id_map`` o
 The documented rules of each step are written at the top of its .sql file:
 
 Phase 1, users (tier2_users -> users)
-    One user per address compared by ``lower(btrim(email))``; the survivor is the row
-    with the earliest created_at (NULL last), then the smallest u_id, and keeps its
-    u_id as users.id; email stored trimmed; the other rows map to it as ``merged``
-    ('duplicate email', or 'email already registered' for a platform sign-up). NULL
-    or blank names become ''. Naive timestamps are read as UTC; a NULL created_at
-    stays NULL. A blank email is quarantined ('invalid: blank email').
+    One user per address by the identity rule of `bi_workbench.legacy.identity`
+    (Unicode white space trimmed, NFKC and full case folding, computed in Python);
+    the survivor is the row with the earliest created_at (NULL last), then the
+    smallest u_id, and keeps its u_id as users.id; email stored trimmed; the other
+    rows map to it as ``merged`` ('duplicate email', or 'email already registered'
+    for a platform sign-up). NULL or blank names become ''. Naive timestamps are read
+    as UTC; a NULL created_at stays NULL. An email blank after trimming is quarantined
+    ('invalid: blank email'), one over 2000 bytes too.
 Phase 2, assessments (onboarding_assessments -> assessments,
 assessment_scoring_results -> assessment_scores)
     Assessments keep o_id as id, point at the mapped (surviving) user, responses as
@@ -36,7 +38,11 @@ Phase 5, drop the legacy tables
     Only when asked (``drop_legacy=True``) and only after the checks pass.
 
 Orphans (a row whose user id names no migrated user) and values that would break
-the new scales are quarantined whole, with the reason.
+the new scales are quarantined whole, with the reason. Every phase reads its legacy
+rows in their carried form (`bi_workbench.legacy.carry`): a value the new schema, its
+indexes or pandas cannot carry (a timestamp outside 1678-2261, an indexed text over
+2000 bytes, JSON nested deeper than 64 levels) is carried as NULL, and the whole legacy
+row is kept in ``legacy_id_map`` with the reason; no single row can stop a phase.
 """
 
 from __future__ import annotations
@@ -54,6 +60,7 @@ from ..errors import MigrationError
 from ..schema import tables as new
 from ..schema.bookkeeping import migration_ledger
 from ..schema.sqlfiles import read_sql
+from .carry import prepare_carried
 from .contract import (
     assessment_scoring_results,
     enhanced_market_insights,
@@ -62,6 +69,7 @@ from .contract import (
     realtime_marketing_playbook,
     tier2_users,
 )
+from .identity import prepare_identities
 
 #: Package whose ``sql`` folder holds the step files.
 SQL_PACKAGE = "bi_workbench.legacy"
@@ -92,11 +100,19 @@ class LegacySource:
     new_table: Table
     #: .sql file comparing the carried values, legacy vs new, column by column.
     values_check: str
+    #: (legacy column, new column) where the names differ; other columns keep their name.
+    renames: tuple[tuple[str, str], ...] = ()
+    #: Columns that are an identity rather than a value (their own rules, see `identity`).
+    identity: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
         """Return the legacy table's name (also its ``legacy_table`` in the bookkeeping)."""
         return self.table.name
+
+    def target(self, column: str) -> str:
+        """Return the name of the new table's column that ``column`` of the legacy table fills."""
+        return dict(self.renames).get(column, column)
 
 
 PHASES: tuple[Phase, ...] = (
@@ -118,13 +134,16 @@ PHASES: tuple[Phase, ...] = (
 
 #: The legacy tables the migration moves, in phase order (the reconciliation is driven by this).
 SOURCES: tuple[LegacySource, ...] = (
-    LegacySource(tier2_users, "u_id", 1, new.users, "values_tier2_users.sql"),
-    LegacySource(onboarding_assessments, "o_id", 2, new.assessments, "values_onboarding_assessments.sql"),
-    LegacySource(assessment_scoring_results, "id", 2, new.assessment_scores, "values_assessment_scoring_results.sql"),
+    LegacySource(tier2_users, "u_id", 1, new.users, "values_tier2_users.sql", identity=("email",)),
+    LegacySource(onboarding_assessments, "o_id", 2, new.assessments, "values_onboarding_assessments.sql",
+                 renames=(("friction_points", "responses"),)),
+    LegacySource(assessment_scoring_results, "id", 2, new.assessment_scores, "values_assessment_scoring_results.sql",
+                 renames=(("score", "overall_score"), ("confidence", "confidence_score"))),
     LegacySource(enhanced_market_insights, "id", 3, new.market_insights, "values_enhanced_market_insights.sql"),
-    LegacySource(realtime_business_trends, "id", 3, new.business_trends, "values_realtime_business_trends.sql"),
+    LegacySource(realtime_business_trends, "id", 3, new.business_trends, "values_realtime_business_trends.sql",
+                 renames=(("createdat", "created_at"),)),
     LegacySource(realtime_marketing_playbook, "id", 3, new.engagement_intelligence,
-                 "values_realtime_marketing_playbook.sql"),
+                 "values_realtime_marketing_playbook.sql", renames=(("createdat", "created_at"), ("insight", "insights"))),
 )
 
 
@@ -137,8 +156,20 @@ def get_phase(number: int) -> Phase:
     raise MigrationError(f"there is no migration phase {number!r}; the phases are {known}.")
 
 
+def prepare(connection: Connection, phase: Phase) -> None:
+    """Write the temporary tables the phase's steps read: the carried rows of its legacy tables
+    (`carry`, pending rows only) and, for phase 1, the identities of the addresses (`identity`)."""
+    for source in SOURCES:
+        if source.table in phase.sources:
+            prepare_carried(connection, source, only_pending=True)
+    if tier2_users in phase.sources:
+        prepare_identities(connection)
+
+
 def run_steps(connection: Connection, phase: Phase) -> dict[str, int]:
-    """Run the phase's .sql steps in the connection's transaction; return rows written per table."""
+    """Prepare the phase's temporary tables, run its .sql steps in the connection's transaction;
+    return rows written per table."""
+    prepare(connection, phase)
     written: dict[str, int] = {}
     for step in phase.steps:
         for table, rows in run_step(connection, phase, step).items():

@@ -13,11 +13,16 @@ values
     column on both sides, the legacy side after the documented transformations,
     and the rows where the two differ (``legacy/sql/values_*.sql``).
 integrity
-    Foreign keys and orphans in the new tables, dangling or multiplied mappings,
-    duplicate addresses (``legacy/sql/integrity.sql``).
+    Foreign keys and orphans in the new tables, dangling or multiplied mappings
+    (``legacy/sql/integrity.sql``); email identities, re-derived from the legacy rows by
+    an implementation independent of the migration's (`identity_check`).
 views
     Each compatibility view diffed row by row against its legacy table, for the
     rows that survived (``legacy/sql/view_*.sql``).
+
+The legacy side is read in its carried form (`bi_workbench.legacy.carry`: values the new
+schema, its indexes or pandas cannot carry are NULL there, and must be kept whole in
+``legacy_id_map.legacy_row``), the same rules the phases apply.
 """
 
 from __future__ import annotations
@@ -32,6 +37,8 @@ from sqlalchemy.engine import Connection
 
 from ..errors import MigrationError
 from ..schema.bookkeeping import legacy_id_map, migration_quarantine
+from .carry import prepare_carried
+from .identity_check import identity_findings
 from .phases import (
     DROP_PHASE,
     SOURCES,
@@ -43,6 +50,7 @@ from .phases import (
     get_phase,
     last_details,
 )
+from .contract import tier2_users
 
 SECTIONS = {
     "accounting": "Accounting (legacy rows = migrated + merged + quarantined)",
@@ -131,12 +139,17 @@ class Reconciliation:
 
 
 def reconcile(connection: Connection) -> Reconciliation:
-    """Run every check on ``connection`` (read-only); return the Reconciliation."""
+    """Run every check on ``connection``; return the Reconciliation.
+
+    Writes nothing but temporary tables (the carried legacy rows, the expected addresses),
+    dropped at the end of the transaction.
+    """
     try:
         present = {t.name for t in existing_tables(connection, tuple(s.table for s in SOURCES))}
         done = completed_phases(connection)
         dropped = not present and DROP_PHASE in done
         findings: list[Finding] = []
+        identities = _identity_findings(connection, tier2_present=tier2_users.name in present)
         if dropped:
             findings.append(_dropped_accounting(connection))
         else:
@@ -145,14 +158,16 @@ def reconcile(connection: Connection) -> Reconciliation:
                     findings.append(Finding("accounting", source.name, False,
                                             f"{source.name}: legacy table not found"))
                     continue
+                prepare_carried(connection, source, only_pending=False)
                 findings.append(_accounting_finding(source, account(connection, source)))
                 findings.append(_values_finding(connection, source))
-        findings += _integrity_findings(connection)
+        findings += _integrity_findings(connection) + identities
         if not dropped:
             findings += _view_findings(connection, present, done)
         return Reconciliation(tuple(findings), clock(connection), legacy_dropped=dropped)
-    except psycopg.Error as exc:
-        first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    except (psycopg.Error, sa.exc.DBAPIError) as exc:
+        cause = getattr(exc, "orig", None) or exc
+        first_line = (str(cause).strip().splitlines() or [type(exc).__name__])[0]
         raise MigrationError(f"the migration check could not run: {first_line}") from exc
 
 
@@ -286,6 +301,16 @@ def _integrity_findings(connection: Connection) -> list[Finding]:
         summary = f"{row['name']}: {row['problem_rows']}" + (f" (e.g. {', '.join(examples)})" if examples else "")
         findings.append(Finding("integrity", row["name"], row["problem_rows"] == 0, summary,
                                 {"problem_rows": row["problem_rows"], "examples": examples}))
+    return findings
+
+
+def _identity_findings(connection: Connection, tier2_present: bool) -> list[Finding]:
+    """Return one integrity Finding per email identity check (see `identity_check`)."""
+    findings = []
+    for name, problems, examples in identity_findings(connection, tier2_present):
+        summary = f"{name}: {problems}" + (f" (e.g. {', '.join(examples)})" if examples else "")
+        findings.append(Finding("integrity", name, problems == 0, summary,
+                                {"problem_rows": problems, "examples": examples}))
     return findings
 
 

@@ -10,7 +10,7 @@ a row's industry), `selection` (organization, industry, since/until, as_of),
 `catalog` (the metrics), `compile` (one SELECT per request, SQLAlchemy Core).
 """
 
-from .api import compiled, list_metrics, query, sql
+from .api import compiled, list_metrics, period_complete, period_offset, query, sql
 from .catalog import METRICS, PLAN_PRICES, Metric, metric
 from .compile import latest_scores, selected_rows
 from .selection import Bounds, Selection
@@ -18,4 +18,4 @@ from .selection import Bounds, Selection
 list = list_metrics  # noqa: A001 - `metrics.list()` is the catalogue, as the issue names it
 
 __all__ = ["Bounds", "METRICS", "Metric", "PLAN_PRICES", "Selection", "compiled", "latest_scores", "list",
-           "list_metrics", "metric", "query", "selected_rows", "sql"]
+           "list_metrics", "metric", "period_complete", "period_offset", "query", "selected_rows", "sql"]

@@ -18,7 +18,6 @@ from __future__ import annotations
 import builtins
 
 import pandas as pd
-import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, Engine
 
@@ -37,7 +36,7 @@ def list_metrics() -> pd.DataFrame:
 
 
 def query(metric, by=None, grain=None, organization_id=None, industry=None, since=None, until=None, as_of=None,
-          engine=None, *, steps=None, periods: int = 12) -> pd.DataFrame:
+          engine=None, *, bounds: Bounds | None = None, steps=None, periods: int = 12) -> pd.DataFrame:
     """Return the values of ``metric`` (a name or a list of names) per group and period, as a DataFrame.
 
     ``by``: None, a dimension name or a list of them (see `list_metrics`); ``grain``: None or one of
@@ -46,13 +45,17 @@ def query(metric, by=None, grain=None, organization_id=None, industry=None, sinc
     (default: `bi_workbench.get_engine()`, a tenant engine under BI_WORKBENCH_TENANT).
     ``retention`` (cohort x period; grain = cohort length, ``periods`` after signup) and
     ``funnel_conversion`` (``steps``, default the platform funnel) are queried alone.
+    ``bounds``: a selection already resolved (`Selection.resolve`), instead of the selection keywords, so
+    every section of a report shares one as_of.
     Raises InvalidParameterError (unknown metric, dimension or grain, a grain the metric does not
     support, until before since, as_of in the future, a value that matches no data) before any query runs.
     """
     names, by, grain = _request(metric, by, grain)
-    selection = Selection.of(organization_id, industry, since, until, as_of)
-    with _connection(engine) as conn:
-        bounds = selection.resolve(conn)
+    given = (organization_id, industry, since, until, as_of)
+    if bounds is not None and any(value is not None for value in given):
+        raise InvalidParameterError("give either bounds or the selection keywords, not both")
+    with connection(engine) as conn:
+        bounds = bounds or Selection.of(*given).resolve(conn)
         if names[0] in SPECIAL:
             from . import special
 
@@ -70,7 +73,7 @@ def sql(metric, by=None, grain=None, organization_id=None, industry=None, since=
     if names[0] in SPECIAL:
         raise InvalidParameterError(f"{names[0]} is computed in several statements; use query()")
     selection = Selection.of(organization_id, industry, since, until, as_of)
-    with _connection(engine) as conn:
+    with connection(engine) as conn:
         bounds = selection.resolve(conn, check_values=False)
     return ";\n\n".join(compiled(measured(METRICS[name], bounds, by, grain)) for name in names) + ";"
 
@@ -138,20 +141,27 @@ def _merged(frames, by, grain, bounds: Bounds) -> pd.DataFrame:
         frame[name] = frame[name].astype("string")
     if grain:
         frame["period"] = pd.to_datetime(frame["period"])
-        end = frame["period"] + _offset(grain)
-        cutoff = None if bounds.cutoff is None else pd.Timestamp(bounds.cutoff).tz_convert(None)
-        frame.insert(len(keys), "complete", (end <= cutoff) if cutoff is not None else False)
+        frame.insert(len(keys), "complete", period_complete(frame["period"], grain, bounds))
     value_columns = [c for c in frame.columns if c not in keys and c != "complete"]
     frame[value_columns] = frame[value_columns].astype("float64")
     return frame.sort_values(keys, na_position="last").reset_index(drop=True) if keys else frame
 
 
-def _offset(grain: str):
+def period_offset(grain: str) -> pd.DateOffset:
+    """Return the length of one period of ``grain`` (a calendar offset)."""
     return {"day": pd.DateOffset(days=1), "week": pd.DateOffset(weeks=1), "month": pd.DateOffset(months=1),
             "quarter": pd.DateOffset(months=3), "year": pd.DateOffset(years=1)}[grain]
 
 
-class _connection:
+def period_complete(periods: pd.Series, grain: str, bounds: Bounds) -> pd.Series:
+    """Return, per period start (naive UTC), whether the period is over before the selection's as_of bound."""
+    if bounds.cutoff is None:
+        return pd.Series(False, index=periods.index, dtype=bool)
+    ends = pd.to_datetime(periods) + period_offset(grain)
+    return (ends <= pd.Timestamp(bounds.cutoff).tz_convert(None)).astype(bool)
+
+
+class connection:
     """A Connection from an Engine, a Connection, or the process's default engine."""
 
     def __init__(self, engine):

@@ -83,7 +83,8 @@ def monthly_price(rows):
     return sa.case(*cases, else_=sa.null())
 
 
-def _is_read(rows):
+def notification_read(rows):
+    """Return the condition that a notification row was read (is_read, or read_at set)."""
     return sa.or_(rows.c.is_read.is_(True), rows.c.read_at.is_not(None))
 
 
@@ -122,7 +123,7 @@ _METRICS = (
     Metric("sessions", "User sessions started in the range.", "sessions", "session", _count),
     Metric("notifications", "Notifications sent in the range.", "notifications", "notification", _count),
     Metric("notification_read_rate", "Share of the notifications sent in the range that were read "
-           "(is_read or read_at set).", "share", "notification", _share(_is_read)),
+           "(is_read or read_at set).", "share", "notification", _share(notification_read)),
     Metric("levers", "Growth lever plans suggested in the range.", "lever plans", "growth_lever", _count),
     Metric("simulations", "Growth simulations run in the range.", "simulations", "simulation", _count),
     Metric("widgets", "Dashboard widgets created in the range.", "widgets", "widget", _count),

@@ -32,6 +32,7 @@ class Entity:
     industry: str | None = None
     dimensions: tuple[str, ...] = field(default_factory=tuple)
     description: str = ""
+    tenant_readable: bool = True
 
     @property
     def has_industry(self) -> bool:
@@ -78,6 +79,9 @@ ENTITIES: dict[str, Entity] = {entity.name: entity for entity in (
            dimensions=("widget_type",), description="a dashboard widget a user configured"),
     Entity("invitation", t.assessment_invitations, "created_at", "row", user="inviter_id",
            dimensions=("assessment_type", "status"), description="an invitation to take an assessment"),
+    Entity("audit_change", t.audit_log, "created_at", "members", user="user_id", dimensions=("table_name", "operation"),
+           description="a change recorded by the audit trail, owned by the organizations of the user who made it",
+           tenant_readable=False),
     Entity("email_subscription", t.email_subscriptions, "created_at", "members", user="user_id",
            dimensions=("email_type",), description="a user's e-mail subscription"),
 )}

@@ -32,6 +32,8 @@ from .entities import ENTITIES, Entity
 from .ownership import industry_key, industry_of, in_industry, owned_by
 
 UTC = dt.timezone.utc
+#: The parameters of a report or a query that make its selection.
+SELECTION_KEYS = ("organization_id", "industry", "since", "until", "as_of")
 ONE_DAY = dt.timedelta(days=1)
 #: Entities whose latest row dates the data when no as_of is given.
 DATING_ENTITIES = ("user", "organization", "membership", "subscription", "assessment", "market_insight",
@@ -61,6 +63,11 @@ class Selection:
         """Return a Selection from loosely typed values (UUID text, ISO dates, Timestamps...)."""
         return cls(organization_id=_uuid(organization_id), industry=_industry(industry),
                    since=_date(since, "since"), until=_date(until, "until"), as_of=_as_of(as_of))
+
+    @classmethod
+    def from_params(cls, params) -> "Selection":
+        """Return the Selection of a report's parameters (a mapping with `SELECTION_KEYS`; missing keys are None)."""
+        return cls.of(*(params.get(key) for key in SELECTION_KEYS))
 
     def __post_init__(self):
         if self.since is not None and self.until is not None and self.until < self.since:

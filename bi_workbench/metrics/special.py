@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 
 from ..errors import InvalidParameterError
 from .catalog import FUNNEL_STEPS
-from .compile import period_of, selected_rows
+from .compile import selected_rows
 from .selection import Bounds
 
 #: A funnel step counts within this many days of entering the funnel.

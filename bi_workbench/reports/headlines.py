@@ -22,8 +22,6 @@ from collections.abc import Mapping, Sequence
 from .. import metrics
 
 MIME_TYPE = "application/vnd.bi-workbench.headlines+json"
-#: The parameters of a report that make its selection.
-SELECTION_PARAMETERS = ("organization_id", "industry", "since", "until", "as_of")
 
 
 class Headlines:
@@ -49,10 +47,15 @@ class Headlines:
                 f"<p class='bw-kpi-bound'><small>{label}</small></p>")
 
 
-def headlines(names: Sequence[str], params: Mapping, engine=None) -> Headlines:
-    """Return the headline numbers ``names`` (metric names) for the report's selection in ``params``."""
-    selection = {key: params.get(key) for key in SELECTION_PARAMETERS}
-    frame = metrics.query(list(names), engine=engine, **selection)
+def headlines(names: Sequence[str], params: Mapping, engine=None, *, bounds=None) -> Headlines:
+    """Return the headline numbers ``names`` (metric names) for the report's selection in ``params``.
+
+    ``bounds``: the report's selection already resolved (`metrics.Selection.resolve`), so the headline
+    numbers share the report's one as_of; else it is resolved from ``params``.
+    """
+    with metrics.api.connection(engine) as conn:
+        bounds = bounds or metrics.Selection.from_params(params).resolve(conn)
+        frame = metrics.query(list(names), engine=conn, bounds=bounds)
     described = frame.attrs["selection"]
     records = []
     for name in names:

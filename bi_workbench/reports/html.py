@@ -5,6 +5,12 @@
   HTML with stable div ids, and plotly.js is embedded once in the page head.
 - Nothing is loaded from the network: the template's require.js, MathJax,
   mermaid and widget-manager scripts (all from a CDN) are left out.
+- Markdown *outputs* (what code displays, e.g. the provenance table, whose
+  values come from parameters, the data and the environment) never carry raw
+  HTML: their ``<`` is escaped, so a value like ``<img onerror=...>`` is shown
+  as text, never run (`escape_markdown_outputs`). Markdown cells, written by
+  the report's author, are rendered as written. The page title is escaped by
+  nbconvert's template.
 """
 
 from __future__ import annotations
@@ -46,12 +52,31 @@ def figures_to_html(nb) -> int:
     return count
 
 
+def escape_markdown_outputs(nb) -> int:
+    """Escape every ``<`` of the code cells' ``text/markdown`` outputs of ``nb`` (in place); return how many outputs.
+
+    Raw HTML needs ``<``, so none survives; entities (``&lt;``) and markdown pass as they are.
+    Example: ``| industry | <img src=x onerror=alert(1)> |`` -> ``| industry | &lt;img src=x onerror=alert(1)> |``.
+    """
+    count = 0
+    for cell in nb.cells:
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            text = output.get("data", {}).get("text/markdown")
+            if text is None:
+                continue
+            text = "".join(text) if isinstance(text, list) else text
+            output["data"]["text/markdown"] = text.replace("<", "&lt;")
+            count += 1
+    return count
+
+
 def notebook_to_html(nb, title: str, *, show_code: bool = False) -> str:
     """Return notebook ``nb`` as a self-contained HTML page (plotly.js inline when there are figures)."""
     from nbconvert import HTMLExporter
     from plotly.offline import get_plotlyjs
 
     nb = _copy(nb)
+    escape_markdown_outputs(nb)
     has_figures = figures_to_html(nb) > 0
     exporter = HTMLExporter(
         template_name="lab",

@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from . import catalog
 
@@ -126,7 +127,10 @@ def write_index(output_dir: Path) -> Path:
 
 
 def _link(href: str | None, label: str) -> str:
-    return f'<a href="{html.escape(href)}">{html.escape(label)}</a>' if href else ""
+    # Links point at report files beside the index: a scheme (javascript:, http:) is never one of them.
+    if not href or urlsplit(str(href)).scheme:
+        return ""
+    return f'<a href="{html.escape(str(href))}">{html.escape(label)}</a>'
 
 
 def _parameters(values: dict) -> str:

@@ -65,6 +65,9 @@ def setup(report_name: str, namespace: dict) -> ReportParameters:
         with get_engine().connect() as conn:
             check_database(report, typed, conn)
     configure_plotly()
+    from .tables import configure_tables
+
+    configure_tables()
     return ReportParameters(report, typed)
 
 
@@ -255,11 +258,18 @@ class Provenance(dict):
         return [(key.replace("_", " "), str(value)) for key, value in self.items()]
 
     def _repr_markdown_(self) -> str:
-        rows = "\n".join(f"| {k} | {v} |" for k, v in self._lines())
+        rows = "\n".join(f"| {_markdown_cell(k)} | {_markdown_cell(v)} |" for k, v in self._lines())
         return f"#### Provenance\n\n| | |\n|---|---|\n{rows}\n"
 
     def __repr__(self) -> str:
         return "Provenance\n" + "\n".join(f"  {k}: {v}" for k, v in self._lines())
+
+
+def _markdown_cell(value: str) -> str:
+    """``value`` as the text of a markdown table cell: HTML escaped (shown, never run), no ``|`` or line break."""
+    import html
+
+    return html.escape(value, quote=False).replace("|", "&#124;").replace("\n", " ")
 
 
 def provenance(params: ReportParameters | dict, data_as_of: date | datetime | str | None = None) -> Provenance:

@@ -160,10 +160,13 @@ def check_requests(engine: Engine, requests: list[RunRequest]) -> None:
             check_database(request.report, request.parameters, conn)
 
 
-def render(engine: Engine, requests: list[RunRequest], options: RenderOptions = RenderOptions()) -> list[RunResult]:
+def render(engine: Engine, requests: list[RunRequest], options: RenderOptions = RenderOptions(), *,
+           kernel_engine: Engine | None = None) -> list[RunResult]:
     """Render ``requests`` on the cluster; return one RunResult per request, in order, and rewrite index.html.
 
-    Raises ConfigurationError before claiming anything if the cluster cannot be reached.
+    ``engine`` records the runs; the kernels connect with ``kernel_engine``'s URL (default: ``engine``'s),
+    e.g. a tenant login's (`bi_workbench.database.tenancy.tenant_engine`). Raises ConfigurationError
+    before claiming anything if the cluster cannot be reached.
     """
     lease.recover(engine)
     results: dict[int, RunResult] = {}
@@ -178,7 +181,7 @@ def render(engine: Engine, requests: list[RunRequest], options: RenderOptions = 
                 else:
                     heartbeat.add(result.run_id)
                     claimed.append((position, request, result))
-            results.update(_run_all(client, engine, claimed, options, heartbeat))
+            results.update(_run_all(client, engine, claimed, options, heartbeat, kernel_engine or engine))
     index.write_index(Path(options.output_dir))
     return [results[position] for position in range(len(requests))]
 
@@ -201,14 +204,15 @@ def _output_date(request: RunRequest, started: datetime) -> date:
     return request.slot.date() if request.slot else started.astimezone().date()
 
 
-def _run_all(client, engine: Engine, claimed: list, options: RenderOptions, heartbeat) -> dict[int, RunResult]:
+def _run_all(client, engine: Engine, claimed: list, options: RenderOptions, heartbeat,
+             kernel_engine: Engine) -> dict[int, RunResult]:
     from distributed import as_completed
     from tqdm import tqdm
 
     done: dict[int, RunResult] = {}
     futures = {}
     for position, request, result in claimed:
-        job = build_job(request, result.run_id, engine, options)
+        job = build_job(request, result.run_id, kernel_engine, options)
         key = f"render-{request.report.name}-run{result.run_id}-{uuid.uuid4().hex[:8]}"
         futures[client.submit(worker.render_task, job, key=key, pure=False)] = (position, request, result)
     with tqdm(total=len(futures), desc="rendering", unit="report", disable=not options.progress, file=sys.stderr) as bar:
@@ -225,15 +229,18 @@ def _run_all(client, engine: Engine, claimed: list, options: RenderOptions, hear
     return done
 
 
-def build_job(request: RunRequest, run_id: int, engine: Engine, options: RenderOptions) -> dict[str, Any]:
-    """Return the task's job: everything a worker on any machine needs to render ``request`` as run ``run_id``."""
+def build_job(request: RunRequest, run_id: int, kernel_engine: Engine, options: RenderOptions) -> dict[str, Any]:
+    """Return the task's job: everything a worker on any machine needs to render ``request`` as run ``run_id``.
+
+    The kernel connects with ``kernel_engine``'s URL.
+    """
     notebook = Path(options.notebooks_dir) / request.report.notebook
     return {
         "run_id": run_id, "notebook_source": notebook.read_text(encoding="utf-8"), "stem": request.report.name,
         "title": request.report.title, "parameters": request.notebook_parameters(),
         "mask_contacts": bool(request.parameters.get("mask_contacts", True)), "show_code": options.show_code,
         "cell_timeout": options.cell_timeout, "run_timeout": options.run_timeout,
-        "environment": _kernel_settings(engine, request.tenant),
+        "environment": _kernel_settings(kernel_engine, request.tenant),
     }
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError
 
 from ..errors import SchemaApplyError, SchemaMissingError
 from .tables import metadata
+from .tenancy import apply_tenancy
 
 VERSION_TABLE = "schema_version"
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -53,6 +54,10 @@ def init_schema(engine: Engine, *, revision: str = "head", months_ahead: int = D
             after = current_revision(conn)
             if after == head_revision():
                 conn.execute(sa.text("SELECT ensure_partitions_ahead(:n)"), {"n": months_ahead})
+                # Policies follow the entity declarations of this package, which may have
+                # changed since the revision that last applied them; views recreated since
+                # need security_invoker again.
+                apply_tenancy(conn)
     except (DBAPIError, psycopg.Error) as exc:
         # .sql files run on the raw driver connection, so psycopg errors arrive unwrapped.
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]

@@ -5,12 +5,9 @@ from __future__ import annotations
 import ipaddress
 import uuid
 
-import psycopg
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.exc import DBAPIError
 
-from bi_workbench.database.tenancy import tenant_transaction
 from bi_workbench.errors import InvalidParameterError
 from bi_workbench.events.audit import AUDITED_TABLES, acting_as, audit_trail, auditing_off, auditing_on
 
@@ -155,60 +152,6 @@ def test_an_audited_write_in_a_month_without_a_partition_lands_in_the_default_pa
     with schema_database.begin() as conn:  # the maintenance command moves it into its month later
         assert conn.execute(sa.text("SELECT ensure_partitions_ahead(0)")).scalar() == 1
         assert conn.execute(sa.text("SELECT tableoid::regclass::text FROM audit_log")).scalar() == month
-
-
-def _two_organizations(conn) -> tuple[uuid.UUID, uuid.UUID, uuid.UUID]:
-    auditing_off(conn)
-    owner = _new_user(conn, "owner@example.com")
-    org = conn.execute(
-        sa.text("INSERT INTO organizations (name, slug, owner_id) VALUES ('A', 'a', :u) RETURNING id"), {"u": owner}
-    ).scalar_one()
-    conn.execute(
-        sa.text("INSERT INTO organization_members (organization_id, user_id, role) VALUES (:o, :u, 'admin')"),
-        {"o": org, "u": owner},
-    )
-    return owner, org, uuid.uuid4()
-
-
-def test_an_analysts_writes_are_audited_as_them_though_they_cannot_read_the_audit_log(schema_database):
-    with schema_database.begin() as conn:
-        owner, org, _ = _two_organizations(conn)
-    with tenant_transaction(schema_database, org, owner) as conn:
-        acting_as(conn, owner, session_id=SESSION, ip="198.51.100.4", user_agent="jupyter")
-        widget = conn.execute(
-            sa.text(
-                "INSERT INTO dashboard_widgets (user_id, organization_id, widget_type) VALUES (:u, :o, 'kpi') RETURNING id"
-            ),
-            {"u": owner, "o": org},
-        ).scalar_one()
-        savepoint = conn.begin_nested()
-        with pytest.raises(DBAPIError, match="permission denied") as caught:
-            conn.execute(sa.text("SELECT count(*) FROM audit_log"))
-        assert isinstance(caught.value.orig, psycopg.errors.InsufficientPrivilege)
-        savepoint.rollback()
-        savepoint = conn.begin_nested()
-        with pytest.raises(DBAPIError, match="permission denied"):
-            conn.execute(sa.text("DELETE FROM audit_log"))
-        savepoint.rollback()
-    with schema_database.connect() as conn:
-        (row,) = _audit_rows(conn)
-    assert (row["table_name"], row["operation"], row["record_id"]) == ("dashboard_widgets", "INSERT", widget)
-    assert (row["user_id"], row["session_id"], str(row["ip_address"]), row["user_agent"]) == (
-        owner, SESSION, "198.51.100.4", "jupyter"
-    )
-    assert row["new_values"]["organization_id"] == str(org)
-
-
-def test_the_tenant_transaction_alone_records_its_user_as_the_actor(schema_database):
-    with schema_database.begin() as conn:
-        owner, org, _ = _two_organizations(conn)
-    with tenant_transaction(schema_database, org, owner) as conn:
-        conn.execute(sa.text("UPDATE organizations SET name = 'A, Inc.' WHERE id = :o"), {"o": org})
-    with schema_database.connect() as conn:
-        (row,) = _audit_rows(conn)
-    assert (row["operation"], row["user_id"], row["old_values"], row["new_values"]) == (
-        "UPDATE", owner, {"name": "A"}, {"name": "A, Inc."}
-    )
 
 
 def test_the_audit_trail_reads_into_a_dataframe_filtered(schema_database):

@@ -10,6 +10,7 @@ from datetime import datetime
 from uuid import UUID
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB, TIMESTAMP
 from sqlalchemy.engine import Connection, Engine
 
 from bi_workbench.legacy.contract import (
@@ -194,3 +195,119 @@ def counts(engine: Engine, *tables: str) -> dict[str, int]:
     with engine.connect() as conn:
         return {t: conn.exec_driver_sql(f"SELECT count(*) FROM {conn.dialect.identifier_preparer.quote(t)}").scalar()
                 for t in tables}
+
+
+# --- awkward values: expressions the Python driver cannot send as values ----------------
+
+
+def timestamp_sql(text: str):
+    """Return a legacy TIMESTAMP value given as PostgreSQL text ('infinity', '-infinity', '3000-01-01')."""
+    return sa.cast(sa.literal(text, sa.Text), TIMESTAMP(timezone=False))
+
+
+def jsonb_sql(text: str):
+    """Return a JSONB value parsed by the server from ``text`` (Python's json cannot nest 3,000 deep)."""
+    return sa.cast(sa.literal(text, sa.Text), JSONB)
+
+
+def nested(depth: int) -> str:
+    """Return JSON text of ``depth`` nested arrays around 1: its deepest value sits at level ``depth``."""
+    return "[" * depth + "1" + "]" * depth
+
+
+# --- identity: one person per address, Unicode-aware (expected outcome beside each) ------
+EMILE = uid("e1a")       # 'émile.x@example.test', earliest: the survivor
+EMILE_UP = uid("e1b")    # 'ÉMILE.X@example.test': merged (full case folding, not ASCII only)
+EMILE_NFD = uid("e1c")   # 'e' + COMBINING ACUTE: merged (normalization)
+EMILE_WIDE = uid("e1d")  # fullwidth 'ＥＭＩＬＥ': merged (compatibility forms)
+EMILE_ASCII = uid("e1e")  # 'emile.x@example.test' without the accent: another person
+STRASSE = uid("5a1")     # 'strasse@example.test', earliest: the survivor
+STRASSE_SZ = uid("5a2")  # 'STRAẞE@example.test' (capital sharp s): merged (ß folds to ss)
+PAD = uid("7a1")         # 'pad@example.test' padded with a tab: the survivor, stored trimmed
+PAD_CRLF = uid("7a2")    # CR/LF around it: merged
+PAD_NBSP = uid("7a3")    # NO-BREAK SPACE, IDEOGRAPHIC SPACE, ZERO WIDTH SPACE, BOM around it: merged
+PAD_NONE = uid("7a4")    # not padded at all: merged
+ONLY_TAB = uid("b1a")    # '\t': quarantined as blank
+ONLY_SPACES = uid("b1b")  # NBSP + ZERO WIDTH SPACE + LINE SEPARATOR: quarantined as blank
+LONG_EMAIL = uid("b1c")  # 3,000 bytes: quarantined as too long for the indexes on users.email
+
+IDENTITY_USERS = [
+    dict(u_id=EMILE, email="émile.x@example.test", created_at=ts("2024-01-01 00:00:00")),
+    dict(u_id=EMILE_UP, email="ÉMILE.X@example.test", created_at=ts("2024-01-02 00:00:00")),
+    dict(u_id=EMILE_NFD, email="e\u0301mile.x@example.test", created_at=ts("2024-01-03 00:00:00")),
+    dict(u_id=EMILE_WIDE, email="\uff25\u0301\uff2d\uff29\uff2c\uff25.x@example.test",
+         created_at=ts("2024-01-04 00:00:00")),
+    dict(u_id=EMILE_ASCII, email="emile.x@example.test", created_at=ts("2024-01-05 00:00:00")),
+    dict(u_id=STRASSE, email="strasse@example.test", created_at=ts("2024-02-01 00:00:00")),
+    dict(u_id=STRASSE_SZ, email="STRA\u1e9eE@example.test", created_at=ts("2024-02-02 00:00:00")),
+    dict(u_id=PAD, email="\tpad@example.test\t", created_at=ts("2024-03-01 00:00:00")),
+    dict(u_id=PAD_CRLF, email="\r\npad@example.test\r\n", created_at=ts("2024-03-02 00:00:00")),
+    dict(u_id=PAD_NBSP, email="\u00a0\ufeffPAD@example.test\u3000\u200b", created_at=ts("2024-03-03 00:00:00")),
+    dict(u_id=PAD_NONE, email="pad@example.test", created_at=ts("2024-03-04 00:00:00")),
+    dict(u_id=ONLY_TAB, email="\t", created_at=ts("2024-04-01 00:00:00")),
+    dict(u_id=ONLY_SPACES, email="\u00a0\u200b\u2028", created_at=ts("2024-04-02 00:00:00")),
+    dict(u_id=LONG_EMAIL, email="x" * 2990 + "@example.test", created_at=ts("2024-04-03 00:00:00")),
+]
+#: legacy row -> the user it must end on.
+IDENTITY_USER_OF = {
+    EMILE: EMILE, EMILE_UP: EMILE, EMILE_NFD: EMILE, EMILE_WIDE: EMILE, EMILE_ASCII: EMILE_ASCII,
+    STRASSE: STRASSE, STRASSE_SZ: STRASSE, PAD: PAD, PAD_CRLF: PAD, PAD_NBSP: PAD, PAD_NONE: PAD,
+}
+IDENTITY_QUARANTINE = {
+    ONLY_TAB: "invalid: blank email",
+    ONLY_SPACES: "invalid: blank email",
+    LONG_EMAIL: "invalid: email longer than 2000 bytes",
+}
+
+# --- values the new schema, its indexes or pandas cannot carry ---------------------------
+INF_USER = uid("f1a")    # created_at infinity, company of 10 MB, role of 2,001 bytes
+EDGE_USER = uid("f1b")   # created_at 1678-01-01, company of exactly 2,000 bytes (2-byte letters): carried
+OLD_USER = uid("f1c")    # created_at -infinity, industry of 3,000 bytes
+TEN_MB = "x" * 10_000_000
+EDGE_COMPANY = "é" * 1000  # 2,000 bytes of UTF-8
+
+UNFIT_USERS = [
+    dict(u_id=INF_USER, email="inf@example.test", company=TEN_MB, role="r" * 2001, industry="SaaS",
+         created_at=timestamp_sql("infinity")),
+    dict(u_id=EDGE_USER, email="edge@example.test", company=EDGE_COMPANY, industry="Media",
+         created_at=ts("1678-01-01 00:00:00")),
+    dict(u_id=OLD_USER, email="old@example.test", industry="i" * 3000, created_at=timestamp_sql("-infinity")),
+]
+NULL_FRICTION = uid("2a01")   # friction_points JSON null, created_at 2261-12-31 23:59:59 (carried)
+DEEP_FRICTION = uid("2a02")   # friction_points nested 3,000 deep, created_at year 3000
+INF_ASSESSMENT = uid("2a03")  # created_at infinity
+UNFIT_ASSESSMENTS = [
+    dict(o_id=NULL_FRICTION, u_id=INF_USER, friction_points=jsonb_sql("null"),
+         created_at=ts("2261-12-31 23:59:59")),
+    dict(o_id=DEEP_FRICTION, u_id=EDGE_USER, friction_points=jsonb_sql(nested(3000)),
+         created_at=timestamp_sql("3000-01-01")),
+    dict(o_id=INF_ASSESSMENT, u_id=OLD_USER, growth_metrics="y" * 100_000, created_at=timestamp_sql("infinity")),
+]
+UNFIT_SCORES = [
+    # 1: 3,000 levels deep; 2: exactly the deepest carried; 3: one level more; 4: a 10 MB bracket and
+    # -infinity; 5: deep, and an orphan (quarantined: its legacy_row must still be readable).
+    dict(id=1, user_id=INF_USER, score=3.0, category_scores=jsonb_sql(nested(3000)), created_at=ts("2024-01-01 00:00:00")),
+    dict(id=2, user_id=INF_USER, score=3.0, category_scores=jsonb_sql(nested(64)), created_at=ts("2024-01-02 00:00:00")),
+    dict(id=3, user_id=INF_USER, score=3.0, category_scores=jsonb_sql(nested(65)), created_at=ts("2024-01-03 00:00:00")),
+    dict(id=4, user_id=EDGE_USER, score=2.0, bracket=TEN_MB, created_at=timestamp_sql("-infinity")),
+    dict(id=5, user_id=NOBODY, score=2.0, category_scores=jsonb_sql(nested(3000)), created_at=ts("2024-01-04 00:00:00")),
+]
+UNFIT_INSIGHTS = [
+    # 1: a 10 MB industry (the user's is used instead), market_size 3,000 deep, created_at infinity.
+    dict(id=1, u_id=INF_USER, industry=TEN_MB, market_size=jsonb_sql(nested(3000)), sentiment=jsonb_sql("null"),
+         confidence_score=50, created_at=timestamp_sql("infinity")),
+]
+UNFIT_TRENDS = [
+    dict(id=1, title="Big industry", insight="i", industry="z" * 2001, createdat=timestamp_sql("-infinity")),
+    dict(id=2, title="Edge", insight="i", industry="ok", createdat=ts("2261-12-31 23:59:59.999999")),
+]
+UNFIT_PLAYBOOK = [dict(id=1, insight="Far future", createdat=timestamp_sql("294276-12-31 23:59:59"))]
+
+UNFIT_ROWS = {
+    tier2_users: UNFIT_USERS,
+    onboarding_assessments: UNFIT_ASSESSMENTS,
+    assessment_scoring_results: UNFIT_SCORES,
+    enhanced_market_insights: UNFIT_INSIGHTS,
+    realtime_business_trends: UNFIT_TRENDS,
+    realtime_marketing_playbook: UNFIT_PLAYBOOK,
+}

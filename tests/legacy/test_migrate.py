@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -454,18 +453,16 @@ def test_the_synthetic_small_dataset_migrates_and_reconciles(schema_database, an
     assert fingerprint(schema_database) == before
 
 
-def test_the_medium_dataset_migrates_in_well_under_a_minute(schema_database):
+def test_the_medium_dataset_migrates_and_reconciles(schema_database):
+    # How fast is `bi-workbench bench --only migration`'s figure, beside its baseline; here only correctness.
     from bi_workbench.synthetic import seed_legacy
 
     with schema_database.begin() as conn:
         written = seed_legacy(conn, "medium", 42, progress=False)
     assert written["tier2_users"] == 10_000
-    started = time.perf_counter()
     migrate(schema_database)
-    elapsed = time.perf_counter() - started
     result = check(schema_database)
     assert result.ok, result.render()
-    assert elapsed < 30, f"the medium dataset took {elapsed:.1f}s to migrate"
 
 
 # --- the seed's migration functions, on the same legacy rows ---------------------------------------

@@ -64,7 +64,7 @@ def test_the_report_renders_as_text_and_as_json(migrated):
     result = check(migrated)
     text = result.render()
     assert text.splitlines()[0].startswith("Migration check: FAILED (2 problem(s))")
-    assert "FAIL  tier2_users -> users: 1 of 18 columns differ over 5 rows: title: 1 row(s) differ" in text
+    assert "FAIL  tier2_users -> users: 1 of 19 columns differ over 5 rows: title: 1 row(s) differ" in text
     assert str(data.FAY) in text
     as_json = json.loads(json.dumps(result.to_dict()))
     assert as_json["ok"] is False and as_json["problems"] == 2
@@ -110,7 +110,16 @@ TAMPERING = {
     "a merged duplicate pointing at another person": (
         "UPDATE legacy_id_map SET new_id = '{FAY}' WHERE legacy_id = '{BOB_B}'",
         # BOB_B's score now "belongs" to FAY, who has no assessment it could score.
-        {("integrity", "merged users whose address is not their user's"), ("values", "assessment_scoring_results")}),
+        {("integrity", "legacy users on a user with another address (Unicode identity)"),
+         ("values", "assessment_scoring_results")}),
+    "a stored email padded with a tab after the migration": (
+        "UPDATE users SET email = email || chr(9) WHERE id = '{FAY}'",
+        {("integrity", "users whose email is stored untrimmed"), ("values", "tier2_users"),
+         ("views", "tier2_users_compat")}),
+    "a platform user added with a migrated address in another Unicode case": (
+        "INSERT INTO users (email, first_name, last_name) VALUES (U&'\\FF26AY@EXAMPLE.ORG', 'F', 'O')",
+        {("integrity", "users sharing one address (Unicode identity)")}),
+
     "a migrated assessment losing its user": (
         "UPDATE assessments SET user_id = NULL WHERE id = '{A3}'",
         {("values", "onboarding_assessments"), ("views", "onboarding_assessments_compat"),

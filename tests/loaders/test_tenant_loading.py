@@ -4,13 +4,15 @@ import pytest
 import sqlalchemy as sa
 
 from bi_workbench.database.tenancy import tenant_engine
+from bi_workbench.database.tenant_logins import add_login
 from bi_workbench.errors import TenantAccessError
 from bi_workbench.loaders import count_by, load
 
 
 @pytest.fixture
-def two_orgs(schema_database):
-    """Organizations A and B with one member each and one growth lever each; returns their ids."""
+def two_orgs(schema_database, tmp_path, monkeypatch):
+    """Organizations A and B with one member, one growth lever and a tenant login each; returns their ids."""
+    monkeypatch.setenv("BI_WORKBENCH_DATA_DIR", str(tmp_path))  # the tenant passwords' store
     with schema_database.begin() as conn:
         ids = {}
         for name in ("a", "b"):
@@ -24,6 +26,8 @@ def two_orgs(schema_database):
             conn.execute(sa.text("INSERT INTO growth_levers (user_id, organization_id, levers) VALUES (:u, :o, '{x}')"),
                          {"o": org, "u": user})
             ids[name] = (org, user)
+    for org, _user in ids.values():
+        add_login(schema_database, org)
     return ids
 
 

@@ -69,8 +69,8 @@ def insert(conn) -> None:
 
 
 @pytest.fixture(scope="module")
-def engine(databases, schema_template):
-    with filled_database(databases, schema_template, insert) as engine:
+def engine(server_databases, server_schema_template):
+    with filled_database(server_databases, server_schema_template, insert) as engine:
         yield engine
 
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
-from jupyter_client.manager import start_new_kernel
 
+from tests.kernelclient import data, kernel as kernel_with, printed, run
 from tests.reports.conftest import url_of
 
 SETUP = """
@@ -27,40 +25,15 @@ px.bar(counts, x="industry", y="users").show()
 CHANGE = 'from bi_workbench.reports import redraw\nredraw.current().widgets["industry"].value = "saas"'
 
 
-def run(client, code: str) -> list[dict]:
-    """Execute ``code``; return the iopub output messages (stream, display_data, execute_result) it caused."""
-    msg_id = client.execute(code)
-    outputs = []
-    while True:
-        msg = client.get_iopub_msg(timeout=120)
-        if msg["parent_header"].get("msg_id") != msg_id:
-            continue
-        kind = msg["msg_type"]
-        if kind == "error":
-            pytest.fail("\n".join(msg["content"]["traceback"]))
-        if kind in ("stream", "display_data", "execute_result"):
-            outputs.append(msg)
-        if kind == "status" and msg["content"]["execution_state"] == "idle":
-            return outputs
-
-
-def printed(outputs) -> str:
-    return "".join(m["content"]["text"] for m in outputs if m["msg_type"] == "stream")
-
-
 def figures(outputs) -> list[dict]:
-    return [m["content"]["data"]["application/vnd.plotly.v1+json"] for m in outputs
-            if "application/vnd.plotly.v1+json" in m["content"].get("data", {})]
+    return data(outputs, "application/vnd.plotly.v1+json")
 
 
 @pytest.fixture
-def kernel(report_database, example_catalog):
-    env = {**os.environ, "BI_WORKBENCH_INTERACTIVE": "1", "BI_WORKBENCH_DATABASE_URL": url_of(report_database)}
-    env.pop("BI_WORKBENCH_BATCH", None)
-    manager, client = start_new_kernel(kernel_name="python3", env=env)
-    yield client
-    client.stop_channels()
-    manager.shutdown_kernel(now=True)
+def kernel(report_database, example_catalog, monkeypatch):
+    monkeypatch.delenv("BI_WORKBENCH_BATCH", raising=False)
+    with kernel_with(BI_WORKBENCH_INTERACTIVE="1", BI_WORKBENCH_DATABASE_URL=url_of(report_database)) as client:
+        yield client
 
 
 def test_changing_a_widget_redraws_the_numbers_and_figures_below_it(kernel):

@@ -1,23 +1,32 @@
--- Phase 1, step 1: one user per email address, compared case- and space-insensitively.
+-- Phase 1, step 1: one user per person, a person being one email address by the identity rule.
 --
 -- Rules (DESIGN.md, "The legacy contract"; bi_workbench/legacy/phases.py):
--- * the person is lower(btrim(email)); per person the survivor is the row with the
---   earliest created_at (NULL created_at sorts last), then the smallest u_id;
+-- * identity (bi_workbench/legacy/identity.py, computed in Python before this step into the
+--   temporary tables legacy_email_identity and user_email_identity, since a database in the
+--   C locale folds only ASCII letters): trim at both ends every Unicode white space (tab,
+--   CR, LF, NO-BREAK SPACE, IDEOGRAPHIC SPACE, ... and the zero-width U+200B, U+2060,
+--   U+FEFF); the key is NFKC(casefold(NFKC(trimmed))): Unicode full case folding and
+--   compatibility normalization, independent of any locale. Same key, same person;
+-- * per person the survivor is the row with the earliest created_at (NULL created_at sorts
+--   last), then the smallest u_id;
 -- * the survivor keeps its u_id as users.id and its own values; the email is stored
---   trimmed (letter case as the survivor typed it);
+--   trimmed (letter case and form as the survivor typed it);
 -- * first_name / last_name: NULL or blank -> '' (the columns are NOT NULL; nobody is
 --   dropped or quarantined for a missing name); other values are kept as they are;
 -- * created_at is naive UTC: created_at AT TIME ZONE 'UTC'; NULL stays NULL (the time
 --   is unknown and the migration invents none); updated_at = created_at;
--- * a person whose address is already in users (a platform sign-up) is not inserted:
---   step 2 merges their rows into that user. Blank addresses are left to step 3.
+-- * values the new schema, its indexes or pandas cannot carry (bi_workbench/legacy/carry.py:
+--   a timestamp outside 1678-2261, an indexed text over 2000 bytes) are carried as NULL,
+--   read from carried_tier2_users; the row's legacy_id_map entry keeps the whole legacy row
+--   and names the columns set aside in its reason;
+-- * a person whose address is already a user's (a platform sign-up) is not inserted:
+--   step 2 merges their rows into that user. Blank or over-long addresses are left to step 3.
 -- Idempotent: rows already in legacy_id_map or migration_quarantine are skipped.
 WITH pending AS (
-    SELECT t.*,
-           btrim(t.email) AS clean_email,
-           lower(btrim(t.email)) AS email_key
-    FROM tier2_users t
-    WHERE coalesce(btrim(t.email), '') <> ''
+    SELECT t.*, i.clean_email, i.email_key
+    FROM carried_tier2_users t
+    JOIN legacy_email_identity i ON i.u_id = t.u_id
+    WHERE i.problem IS NULL
       AND NOT EXISTS (SELECT 1 FROM legacy_id_map m
                       WHERE m.legacy_table = 'tier2_users' AND m.legacy_id = t.u_id::text)
       AND NOT EXISTS (SELECT 1 FROM migration_quarantine q
@@ -31,7 +40,7 @@ ranked AS (
 survivors AS (
     SELECT r.* FROM ranked r
     WHERE r.rank = 1
-      AND NOT EXISTS (SELECT 1 FROM users u WHERE lower(u.email) = r.email_key)
+      AND NOT EXISTS (SELECT 1 FROM user_email_identity k WHERE k.email_key = r.email_key)
 ),
 inserted AS (
     INSERT INTO users (
@@ -48,10 +57,17 @@ inserted AS (
     FROM survivors s
     RETURNING id
 ),
+keyed AS (
+    -- The new users' keys, for step 2 (the later rows of the same person merge into them).
+    INSERT INTO user_email_identity (email_key, user_id)
+    SELECT s.email_key, s.u_id FROM survivors s
+    RETURNING 1
+),
 mapped AS (
-    INSERT INTO legacy_id_map (legacy_table, legacy_id, new_table, new_id, outcome)
-    SELECT 'tier2_users', i.id::text, 'users', i.id, 'migrated'
-    FROM inserted i
+    INSERT INTO legacy_id_map (legacy_table, legacy_id, new_table, new_id, outcome, reason, legacy_row)
+    SELECT 'tier2_users', s.u_id::text, 'users', s.u_id, 'migrated', s.unfit_reason,
+           CASE WHEN s.unfit_reason IS NOT NULL THEN s.legacy_row END
+    FROM survivors s
     RETURNING 1
 )
 SELECT jsonb_build_object('users', (SELECT count(*) FROM inserted),

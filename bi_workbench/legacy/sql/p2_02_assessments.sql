@@ -7,10 +7,14 @@
 -- * metadata {source, legacy_id, legacy_user_id}: the legacy row stays traceable, and
 --   so does the legacy user it belonged to when that user was merged;
 -- * status 'completed', completed_at = created_at = updated_at = created_at AT TIME ZONE
---   'UTC' (naive UTC); a NULL created_at stays NULL.
+--   'UTC' (naive UTC); a NULL created_at stays NULL;
+-- * values the new schema, its indexes or pandas cannot carry (bi_workbench/legacy/carry.py:
+--   created_at outside 1678-2261, friction_points nested deeper than 64 levels) are carried
+--   as NULL, and a JSON null friction_points as NULL; the legacy_id_map entry then keeps the
+--   whole legacy row and names the columns set aside in its reason.
 WITH pending AS (
     SELECT o.*, um.new_id AS user_id_new
-    FROM onboarding_assessments o
+    FROM carried_onboarding_assessments o
     JOIN legacy_id_map um ON um.legacy_table = 'tier2_users' AND um.legacy_id = o.u_id::text
     WHERE NOT EXISTS (SELECT 1 FROM legacy_id_map m
                       WHERE m.legacy_table = 'onboarding_assessments' AND m.legacy_id = o.o_id::text)
@@ -56,10 +60,14 @@ inserted AS (
     RETURNING id, user_id, (metadata->>'legacy_user_id')::uuid AS legacy_user_id
 ),
 mapped AS (
-    INSERT INTO legacy_id_map (legacy_table, legacy_id, new_table, new_id, outcome, reason)
+    INSERT INTO legacy_id_map (legacy_table, legacy_id, new_table, new_id, outcome, reason, legacy_row)
     SELECT 'onboarding_assessments', i.id::text, 'assessments', i.id, 'migrated',
-           CASE WHEN i.user_id <> i.legacy_user_id THEN 'user merged: re-pointed to the surviving user' END
+           nullif(concat_ws('; ',
+                            CASE WHEN i.user_id <> i.legacy_user_id THEN 'user merged: re-pointed to the surviving user' END,
+                            p.unfit_reason), ''),
+           CASE WHEN p.unfit_reason IS NOT NULL THEN p.legacy_row END
     FROM inserted i
+    JOIN pending p ON p.o_id = i.id
     RETURNING 1
 )
 SELECT jsonb_build_object('assessments', (SELECT count(*) FROM inserted),

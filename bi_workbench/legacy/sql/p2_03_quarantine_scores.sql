@@ -8,7 +8,7 @@
 -- * 'unmatched: user has no onboarding assessment': the person (after merging) has no
 --   migrated onboarding assessment the result could belong to.
 WITH judged AS (
-    SELECT s.id, to_jsonb(s) AS legacy_row,
+    SELECT s.id, s.legacy_row,
            CASE WHEN s.user_id IS NULL THEN 'orphan: no user id'
                 WHEN um.new_id IS NULL AND EXISTS (
                          SELECT 1 FROM migration_quarantine uq
@@ -25,7 +25,7 @@ WITH judged AS (
                            AND a.metadata->>'source' = 'onboarding_assessments')
                 THEN 'unmatched: user has no onboarding assessment'
            END AS reason
-    FROM assessment_scoring_results s
+    FROM carried_assessment_scoring_results s
     LEFT JOIN legacy_id_map um ON um.legacy_table = 'tier2_users' AND um.legacy_id = s.user_id::text
     WHERE NOT EXISTS (SELECT 1 FROM legacy_id_map m
                       WHERE m.legacy_table = 'assessment_scoring_results' AND m.legacy_id = s.id::text)
@@ -35,7 +35,8 @@ WITH judged AS (
 quarantined AS (
     INSERT INTO migration_quarantine (legacy_table, legacy_id, legacy_row, reason, phase)
     SELECT 'assessment_scoring_results', j.id::text,
-           j.legacy_row, j.reason, 2
+           coalesce(j.legacy_row, (SELECT to_jsonb(l) FROM assessment_scoring_results l WHERE l.id = j.id)),
+           j.reason, 2
     FROM judged j
     WHERE j.reason IS NOT NULL
     RETURNING 1

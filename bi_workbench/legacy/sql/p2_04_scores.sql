@@ -12,9 +12,12 @@
 -- seed joined on user_id only: two assessments x two results gave four scores).
 -- id = md5('assessment_scoring_results:' || id)::uuid (deterministic); overall_score and
 -- confidence_score are rounded to the columns' two decimals; created_at naive UTC.
+-- Values the new schema or pandas cannot carry (bi_workbench/legacy/carry.py: created_at
+-- outside 1678-2261, category_scores nested deeper than 64 levels, a bracket over 2000
+-- bytes) are carried as NULL, the whole legacy row kept in legacy_id_map with the reason.
 WITH pending AS (
     SELECT s.*, um.new_id AS person
-    FROM assessment_scoring_results s
+    FROM carried_assessment_scoring_results s
     JOIN legacy_id_map um ON um.legacy_table = 'tier2_users' AND um.legacy_id = s.user_id::text
     WHERE NOT EXISTS (SELECT 1 FROM legacy_id_map m
                       WHERE m.legacy_table = 'assessment_scoring_results' AND m.legacy_id = s.id::text)
@@ -54,10 +57,13 @@ inserted AS (
     RETURNING id
 ),
 mapped AS (
-    INSERT INTO legacy_id_map (legacy_table, legacy_id, new_table, new_id, outcome, reason)
+    INSERT INTO legacy_id_map (legacy_table, legacy_id, new_table, new_id, outcome, reason, legacy_row)
     SELECT 'assessment_scoring_results', m.id::text, 'assessment_scores',
            md5('assessment_scoring_results:' || m.id)::uuid, 'migrated',
-           CASE WHEN NOT m.is_before THEN 'matched to the earliest assessment after it (none before)' END
+           nullif(concat_ws('; ',
+                            CASE WHEN NOT m.is_before THEN 'matched to the earliest assessment after it (none before)' END,
+                            m.unfit_reason), ''),
+           CASE WHEN m.unfit_reason IS NOT NULL THEN m.legacy_row END
     FROM matched m
     RETURNING 1
 )

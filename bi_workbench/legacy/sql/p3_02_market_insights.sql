@@ -6,10 +6,14 @@
 --   user's industry when not blank, else 'unknown';
 -- * confidence_score: the legacy percentage (0-100) / 100, rounded to two decimals;
 -- * the JSONB documents, full_insight and ai_model_version as they are; source keeps
---   its default ('ai_generated'); created_at = updated_at = created_at AT TIME ZONE 'UTC'.
+--   its default ('ai_generated'); created_at = updated_at = created_at AT TIME ZONE 'UTC';
+-- * values the new schema, its indexes or pandas cannot carry (bi_workbench/legacy/carry.py:
+--   created_at outside 1678-2261, an industry over 2000 bytes, JSON nested deeper than 64
+--   levels) are carried as NULL (an industry set aside then follows the rule above), JSON
+--   null as NULL; the legacy_id_map entry keeps the whole legacy row and the reason.
 WITH pending AS (
     SELECT e.*, um.new_id AS user_id_new, u.industry AS user_industry
-    FROM enhanced_market_insights e
+    FROM carried_enhanced_market_insights e
     JOIN legacy_id_map um ON um.legacy_table = 'tier2_users' AND um.legacy_id = e.u_id::text
     JOIN users u ON u.id = um.new_id
     WHERE NOT EXISTS (SELECT 1 FROM legacy_id_map m
@@ -33,10 +37,13 @@ inserted AS (
     RETURNING id
 ),
 mapped AS (
-    INSERT INTO legacy_id_map (legacy_table, legacy_id, new_table, new_id, outcome, reason)
+    INSERT INTO legacy_id_map (legacy_table, legacy_id, new_table, new_id, outcome, reason, legacy_row)
     SELECT 'enhanced_market_insights', p.id::text, 'market_insights',
            md5('enhanced_market_insights:' || p.id)::uuid, 'migrated',
-           CASE WHEN p.user_id_new <> p.u_id THEN 'user merged: re-pointed to the surviving user' END
+           nullif(concat_ws('; ',
+                            CASE WHEN p.user_id_new <> p.u_id THEN 'user merged: re-pointed to the surviving user' END,
+                            p.unfit_reason), ''),
+           CASE WHEN p.unfit_reason IS NOT NULL THEN p.legacy_row END
     FROM pending p
     RETURNING 1
 )

@@ -4,10 +4,12 @@
 -- * signal_score NULL: the seed wrote the constant 75.0, which overflows NUMERIC(3,2)
 --   and is no measurement of anything; NULL says "no score" on the 0-1 scale;
 -- * engagement_metrics {playbook_insight}, recommendations and insights as the seed
---   wrote them; source as it is; created_at = updated_at = createdat AT TIME ZONE 'UTC'.
+--   wrote them; source as it is; created_at = updated_at = createdat AT TIME ZONE 'UTC';
+-- * a createdat outside 1678-2261 (bi_workbench/legacy/carry.py) is carried as NULL, the
+--   whole legacy row kept in legacy_id_map with the reason.
 WITH pending AS (
     SELECT r.*
-    FROM realtime_marketing_playbook r
+    FROM carried_realtime_marketing_playbook r
     WHERE NOT EXISTS (SELECT 1 FROM legacy_id_map m
                       WHERE m.legacy_table = 'realtime_marketing_playbook' AND m.legacy_id = r.id::text)
       AND NOT EXISTS (SELECT 1 FROM migration_quarantine q
@@ -29,9 +31,10 @@ inserted AS (
     RETURNING id
 ),
 mapped AS (
-    INSERT INTO legacy_id_map (legacy_table, legacy_id, new_table, new_id, outcome)
+    INSERT INTO legacy_id_map (legacy_table, legacy_id, new_table, new_id, outcome, reason, legacy_row)
     SELECT 'realtime_marketing_playbook', p.id::text, 'engagement_intelligence',
-           md5('realtime_marketing_playbook:' || p.id)::uuid, 'migrated'
+           md5('realtime_marketing_playbook:' || p.id)::uuid, 'migrated',
+           p.unfit_reason, CASE WHEN p.unfit_reason IS NOT NULL THEN p.legacy_row END
     FROM pending p
     RETURNING 1
 )

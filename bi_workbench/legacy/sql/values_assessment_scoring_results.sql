@@ -3,9 +3,12 @@
 -- person's onboarding assessment with the latest time at or before the result (a NULL
 -- assessment time as -infinity, a NULL result time as +infinity), else the earliest
 -- after it, ties to the smallest id. Scores are compared rounded to two decimals.
+-- Legacy rows are read in their carried form (carried_<table>, bi_workbench/legacy/carry.py):
+-- a value set aside is NULL, and the migrated row's legacy_id_map entry must keep the whole
+-- legacy row ('legacy_row kept').
 WITH expected AS (
     SELECT DISTINCT ON (s.id) s.id, a.id AS assessment_id, a.user_id
-    FROM assessment_scoring_results s
+    FROM carried_assessment_scoring_results s
     JOIN legacy_id_map um ON um.legacy_table = 'tier2_users' AND um.legacy_id = s.user_id::text
     JOIN assessments a ON a.user_id = um.new_id AND a.assessment_type = 'onboarding'
                       AND a.metadata @> '{"source": "onboarding_assessments"}'
@@ -19,6 +22,7 @@ WITH expected AS (
 ),
 legacy AS (
     SELECT m.legacy_id,
+           CASE WHEN l.unfit_reason IS NOT NULL THEN l.legacy_row::text END AS kept_row,
            md5('assessment_scoring_results:' || l.id)::uuid::text AS new_id,
            e.assessment_id::text AS assessment_id,
            e.user_id::text AS user_id,
@@ -28,12 +32,12 @@ legacy AS (
            l.ai_insights, round(l.confidence, 2)::text AS confidence_score,
            (l.created_at AT TIME ZONE 'UTC')::text AS created_at
     FROM legacy_id_map m
-    JOIN assessment_scoring_results l ON l.id::text = m.legacy_id
+    JOIN carried_assessment_scoring_results l ON l.id::text = m.legacy_id
     LEFT JOIN expected e ON e.id = l.id
     WHERE m.legacy_table = 'assessment_scoring_results' AND m.outcome = 'migrated'
 ),
 new AS (
-    SELECT m.legacy_id,
+    SELECT m.legacy_id, m.legacy_row::text AS kept_row,
            n.id::text AS new_id, n.assessment_id::text AS assessment_id, a.user_id::text AS user_id,
            n.overall_score::text AS overall_score, n.bracket, n.category_scores::text AS category_scores,
            n.recommendations::text AS recommendations, n.next_steps::text AS next_steps,
@@ -48,6 +52,7 @@ pairs AS (
     FROM legacy l
     FULL JOIN new n ON n.legacy_id = l.legacy_id
     CROSS JOIN LATERAL (VALUES
+        ('legacy_row kept', l.kept_row, n.kept_row),
         ('id', l.new_id, n.new_id),
         ('assessment_id', l.assessment_id, n.assessment_id),
         ('user_id', l.user_id, n.user_id),

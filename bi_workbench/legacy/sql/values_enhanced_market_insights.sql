@@ -1,8 +1,12 @@
 -- Carried values, enhanced_market_insights -> market_insights (outcome 'migrated'):
 -- user through legacy_id_map, industry by the phase 3 rule (legacy, else the user's,
 -- else 'unknown'), confidence percentage / 100 rounded to two decimals, naive UTC times.
+-- Legacy rows are read in their carried form (carried_<table>, bi_workbench/legacy/carry.py):
+-- a value set aside is NULL, and the migrated row's legacy_id_map entry must keep the whole
+-- legacy row ('legacy_row kept').
 WITH legacy AS (
     SELECT m.legacy_id,
+           CASE WHEN l.unfit_reason IS NOT NULL THEN l.legacy_row::text END AS kept_row,
            md5('enhanced_market_insights:' || l.id)::uuid::text AS new_id,
            um.new_id::text AS user_id,
            CASE WHEN btrim(coalesce(l.industry, '')) <> '' THEN l.industry
@@ -16,13 +20,13 @@ WITH legacy AS (
            (l.created_at AT TIME ZONE 'UTC')::text AS created_at,
            (l.created_at AT TIME ZONE 'UTC')::text AS updated_at
     FROM legacy_id_map m
-    JOIN enhanced_market_insights l ON l.id::text = m.legacy_id
+    JOIN carried_enhanced_market_insights l ON l.id::text = m.legacy_id
     LEFT JOIN legacy_id_map um ON um.legacy_table = 'tier2_users' AND um.legacy_id = l.u_id::text
     LEFT JOIN users u ON u.id = um.new_id
     WHERE m.legacy_table = 'enhanced_market_insights' AND m.outcome = 'migrated'
 ),
 new AS (
-    SELECT m.legacy_id,
+    SELECT m.legacy_id, m.legacy_row::text AS kept_row,
            n.id::text AS new_id, n.user_id::text AS user_id, n.industry,
            n.market_size::text AS market_size, n.growth_rate::text AS growth_rate,
            n.competition::text AS competition, n.sentiment::text AS sentiment, n.full_insight,
@@ -37,6 +41,7 @@ pairs AS (
     FROM legacy l
     FULL JOIN new n ON n.legacy_id = l.legacy_id
     CROSS JOIN LATERAL (VALUES
+        ('legacy_row kept', l.kept_row, n.kept_row),
         ('id', l.new_id, n.new_id),
         ('user_id', l.user_id, n.user_id),
         ('industry', l.industry, n.industry),

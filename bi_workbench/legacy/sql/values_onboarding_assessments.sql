@@ -1,8 +1,12 @@
 -- Carried values, onboarding_assessments -> assessments (outcome 'migrated'), per column:
 -- rows and md5 checksums on each side, legacy side after the phase 2 rules (user through
 -- legacy_id_map, responses as the seed built them, timestamps naive UTC).
+-- Legacy rows are read in their carried form (carried_<table>, bi_workbench/legacy/carry.py):
+-- a value set aside is NULL, and the migrated row's legacy_id_map entry must keep the whole
+-- legacy row ('legacy_row kept').
 WITH legacy AS (
     SELECT m.legacy_id,
+           CASE WHEN l.unfit_reason IS NOT NULL THEN l.legacy_row::text END AS kept_row,
            um.new_id::text AS user_id,
            'onboarding' AS assessment_type,
            jsonb_build_object(
@@ -35,12 +39,12 @@ WITH legacy AS (
            (l.created_at AT TIME ZONE 'UTC')::text AS completed_at,
            (l.created_at AT TIME ZONE 'UTC')::text AS updated_at
     FROM legacy_id_map m
-    JOIN onboarding_assessments l ON l.o_id::text = m.legacy_id
+    JOIN carried_onboarding_assessments l ON l.o_id::text = m.legacy_id
     LEFT JOIN legacy_id_map um ON um.legacy_table = 'tier2_users' AND um.legacy_id = l.u_id::text
     WHERE m.legacy_table = 'onboarding_assessments' AND m.outcome = 'migrated'
 ),
 new AS (
-    SELECT m.legacy_id,
+    SELECT m.legacy_id, m.legacy_row::text AS kept_row,
            n.user_id::text AS user_id, n.assessment_type, n.responses::text AS responses,
            n.metadata::text AS metadata, n.status, n.created_at::text AS created_at,
            n.completed_at::text AS completed_at, n.updated_at::text AS updated_at
@@ -53,6 +57,7 @@ pairs AS (
     FROM legacy l
     FULL JOIN new n ON n.legacy_id = l.legacy_id
     CROSS JOIN LATERAL (VALUES
+        ('legacy_row kept', l.kept_row, n.kept_row),
         ('id', l.legacy_id, n.legacy_id),
         ('user_id', l.user_id, n.user_id),
         ('assessment_type', l.assessment_type, n.assessment_type),

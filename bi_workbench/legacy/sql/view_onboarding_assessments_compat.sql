@@ -1,6 +1,7 @@
 -- onboarding_assessments_compat against onboarding_assessments, row by row, for the
 -- migrated legacy rows. The legacy side gets the documented phase 2 transformation:
 -- u_id is the user the legacy u_id maps to (the survivor, for a merged duplicate).
+-- Legacy rows are read in their carried form (carried_<table>, bi_workbench/legacy/carry.py).
 WITH legacy AS (
     SELECT l.o_id, um.new_id AS u_id,
            l.growth_metrics, l.gtm_strategy, l.differentiator, l.brand_perception, l.tech_stack,
@@ -8,7 +9,7 @@ WITH legacy AS (
            l.future_success, l.benchmark_preferences, l.unresolved_issue, l.business_priorities,
            l.business_overview, l.tech_maturity, l.team_alignment, l.funding_status, l.growth_pace,
            l.final_confirmation, l.strategy_decision_method, l.friction_points, l.created_at
-    FROM onboarding_assessments l
+    FROM carried_onboarding_assessments l
     JOIN legacy_id_map m ON m.legacy_table = 'onboarding_assessments' AND m.legacy_id = l.o_id::text
     LEFT JOIN legacy_id_map um ON um.legacy_table = 'tier2_users' AND um.legacy_id = l.u_id::text
     WHERE m.outcome = 'migrated'

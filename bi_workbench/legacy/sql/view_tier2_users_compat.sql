@@ -2,14 +2,16 @@
 -- (outcome 'migrated'; a merged duplicate has no row of its own in the view). The
 -- legacy side gets the documented phase 1 transformations (trimmed email, '' for a
 -- NULL or blank name); updated_at, which the legacy table lacks, is left out.
+-- Legacy rows are read in their carried form (carried_<table>, bi_workbench/legacy/carry.py).
 WITH legacy AS (
     SELECT l.u_id,
-           btrim(l.email) AS email,
+           e.email,
            CASE WHEN btrim(coalesce(l.first_name, '')) = '' THEN '' ELSE l.first_name END AS first_name,
            CASE WHEN btrim(coalesce(l.last_name, '')) = '' THEN '' ELSE l.last_name END AS last_name,
            l.phone, l.title, l.company, l.company_size, l.revenue_range, l.industry, l.timezone,
            l.linkedin_url, l.profile_pic_url, l.agreed_terms, l.agreed_marketing, l.role, l.created_at
-    FROM tier2_users l
+    FROM carried_tier2_users l
+    LEFT JOIN expected_user_email e ON e.u_id = l.u_id
     JOIN legacy_id_map m ON m.legacy_table = 'tier2_users' AND m.legacy_id = l.u_id::text
     WHERE m.outcome = 'migrated'
 ),

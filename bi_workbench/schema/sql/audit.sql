@@ -1,12 +1,23 @@
 -- Audit trail: one AFTER ROW trigger function, shared by every table that holds
 -- user data, writes one audit_log row per inserted, updated or deleted row.
 --
--- Who did it comes from transaction-local settings that the connection sets
--- (bi_workbench.events.audit.acting_as, or tenant_transaction for user_id):
+-- Who did it:
+-- - on a tenant login (bi-workbench tenant add; see tenancy.sql), the actor is
+--   the verified login: user_agent starts with "[tenant login <role>]",
+--   written here, and ip_address is the address the server saw
+--   (inet_client_addr()). The acting user the workbench names
+--   (bi_workbench.user_id) is recorded only if acting_user() finds them a
+--   counted member of the login's organization (else NULL); within that
+--   organization it is the login's claim, not a proof.
+-- - on the owner's connections, from the transaction-local settings that
+--   bi_workbench.events.audit.acting_as sets:
 --   bi_workbench.user_id, bi_workbench.session_id, bi_workbench.ip, bi_workbench.user_agent
+--
 -- Bulk loads (synthetic seed, legacy migration) switch auditing off for their
 -- own transaction with SET LOCAL bi_workbench.audit = 'off' (auditing_off()),
 -- so a seeded database stays deterministic and a load is not doubled in size.
+-- The switch works only for a session whose login is a superuser or BYPASSRLS
+-- (the migration's own role): an analyst's 'off' is ignored.
 --
 -- audit_log is partitioned by month on created_at (= now(), the transaction's
 -- start). The maintenance command makes partitions ahead
@@ -27,10 +38,14 @@ DECLARE
     old_values jsonb;
     new_values jsonb;
     row_id text;
+    privileged boolean;
+    tenant_login boolean;
 BEGIN
-    IF current_setting('bi_workbench.audit', true) = 'off' THEN
+    SELECT r.rolsuper OR r.rolbypassrls INTO privileged FROM pg_roles AS r WHERE r.rolname = session_user;
+    IF privileged AND current_setting('bi_workbench.audit', true) = 'off' THEN
         RETURN NULL;
     END IF;
+    tenant_login := current_tenant() IS NOT NULL;
 
     IF TG_OP = 'INSERT' THEN
         new_values := to_jsonb(NEW);
@@ -60,10 +75,14 @@ BEGIN
         CASE WHEN row_id ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN row_id::uuid END,
         old_values,
         new_values,
-        NULLIF(current_setting('bi_workbench.user_id', true), '')::uuid,
+        CASE WHEN tenant_login THEN acting_user()
+             ELSE NULLIF(current_setting('bi_workbench.user_id', true), '')::uuid END,
         NULLIF(current_setting('bi_workbench.session_id', true), '')::uuid,
-        NULLIF(current_setting('bi_workbench.ip', true), '')::inet,
-        NULLIF(current_setting('bi_workbench.user_agent', true), '')
+        CASE WHEN tenant_login THEN inet_client_addr()
+             ELSE NULLIF(current_setting('bi_workbench.ip', true), '')::inet END,
+        CASE WHEN tenant_login
+             THEN format('[tenant login %s] %s', session_user, current_setting('bi_workbench.user_agent', true))
+             ELSE NULLIF(current_setting('bi_workbench.user_agent', true), '') END
     );
     RETURN NULL;
 END

@@ -1,9 +1,10 @@
 """Audit trail triggers, tenant isolation by row-level security, and the bi_analyst role.
 
-Runs ``audit.sql`` and ``tenancy.sql`` (``bi_workbench/schema/sql/``), both
-idempotent (CREATE OR REPLACE, DROP ... IF EXISTS before CREATE, DO blocks for
-the role, policies and grants), so running this revision on a database that
-already has them changes nothing.
+Runs ``audit.sql`` (``bi_workbench/schema/sql/``) and
+`bi_workbench.schema.tenancy.apply_tenancy` (``tenancy.sql``, then the
+policies and grants generated from the entities), all idempotent (CREATE OR
+REPLACE, DROP ... IF EXISTS before CREATE, DO blocks for the role), so running
+this revision on a database that already has them changes nothing.
 
 Revision ID: 0005
 Revises: 0004
@@ -11,7 +12,7 @@ Revises: 0004
 
 from alembic import op
 
-from bi_workbench.schema.sqlfiles import run_sql_file
+from bi_workbench.schema.tenancy import apply_audit_and_tenancy
 
 revision = "0005"
 down_revision = "0004"
@@ -20,9 +21,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    bind = op.get_bind()
-    run_sql_file(bind, "bi_workbench.schema", "audit.sql")
-    run_sql_file(bind, "bi_workbench.schema", "tenancy.sql")
+    apply_audit_and_tenancy(op.get_bind())
 
 
 _DOWNGRADE = r"""
@@ -37,9 +36,10 @@ BEGIN
         EXECUTE format('DROP TRIGGER IF EXISTS audit_trail ON %s', r.rel);
     END LOOP;
     FOR r IN
-        SELECT polrelid::regclass AS rel FROM pg_policy WHERE polname = 'tenant_isolation'
+        SELECT DISTINCT polrelid::regclass AS rel FROM pg_policy WHERE polname IN ('tenant_isolation', 'tenant_read')
     LOOP
         EXECUTE format('DROP POLICY IF EXISTS tenant_isolation ON %s', r.rel);
+        EXECUTE format('DROP POLICY IF EXISTS tenant_read ON %s', r.rel);
         EXECUTE format('ALTER TABLE %s NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY', r.rel);
     END LOOP;
     IF to_regclass('user_dashboard_summary') IS NOT NULL THEN
@@ -57,6 +57,7 @@ BEGIN
     END IF;
 END
 $do$;
+DROP FUNCTION IF EXISTS acting_user();
 DROP FUNCTION IF EXISTS current_tenant();
 DROP FUNCTION IF EXISTS audit_row_change();
 """

@@ -10,7 +10,7 @@ Revises: 0008
 from alembic import op
 
 revision = "0009"
-down_revision = "0007"  # DEV: becomes "0008" at the merge
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,126 @@
+"""Two organizations, A and B, with rows of every kind in every tenant table, each labelled with who may see it.
+
+The labels are written here from the rule in words (DESIGN.md, "One definition
+of every number"), not computed from the policies under test:
+
+- ``A`` / ``B``: the organization's own rows, and rows without an organization
+  whose user is a counted member of it (migrated rows);
+- ``AB``: rows of a user who is a member of both;
+- ``none``: rows of an invited (not yet counted) member, or of nobody's member;
+- ``*``: global reference data.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY, INET, JSONB
+
+from bi_workbench.metrics.entities import ENTITIES
+from bi_workbench.schema.tables import TENANT_COLUMN, metadata
+
+VISIBLE_TO_A = {"A", "AB", "*"}
+
+
+@dataclass
+class World:
+    a: uuid.UUID
+    b: uuid.UUID
+    users: dict[str, uuid.UUID]
+    #: {table: {row id: label}}
+    labels: dict[str, dict[object, str]] = field(default_factory=dict)
+
+    def ids(self, table: str, *labels: str) -> set:
+        """Ids of ``table``'s rows carrying one of ``labels``."""
+        return {row for row, label in self.labels.get(table, {}).items() if label in labels}
+
+    def hidden_from_a(self, table: str) -> set:
+        return {row for row, label in self.labels.get(table, {}).items() if label not in VISIBLE_TO_A}
+
+    def visible_to_a(self, table: str) -> set:
+        return {row for row, label in self.labels.get(table, {}).items() if label in VISIBLE_TO_A}
+
+
+def value_for(column: sa.Column, organization, user):
+    """A value for ``column`` in a row of ``organization`` (may be None) and ``user``, or ``...`` for its default."""
+    if column.name == TENANT_COLUMN:
+        return organization
+    for fk in column.foreign_keys:
+        target = fk.column.table.name
+        if target == "users":
+            return user
+        if target == "organizations":
+            return organization
+    if column.nullable or column.server_default is not None or column.identity is not None or column.primary_key:
+        return ...
+    kind = column.type
+    if isinstance(kind, JSONB):
+        return {"seeded": True}
+    if isinstance(kind, ARRAY):
+        return ["x"]
+    if isinstance(kind, INET):
+        return "192.0.2.1"
+    if isinstance(kind, sa.DateTime):
+        return datetime.now(timezone.utc) + timedelta(days=7)
+    if isinstance(kind, sa.Uuid):
+        return uuid.uuid4()
+    if isinstance(kind, sa.Integer):
+        return 1
+    if isinstance(kind, sa.Numeric):
+        return 0
+    if isinstance(kind, sa.Text):
+        return f"{column.name}-{uuid.uuid4().hex[:8]}"
+    raise AssertionError(f"no test value for {column.table.name}.{column.name} ({kind})")
+
+
+def row_values(table: sa.Table, organization, user) -> dict:
+    values = {c.name: value_for(c, organization, user) for c in table.columns}
+    return {name: value for name, value in values.items() if value is not ...}
+
+
+def _insert(conn, table_name: str, values: dict):
+    table = metadata.tables[table_name]
+    key = table.c.id
+    return conn.execute(table.insert().values(**values).returning(key)).scalar_one()
+
+
+def build_world(conn) -> World:
+    """Fill an empty schema (as the owner, in ``conn``'s transaction) and return the labelled rows."""
+    users = {key: _insert(conn, "users", {"email": f"{key}-{uuid.uuid4().hex[:6]}@example.com",
+                                          "first_name": key, "last_name": "T"})
+             for key in ("a", "b", "both", "invited", "outsider")}
+    a = _insert(conn, "organizations", {"name": "Org A", "slug": f"a-{uuid.uuid4().hex[:6]}", "owner_id": users["a"]})
+    b = _insert(conn, "organizations", {"name": "Org B", "slug": f"b-{uuid.uuid4().hex[:6]}", "owner_id": users["b"]})
+    world = World(a, b, users)
+    world.labels["organizations"] = {a: "A", b: "B"}
+    world.labels["users"] = {users["a"]: "A", users["b"]: "B", users["both"]: "AB", users["invited"]: "none",
+                             users["outsider"]: "none"}
+    members = world.labels["organization_members"] = {}
+    for org, side, user, status in ((a, "A", "a", "active"), (a, "A", "both", "active"), (a, "A", "invited", "invited"),
+                                    (b, "B", "b", "active"), (b, "B", "both", "inactive")):
+        members[_insert(conn, "organization_members", {"organization_id": org, "user_id": users[user],
+                                                       "role": "analyst", "status": status})] = side
+    # Each entity's rows: (organization, user, label) by ownership.
+    kinds = {
+        "row": [(a, "a", "A"), (b, "b", "B")],
+        "row_or_members": [(a, "a", "A"), (b, "b", "B"), (None, "a", "A"), (None, "b", "B"),
+                           (None, "both", "AB"), (None, "invited", "none"), (None, "outsider", "none"),
+                           (b, "both", "B")],
+        "members": [(None, "a", "A"), (None, "b", "B"), (None, "both", "AB"), (None, "invited", "none")],
+        "global": [(None, "outsider", "*")],
+    }
+    for entity in ENTITIES.values():
+        name = entity.table.name
+        if name in world.labels or entity.ownership == "self":
+            continue
+        labels = world.labels[name] = {}
+        for org, user, label in kinds[entity.ownership]:
+            labels[_insert(conn, name, row_values(entity.table, org, users[user]))] = label
+    world.labels["assessment_scores"] = {
+        _insert(conn, "assessment_scores", {"assessment_id": assessment, "overall_score": 3}): label
+        for assessment, label in world.labels["assessments"].items()
+    }
+    return world

@@ -1,0 +1,81 @@
+"""The command line under a tenant: it runs as the tenant's login or refuses, in one line."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+from sqlalchemy.engine import make_url
+
+from bi_workbench.cli import TENANT_COMMANDS, _Context, cli
+
+
+def _run(tenancy, *args, tenant: str | None = None):
+    env = {"BI_WORKBENCH_DATABASE_URL": tenancy.owner.url.render_as_string(hide_password=False),
+           "BI_WORKBENCH_TENANT": tenant}
+    result = CliRunner().invoke(cli, list(args), env=env)
+    return result.exit_code, result.output
+
+
+@pytest.fixture(scope="module")
+def tenancy(request):
+    """The two-tenant database on the embedded server only (the CLI is the same on any server)."""
+    return request.getfixturevalue("embedded_tenancy")
+
+
+@pytest.mark.parametrize("args", [
+    ["db", "init"], ["db", "check"], ["db", "status"], ["db", "reset", "--yes"], ["db", "partitions"],
+    ["db", "refresh"], ["db", "start"], ["db", "stop"], ["migrate", "check"], ["migrate"], ["events", "check"],
+    ["report", "history"], ["report", "schedule"], ["seed"], ["demo"], ["tenant", "list"], ["tenant", "add", "x"],
+], ids=" ".join)
+def test_owner_commands_are_refused_under_a_tenant_in_one_line(tenancy, args):
+    code, output = _run(tenancy, *args, tenant=str(tenancy.world.a))
+    assert code != 0
+    assert output.count("\n") == 1 and "needs the database owner and does not run as a tenant" in output
+    assert "Traceback" not in output
+
+
+@pytest.mark.parametrize("value", ["not-a-uuid", f"{uuid.uuid4()}:nobody", ":"])
+def test_a_malformed_tenant_is_refused_before_anything_runs(tenancy, value):
+    code, output = _run(tenancy, "db", "url", tenant=value)
+    assert code != 0 and output.count("\n") == 1 and "BI_WORKBENCH_TENANT" in output
+
+
+def test_db_url_prints_the_tenants_login_never_the_owners(tenancy):
+    code, output = _run(tenancy, "db", "url", tenant=f"{tenancy.world.a}:{tenancy.world.users['a']}")
+    assert code == 0
+    url = make_url(output.strip())
+    assert url.username == tenancy.a_role and url.password
+    engine = sa.create_engine(url.set(drivername="postgresql+psycopg"))
+    with engine.connect() as conn:  # what a psql user or a kernel gets: the login, bound to A
+        assert conn.execute(sa.text("SELECT session_user, current_tenant()")).one() == (tenancy.a_role, tenancy.world.a)
+    engine.dispose()
+    code, output = _run(tenancy, "db", "url")
+    assert code == 0 and make_url(output.strip()).username == tenancy.owner.url.username
+
+
+def test_lab_kernels_get_the_tenants_url(tenancy, monkeypatch):
+    monkeypatch.setenv("BI_WORKBENCH_DATABASE_URL", tenancy.owner.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("BI_WORKBENCH_TENANT", str(tenancy.world.a))
+    assert _Context(None).client_url().username == tenancy.a_role
+    assert {"lab", "db url", "report run"} <= TENANT_COMMANDS
+
+
+def test_tenant_add_list_and_remove(tenancy, secret_store):
+    with tenancy.owner.begin() as conn:
+        organization = conn.execute(sa.text(
+            "INSERT INTO organizations (name, slug) VALUES ('Org C', :s) RETURNING id"), {"s": uuid.uuid4().hex}).scalar()
+    code, output = _run(tenancy, "tenant", "add", str(organization))
+    assert code == 0 and "tenant login bi_tenant_" in output
+    store = secret_store / "secrets" / "tenant-logins.json"
+    assert store.stat().st_mode & 0o777 == 0o600 and (store.parent.stat().st_mode & 0o777) == 0o700
+    code, output = _run(tenancy, "tenant", "list")
+    assert code == 0 and f"{organization}  Org C  bi_tenant_" in output and "password stored" in output
+    code, output = _run(tenancy, "tenant", "remove", str(organization))
+    assert code == 0 and "removed" in output
+    code, output = _run(tenancy, "tenant", "remove", str(organization))
+    assert code != 0 and output == f"error: organization {organization} has no tenant login\n"
+    code, output = _run(tenancy, "tenant", "add", str(uuid.UUID(int=7)))
+    assert code != 0 and "does not exist" in output

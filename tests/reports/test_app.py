@@ -1,0 +1,62 @@
+"""`bi-workbench app`: a report served by Voilà in headless Chromium; a widget change redraws a number."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.conftest import free_port
+from tests.reports.conftest import url_of
+from tests.reports.test_browser import chromium
+
+playwright = pytest.importorskip("playwright.sync_api", reason="playwright is part of the test extra")
+
+
+def wait_for_port(port: int, process, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"bi-workbench app exited with {process.returncode}: {process.stdout.read()}")
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.5)
+    pytest.fail(f"nothing listens on {port} after {seconds} s")
+
+
+@pytest.fixture
+def app(report_database, example_catalog):
+    port = free_port()
+    env = {**os.environ, "BI_WORKBENCH_DATABASE_URL": url_of(report_database),
+           "BI_WORKBENCH_NOTEBOOKS_DIR": str(example_catalog.NOTEBOOKS)}
+    process = subprocess.Popen([sys.executable, "-m", "bi_workbench.cli", "app", "example_users", "--port", str(port)],
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               start_new_session=True)
+    wait_for_port(port, process)
+    yield f"http://127.0.0.1:{port}/"
+    os.killpg(process.pid, signal.SIGTERM)
+    process.wait(timeout=30)
+
+
+def test_changing_a_widget_in_the_app_changes_the_number_on_the_page(app):
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium(), args=["--no-sandbox"])
+        page = browser.new_page()
+        page.goto(app, timeout=180_000)
+        page.get_by_text("Users shown: 3").wait_for(timeout=180_000)
+        assert page.locator(".jp-InputArea-editor, .jp-CodeMirrorEditor").count() == 0  # code hidden
+        industry = page.locator("select", has=page.locator("option", has_text="retail"))
+        industry.select_option(label="saas")
+        try:
+            page.get_by_text("Users shown: 2").wait_for(timeout=60_000)
+        except Exception:
+            page.screenshot(path="/tmp/app_fail.png", full_page=True)
+            open("/tmp/app_body.txt", "w").write(page.inner_text("body"))
+            raise
+        browser.close()

@@ -1,0 +1,25 @@
+"""The demo pipeline keeps the report run history across a rebuild of the database."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from bi_workbench.pipeline import kept_report_history
+from bi_workbench.schema import init_schema
+from bi_workbench.schema.apply import reset_schema
+from bi_workbench.schema.report_runs import report_runs
+
+
+def test_a_rebuild_keeps_every_report_run_and_new_runs_get_new_ids(schema_database):
+    with schema_database.begin() as conn:
+        conn.execute(report_runs.insert().values(report="01_users_orgs", status="succeeded", finished_at=sa.func.now(),
+                                                 parameters={"industry": "SaaS"}))
+        before = [dict(r._mapping) for r in conn.execute(sa.select(report_runs))]
+    with kept_report_history(schema_database):
+        reset_schema(schema_database)
+        init_schema(schema_database)
+    with schema_database.begin() as conn:
+        after = [dict(r._mapping) for r in conn.execute(sa.select(report_runs))]
+        new_id = conn.execute(report_runs.insert().values(report="02_assessments").returning(report_runs.c.id)).scalar()
+    assert after == before
+    assert new_id > before[0]["id"]
