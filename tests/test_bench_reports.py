@@ -6,7 +6,9 @@ from bi_workbench.bench_reports import fanout_row, reports_fanout
 from tests.reports.conftest import ROOT
 
 
-def test_the_fanout_renders_every_organization_on_each_worker_count_and_leaves_no_database(schema_database):
+def test_the_fanout_renders_every_organization_on_each_worker_count_and_leaves_no_database(
+        schema_database, tmp_path, monkeypatch):
+    monkeypatch.setenv("BI_WORKBENCH_DATA_DIR", str(tmp_path / "workbench-data"))  # the tenant login passwords
     with schema_database.connect() as conn:
         before = set(conn.execute(sa.text("SELECT datname FROM pg_database")).scalars())
     figures = reports_fanout(schema_database, organizations=2, notebooks_dir=ROOT / "notebooks")

@@ -2,9 +2,11 @@
 
 The member a report renders as is chosen here, in one query: an active member
 of the organization, an ``analyst`` first, then an ``admin``, then any other
-role (earliest joined, then lowest id). The kernel then reads through
-row-level security as that member (`bi_workbench.reports.kernel.kernel_environment`),
-and the report's ``organization_id`` parameter names the organization.
+role (earliest joined, then lowest id). The kernel then connects with the
+organization's tenant login, acting as that member
+(`bi_workbench.reports.kernel.kernel_environment`), and the report's
+``organization_id`` parameter names the organization. An organization without
+a member or without a tenant login is left out, with a line saying why.
 """
 
 from __future__ import annotations
@@ -60,7 +62,11 @@ def per_organization(engine: Engine, requests: list[RunRequest], *, named: bool)
     ``--all`` it is left out with a line saying so. A request that already
     names an organization is an error: the fan-out chooses them.
     """
+    from ..database.tenant_logins import login_role
+
     analysts = organization_analysts(engine)
+    with engine.connect() as conn:
+        logins = {organization for organization, _name, _user in analysts if login_role(conn, organization)}
     fanned, left_out = [], []
     for request in requests:
         names = {p.name for p in request.report.parameters}
@@ -73,9 +79,10 @@ def per_organization(engine: Engine, requests: list[RunRequest], *, named: bool)
         if request.parameters.get(ORGANIZATION_PARAMETER) is not None:
             raise ConfigurationError("--per-organization chooses the organizations; do not also give -p organization_id.")
         for organization, name, user in analysts:
-            if user is None:
-                left_out.append(f"organization {name} ({organization}) has no active member to render as; "
-                                f"{request.report.name} left out for it.")
+            if user is None or organization not in logins:
+                why = "no active member to render as" if user is None else \
+                    f"no tenant login (`bi-workbench tenant add {organization}`)"
+                left_out.append(f"organization {name} ({organization}) has {why}; {request.report.name} left out for it.")
                 continue
             values = {**request.notebook_parameters(), ORGANIZATION_PARAMETER: str(organization)}
             fanned.append(RunRequest(request.report, validate(request.report, values), request.schedule_name,

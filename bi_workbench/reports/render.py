@@ -245,6 +245,10 @@ def build_job(request: RunRequest, run_id: int, kernel_engine: Engine, options: 
 
 
 def _kernel_settings(engine: Engine, tenant: tuple[str, str] | None) -> dict[str, str]:
+    if tenant is not None:
+        from ..database.tenancy import tenant_engine
+
+        engine = tenant_engine(engine, *tenant)  # the organization's login, so a worker needs no password store
     env = {"BI_WORKBENCH_DATABASE_URL": engine.url.render_as_string(hide_password=False), BATCH_ENV: "1"}
     # Plug-in catalogs (BI_WORKBENCH_REPORT_CATALOGS) import from where the command runs.
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [os.getcwd(), os.environ.get("PYTHONPATH")]))

@@ -96,8 +96,14 @@ def test_a_worker_killed_mid_run_leaves_every_report_written_exactly_once(report
 
 
 @pytest.fixture
-def organizations_database(report_database):
-    """The report database with three organizations: Acme (ava analyst, cy member), Fjord (bo admin), Empty (nobody)."""
+def organizations_database(report_database, tmp_path, monkeypatch):
+    """The report database with three organizations: Acme (ava analyst, cy member), Fjord (bo admin), Empty (nobody).
+
+    Acme and Fjord have tenant logins (their passwords in a private data folder).
+    """
+    from bi_workbench.database.tenant_logins import add_login, remove_login
+
+    monkeypatch.setenv("BI_WORKBENCH_DATA_DIR", str(tmp_path / "workbench-data"))
     with report_database.begin() as conn:
         conn.execute(sa.text("INSERT INTO organizations (name, slug) VALUES ('Fjord Retail', 'fjord'), ('Empty Co', 'empty')"))
         conn.execute(sa.text(
@@ -105,7 +111,12 @@ def organizations_database(report_database):
             "SELECT o.id, u.id, m.role FROM (VALUES ('acme', 'cy.diaz@acme-analytics.com', 'member'), "
             "('acme', 'ava.chen@acme-analytics.com', 'analyst'), ('fjord', 'bo.berg@fjord-retail.no', 'admin')) "
             "AS m(slug, email, role) JOIN organizations o ON o.slug = m.slug JOIN users u ON u.email = m.email"))
-    return report_database
+        logins = list(conn.execute(sa.text("SELECT id FROM organizations WHERE slug IN ('acme', 'fjord')")).scalars())
+    for organization in logins:
+        add_login(report_database, organization)
+    yield report_database
+    for organization in logins:
+        remove_login(report_database, organization)
 
 
 def test_per_organization_renders_each_report_once_per_organization_as_its_analyst(
