@@ -15,6 +15,7 @@ import uuid
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.engine import Engine
 
 from ..errors import ConfigurationError
@@ -43,7 +44,7 @@ def organization_analysts(engine: Engine) -> list[tuple[uuid.UUID, str, uuid.UUI
     member = (
         sa.select(m.c.organization_id, m.c.user_id)
         .where(sa.func.coalesce(m.c.status, "active") == "active")
-        .distinct(m.c.organization_id)
+        .ext(distinct_on(m.c.organization_id))
         .order_by(m.c.organization_id, preference, m.c.joined_at, m.c.user_id)
         .subquery()
     )
