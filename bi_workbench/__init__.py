@@ -19,6 +19,7 @@ from .domain import (  # noqa: E402
     sensitivity, simulate,
 )
 from .loaders import count_by, count_by_industry, count_by_period, iter_load, load  # noqa: E402
+from .loaders.partitioned import load_partitioned  # noqa: E402,F401 - public (dask)
 from .schema import init_schema  # noqa: E402
 from . import metrics  # noqa: E402
 

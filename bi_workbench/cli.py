@@ -1,7 +1,10 @@
 """The `bi-workbench` command: a thin layer over the Python API.
 
 Expected failures (`WorkbenchError`) become one line on stderr and a non-zero
-exit code; anything else is a bug and keeps its traceback.
+exit code, and so do the driver errors that stand for one (a lost connection,
+a full disk, a missing schema: `connection.explain_database_error`) and the
+operating system's (a folder that cannot be written); anything else is a bug
+and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from datetime import datetime, timezone
 from functools import wraps
 
 import click
+import psycopg
+from sqlalchemy.exc import SQLAlchemyError
 
 from . import __version__
 from .database import connection as db
@@ -36,10 +41,26 @@ def _fail_cleanly(command):
                 click.echo(f"  - {difference}", err=True)
             sys.exit(exc.exit_code)
         except WorkbenchError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(exc.exit_code)
+            _exit_with(exc)
+        except (SQLAlchemyError, psycopg.Error) as exc:
+            expected = db.explain_database_error(exc)
+            if expected is None:
+                raise
+            _exit_with(expected)
+        except OSError as exc:
+            where = f" ({exc.filename})" if exc.filename else ""
+            click.echo(f"error: {exc.strerror or exc}{where}; nothing further was done.", err=True)
+            sys.exit(1)
+        except KeyboardInterrupt:
+            click.echo("error: interrupted; the step in progress was rolled back.", err=True)
+            sys.exit(130)
 
     return run
+
+
+def _exit_with(error: WorkbenchError):
+    click.echo(f"error: {' '.join(str(error).split())}", err=True)  # one line, whatever the message held
+    sys.exit(error.exit_code)
 
 
 def _refuse_owner_commands_under_tenant() -> None:
@@ -87,6 +108,7 @@ class _Context:
 @click.option("--database-url", envvar="BI_WORKBENCH_DATABASE_URL", default=None,
               help="PostgreSQL URL to use instead of the embedded server (env: BI_WORKBENCH_DATABASE_URL).")
 @click.pass_context
+@_fail_cleanly
 def cli(ctx, database_url):
     """Analytics workbench for the BI platform: database, migration, loaders and reports."""
     try:
@@ -151,12 +173,18 @@ def db_url(obj):
 @click.pass_obj
 @_fail_cleanly
 def db_init(obj, months_ahead):
-    """Create the schema, or upgrade an existing one in place (idempotent)."""
-    before, after = apply.init_schema(obj.engine(), months_ahead=months_ahead)
+    """Create the schema, or upgrade an existing one in place; repair drifted rights, policies, triggers, checks."""
+    engine = obj.engine()
+    with engine.connect() as conn:
+        at_head = apply.current_revision(conn) == apply.head_revision()
+        drifted = drift.compare_catalog(conn, ignore_tables=_known_foreign_tables()) if at_head else []
+    before, after = apply.init_schema(engine, months_ahead=months_ahead)
     if before == after:
         click.echo(f"schema is up to date (revision {after})")
     else:
         click.echo(f"schema {'created' if before is None else f'upgraded from revision {before}'} to revision {after}")
+    for difference in drifted:
+        click.echo(f"repaired {difference}")
 
 
 @db_group.command("check")
@@ -287,6 +315,38 @@ def migrate_check(obj, fmt):
     reconciliation = check(obj.engine())
     click.echo(json.dumps(reconciliation.to_dict(), indent=2, default=str) if fmt == "json" else reconciliation.render())
     sys.exit(0 if reconciliation.ok else 6)
+
+
+@cli.command("bench")
+@click.option("--only", "only", multiple=True, type=click.Choice(["loaders", "domain", "migration", "dashboard"]),
+              help="Run only this section (repeatable); default all.")
+@click.option("--loader-rows", default=1_000_000, show_default=True, type=click.IntRange(1000))
+@click.option("--migration-scale", type=click.Choice(["small", "medium", "large"]), default="medium", show_default=True)
+@click.option("--dashboard-scale", "dashboard_scales", multiple=True,
+              type=click.Choice(["small", "medium", "large"]), help="Repeatable; default medium.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Also write the figures as JSON to this file.")
+@click.pass_obj
+@_fail_cleanly
+def bench_command(obj, only, loader_rows, migration_scale, dashboard_scales, json_path):
+    """Measure every performance figure beside its baseline, on this machine, in one run (scratch databases)."""
+    import json
+
+    from .bench import SECTIONS, comparison_rows, render, run_benchmarks
+
+    folder = os.path.dirname(os.path.abspath(json_path)) if json_path else None
+    if folder is not None and not (os.path.isdir(folder) and os.access(folder, os.W_OK)):
+        raise ConfigurationError(f"cannot write --json {json_path}: {folder} is not a writable folder")
+    figures = run_benchmarks(obj.engine(), only or SECTIONS, loader_rows=loader_rows, migration_scale=migration_scale,
+                             dashboard_scales=dashboard_scales or ("medium",), say=lambda m: click.echo(m, err=True))
+    rows = comparison_rows(figures)
+    click.echo(render(rows))
+    if json_path:
+        try:
+            with open(json_path, "w") as handle:
+                json.dump({"figures": figures, "comparison": rows}, handle, indent=2, default=str)
+        except OSError as exc:
+            raise ConfigurationError(f"cannot write --json {json_path}: {exc.strerror}") from None
 
 
 def _echo_build(build) -> None:
@@ -484,7 +544,10 @@ def report_history(obj, name, limit):
     """Show the latest report runs recorded in the database (of one report, or of all)."""
     from .reports.history import recent_runs
 
-    for run in recent_runs(obj.engine(), name, limit):
+    engine = obj.engine()
+    with engine.connect() as conn:
+        apply.require_schema(conn)
+    for run in recent_runs(engine, name, limit):
         where = f" schedule {run['schedule_name']} slot {run['slot']:%Y-%m-%d %H:%M}" if run["schedule_name"] else ""
         detail = run["error"] or run["output_paths"].get("html") or run["output_paths"].get("folder", "")
         click.echo(f"#{run['id']} {run['started_at']:%Y-%m-%d %H:%M:%S} {run['report']} {run['status']}{where} {detail}")

@@ -4,6 +4,14 @@ Used by `bi-workbench seed` and `bi-workbench demo`. Bulk writes run with the
 audit trail switched off for their sessions (the audit trigger stamps now(),
 which would make the demo database differ from run to run); the migration
 ledger and the event streams record what happened instead.
+
+A build is resumable: the legacy seed commits together with a mark on the
+schema (its comment) saying a build is in progress, and the platform seed
+commits together with its removal. A build cut short in between (a full disk,
+a killed server) leaves the mark, and the next build first empties what the
+interrupted one wrote, in the same transaction as its own legacy seed, so a
+plain rerun works without `db reset`, and data the build did not write is
+never touched (without the mark, a database holding data is refused).
 """
 
 from __future__ import annotations
@@ -18,7 +26,7 @@ from .database import create_engine
 from .errors import WorkbenchError
 from .legacy.migrate import PhaseResult, check, migrate
 from .legacy.reconcile import Reconciliation
-from .schema import init_schema
+from .schema import init_schema, metadata
 from .schema.apply import refresh_read_models
 from .synthetic import seed_legacy, seed_platform
 
@@ -43,20 +51,27 @@ def build_demo_database(engine: Engine, scale: str = "small", seed: int = 42, *,
     """Seed the legacy tables, migrate them, add the platform's activity; return what was done.
 
     The database must hold no legacy or platform data yet (`bi-workbench db reset`
-    empties it). With ``legacy_only`` only the legacy tables are filled.
+    empties it), unless an earlier build was cut short: its rows are removed
+    first (see the module's docstring). With ``legacy_only`` only the legacy
+    tables are filled.
     """
     init_schema(engine)
     bulk = bulk_engine(engine)
     build = DemoBuild()
     try:
         with bulk.begin() as conn:
+            if interrupted_build(conn):
+                _empty_interrupted_build(conn)
             _require_empty(conn)
             build.legacy_rows = seed_legacy(conn, scale=scale, seed=seed, progress=progress)
+            if not legacy_only:
+                _set_mark(conn, f"{_IN_PROGRESS} (scale {scale}, seed {seed})")
         if legacy_only:
             return build
         build.phases = migrate(bulk)
         with bulk.begin() as conn:
             build.platform_rows = seed_platform(conn, scale=scale, seed=seed, progress=progress)
+            _set_mark(conn, None)
         refresh_read_models(bulk)
         with bulk.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(sa.text("ANALYZE"))
@@ -64,6 +79,34 @@ def build_demo_database(engine: Engine, scale: str = "small", seed: int = 42, *,
         return build
     finally:
         bulk.dispose()
+
+
+_IN_PROGRESS = "bi-workbench: demo build in progress"
+
+
+def interrupted_build(conn) -> str | None:
+    """Return the mark of a demo build that was cut short in this database (scale and seed), or None."""
+    note = conn.execute(sa.text("SELECT obj_description(current_schema()::regnamespace, 'pg_namespace')")).scalar()
+    return note if note and note.startswith(_IN_PROGRESS) else None
+
+
+def _set_mark(conn, note: str | None) -> None:
+    # COMMENT takes no bound parameter; format() quotes the schema name and the text server-side.
+    statement = conn.execute(sa.text("SELECT format('COMMENT ON SCHEMA %I IS %L', current_schema(), CAST(:note AS text))"),
+                             {"note": note}).scalar()
+    conn.exec_driver_sql(statement)
+
+
+def _empty_interrupted_build(conn) -> None:
+    """Empty every table an interrupted build may have written (it required them empty); the run history stays."""
+    from .legacy.contract import LEGACY_TABLES
+    from .schema.report_runs import REPORT_TABLES
+
+    present = set(sa.inspect(conn).get_table_names())
+    kept = {t.name for t in REPORT_TABLES}
+    names = [t.name for t in (*metadata.sorted_tables, *LEGACY_TABLES) if t.name in present and t.name not in kept]
+    preparer = conn.dialect.identifier_preparer
+    conn.exec_driver_sql(f"TRUNCATE {', '.join(map(preparer.quote, names))} RESTART IDENTITY CASCADE")
 
 
 def _require_empty(conn) -> None:

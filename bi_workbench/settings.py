@@ -65,8 +65,19 @@ def _port_from_env() -> int:
 def load_settings(database_url: str | None = None) -> Settings:
     """Return the settings in force, from the argument, then the environment, then defaults."""
     url = database_url or os.environ.get(DATABASE_URL_ENV) or None
-    data_dir = Path(os.environ.get(DATA_DIR_ENV) or platformdirs.user_data_dir("bi-workbench")).expanduser()
-    return Settings(database_url=url, data_dir=data_dir, port=_port_from_env(), tenant=_tenant_from_env())
+    return Settings(database_url=url, data_dir=_data_dir_from_env(), port=_port_from_env(), tenant=_tenant_from_env())
+
+
+def _data_dir_from_env() -> Path:
+    raw = os.environ.get(DATA_DIR_ENV)
+    data_dir = Path(raw or platformdirs.user_data_dir("bi-workbench")).expanduser()
+    # The first existing folder on the way decides: a file there (/dev/null) can never hold a folder.
+    existing = next((p for p in (data_dir, *data_dir.parents) if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        name = f"{DATA_DIR_ENV}={raw}" if raw else f"the data folder {data_dir}"
+        raise ConfigurationError(f"{name} cannot hold the database: {existing} is not a folder; "
+                                 f"set {DATA_DIR_ENV} to a folder.")
+    return data_dir
 
 
 def _tenant_from_env() -> tuple[str, str | None] | None:

@@ -68,15 +68,20 @@ def databases(admin_url) -> Databases:
     factory.admin.dispose()
 
 
-@pytest.fixture(scope="session")
-def schema_template(databases) -> str:
-    """Name of a database holding the whole schema, cloned by `schema_database`."""
+def schema_template_database(databases):
+    """Yield the name of a new database of ``databases`` holding the whole schema (to clone); drop it afterwards."""
     url = databases.create()
     engine = create_engine(url)
     init_schema(engine)
     engine.dispose()
     yield url.database
     databases.drop(url)
+
+
+@pytest.fixture(scope="session")
+def schema_template(databases) -> str:
+    """Name of a database holding the whole schema, cloned by `schema_database`."""
+    yield from schema_template_database(databases)
 
 
 def _engine_fixture(databases, template=None):
@@ -99,17 +104,29 @@ def schema_database(databases, schema_template):
     yield from _engine_fixture(databases, template=schema_template)
 
 
-@pytest.fixture(scope="session")
-def demo_engine(databases, schema_template):
-    """An Engine on the small demo database (seed 42), built once for the session; tests only read it."""
+def demo_database(databases, template: str):
+    """Yield an Engine on a small demo database (seed 42) cloned from ``template``; drop it afterwards."""
     from bi_workbench.pipeline import build_demo_database
 
-    url = databases.create(template=schema_template)
+    url = databases.create(template=template)
     engine = create_engine(url)
     build_demo_database(engine, "small", 42, progress=False)
     yield engine
     engine.dispose()
     databases.drop(url)
+
+
+@pytest.fixture(scope="session")
+def demo_engine(databases, schema_template):
+    """An Engine on the small demo database (seed 42), built once for the session; tests only read it."""
+    yield from demo_database(databases, schema_template)
+
+
+def filled(engine, fill):
+    """Return ``engine`` after ``fill(connection)`` ran and committed in one transaction."""
+    with engine.begin() as conn:
+        fill(conn)
+    return engine
 
 
 @contextmanager
@@ -124,9 +141,16 @@ def filled_database(databases, template: str, fill):
     databases.drop(url)
 
 
+@pytest.fixture(scope="module")
+def hand_engine(request, databases, schema_template):
+    """An Engine on a fresh schema database filled by the test module's ``insert_hand_data(conn)``."""
+    with filled_database(databases, schema_template, request.module.insert_hand_data) as engine:
+        yield engine
+
+
 @pytest.fixture
 def hand(hand_engine):
-    """A connection on the module's hand-made database (the module defines ``hand_engine``)."""
+    """A connection on the module's hand-made database (`hand_engine`, or the module's own)."""
     with hand_engine.connect() as conn:
         yield conn
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
-from ..errors import ConfigurationError, DatabaseUnavailableError
+from ..errors import ConfigurationError, DatabaseUnavailableError, SchemaMissingError, WorkbenchError
 from ..settings import Settings, load_settings
 from .embedded import EmbeddedServer
 
@@ -23,12 +24,17 @@ def embedded_server(settings: Settings) -> EmbeddedServer:
 
 def normalize_url(raw: str) -> URL:
     """Return ``raw`` as a SQLAlchemy URL on the psycopg 3 driver, or raise ConfigurationError."""
+    form = "write it as postgresql://user:password@host:port/database"
     try:
         url = make_url(raw)
-    except ArgumentError:
-        raise ConfigurationError(
-            f"{_redact(raw)!r} is not a database URL; write it as postgresql://user:password@host:port/database."
-        ) from None
+        port = url.port
+    except (ArgumentError, ValueError) as exc:
+        # ValueError: a port that is no integer ("host:abc"), or an unclosed IPv6 bracket ("[::1:5432").
+        why = "" if isinstance(exc, ArgumentError) else (
+            " (its IPv6 host lacks the closing ']')" if "[" in raw and "]" not in raw else " (its port is not a number)")
+        raise ConfigurationError(f"{_redact(raw)!r} is not a database URL{why}; {form}.") from None
+    if port is not None and not 1 <= port <= 65535:
+        raise ConfigurationError(f"the database URL {_redact(raw)!r} has port {port}, outside 1-65535; {form}.")
     if url.drivername not in _SCHEMES:
         raise ConfigurationError(
             f"the database URL uses {url.drivername!r}; bi-workbench needs PostgreSQL: postgresql://user@host:port/database."
@@ -82,14 +88,16 @@ def get_engine(database_url: str | None = None) -> Engine:
 
 def check_reachable(engine: Engine) -> None:
     """Raise DatabaseUnavailableError with the server's reason if ``engine`` cannot connect."""
+    where = engine.url.render_as_string(hide_password=True)
     try:
         with engine.connect() as conn:
             conn.execute(sa.text("SELECT 1"))
     except OperationalError as exc:
-        where = engine.url.render_as_string(hide_password=True)
         raise DatabaseUnavailableError(
             f"cannot connect to {where}: {_first_line(exc.orig)}; check the URL and that the server is running."
         ) from None
+    except DBAPIError as exc:  # the driver refused the URL's options (e.g. ?sslmode=bogus)
+        raise ConfigurationError(f"cannot use the database URL {where}: {_first_line(exc.orig)}.") from None
 
 
 def _ensure_database(admin_url: URL, database: str) -> None:
@@ -99,7 +107,12 @@ def _ensure_database(admin_url: URL, database: str) -> None:
             exists = conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": database}).scalar()
             if not exists:
                 preparer = engine.dialect.identifier_preparer
-                conn.exec_driver_sql(f"CREATE DATABASE {preparer.quote(database)}")
+                try:
+                    conn.exec_driver_sql(f"CREATE DATABASE {preparer.quote(database)}")
+                except DBAPIError as exc:
+                    # A concurrent first start created it between our look and our CREATE: that is success.
+                    if not isinstance(exc.orig, (psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation)):
+                        raise
     finally:
         engine.dispose()
 
@@ -118,3 +131,32 @@ def _redact(raw: str) -> str:
         scheme_user, rest = raw.split("@", 1)
         return scheme_user.rsplit(":", 1)[0] + ":***@" + rest
     return raw
+
+
+def explain_database_error(error: BaseException) -> WorkbenchError | None:
+    """Return the expected failure a driver error stands for, as a one-line WorkbenchError, or None if it is a bug.
+
+    Connectivity and resources (OperationalError: connection lost, server shut
+    down or crashed, disk full, out of memory) become DatabaseUnavailableError;
+    a missing table or function (the schema is absent or behind) becomes
+    SchemaMissingError. Anything else (a syntax error is a bug) gives None.
+    """
+    orig = getattr(error, "orig", None) or error  # SQLAlchemy wraps the driver's error
+    line = _first_line(orig)
+    if isinstance(orig, psycopg.errors.DiskFull) or "No space left on device" in str(orig):
+        return DatabaseUnavailableError(
+            f"the database server's disk is full ({line}); the interrupted step was rolled back: "
+            "free space, then run the command again."
+        )
+    if isinstance(orig, (psycopg.OperationalError, psycopg.InterfaceError)) or isinstance(
+        error, (OperationalError, sa.exc.InterfaceError)
+    ):
+        return DatabaseUnavailableError(
+            f"the database stopped answering ({line}); the interrupted step was rolled back: "
+            "check the server (`bi-workbench db status`) and run the command again."
+        )
+    if isinstance(orig, (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedFunction, psycopg.errors.UndefinedColumn)):
+        return SchemaMissingError(
+            f"the database lacks part of the bi-workbench schema ({line}); run `bi-workbench db init`."
+        )
+    return None

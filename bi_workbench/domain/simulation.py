@@ -1,4 +1,4 @@
-"""Growth simulation: a seeded Monte Carlo of customers and MRR, vectorised over paths in NumPy.
+"""Growth simulation: a seeded Monte Carlo of customers and MRR, compiled with numba, chunked for Dask.
 
 Each path draws, once: its true monthly churn rate from a Beta around
 ``churn_rate`` (alpha = m k, beta = (1 - m) k with k = ``churn_concentration``),
@@ -13,29 +13,40 @@ every selected lever, its uplift from a triangular(low, expected, high) range
     customers = customers - churned + new
 
 Lever effects combine multiplicatively (acquisition, churn) or additively
-(expansion, in rate points) and apply from month 1. Random streams are split
-per purpose with ``numpy.random.SeedSequence``, so the same seed gives the same
-output, and scenarios run with one seed share their randomness (common random
-numbers): differences between them come from the inputs, not from noise.
+(expansion, in rate points) and apply from month 1. The Poisson and binomial
+draws are exact (`domain.sampling`: inversion from the mode for small counts,
+NumPy's PTRS/BTPE samplers for large ones), compiled with numba; the bench
+compares it with `reference_chunk`, the same model as a bare NumPy loop.
+
+Paths run in chunks of CHUNK_PATHS; chunk i draws from child i of
+``numpy.random.SeedSequence(seed)``, split again per purpose, so the same seed
+gives the same output on one machine or spread over a Dask cluster
+(``cluster=``), and scenarios run with one seed share their randomness (common
+random numbers): differences between them come from the inputs, not from noise.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, fields, replace
 
 import numpy as np
 import pandas as pd
 
 from ..errors import InvalidParameterError
+from . import sampling
 from .levers import LEVER_CATALOGUE
 
 SIMULATION_TYPE = "growth_monte_carlo"
-ENGINE_VERSION = "2.0.0"
+ENGINE_VERSION = "3.0.0"
 PERCENTILES = (10, 50, 90)
 MAX_PATHS = 2_000_000
+#: Paths per chunk: the unit of work and of randomness (chunk i draws from SeedSequence(seed) child i).
+CHUNK_PATHS = 25_000
 #: Random streams, in SeedSequence.spawn order; levers follow, one per catalogue lever.
 STREAMS = ("churn", "expansion", "acquisition", "losses")
 
@@ -197,11 +208,15 @@ class _Paths:
     acquisition: np.ndarray
 
 
-def _streams(seed: int) -> dict[str, np.random.Generator]:
-    """Return one Generator per purpose and per catalogue lever, all derived from ``seed``."""
+def _streams(seed: int, chunk: int) -> dict[str, np.random.Generator]:
+    """Return one Generator per purpose and per catalogue lever for chunk ``chunk`` of ``seed``'s paths.
+
+    Chunk i's streams come from child i of ``SeedSequence(seed).spawn(...)``: they depend only
+    on (seed, i), so a chunk gives the same paths wherever and in whatever order it runs.
+    """
     names = (*STREAMS, *LEVER_CATALOGUE)
-    children = np.random.SeedSequence(seed).spawn(len(names))
-    return {name: np.random.default_rng(child) for name, child in zip(names, children)}
+    child = np.random.SeedSequence(seed).spawn(chunk + 1)[chunk]
+    return {name: np.random.default_rng(grandchild) for name, grandchild in zip(names, child.spawn(len(names)))}
 
 
 def _lever_uplift(rng: np.random.Generator, triple: tuple[float, float, float], n: int) -> np.ndarray:
@@ -210,9 +225,9 @@ def _lever_uplift(rng: np.random.Generator, triple: tuple[float, float, float], 
     return np.full(n, mode) if low == high else rng.triangular(low, mode, high, n)
 
 
-def _draw_paths(inputs: SimulationInputs, streams: dict) -> _Paths:
-    """Return the per-path churn, expansion and acquisition mean, levers applied."""
-    n, m, k = inputs.paths, inputs.churn_rate, inputs.churn_concentration
+def _draw_paths(inputs: SimulationInputs, streams: dict, n: int) -> _Paths:
+    """Return the per-path churn, expansion and acquisition mean of ``n`` paths, levers applied."""
+    m, k = inputs.churn_rate, inputs.churn_concentration
     churn = np.full(n, m) if m in (0.0, 1.0) else streams["churn"].beta(m * k, (1 - m) * k, n)
     expansion = np.full(n, inputs.expansion_rate)
     if inputs.expansion_sd > 0:
@@ -230,18 +245,65 @@ def _draw_paths(inputs: SimulationInputs, streams: dict) -> _Paths:
     return _Paths(churn=np.clip(churn, 0, 1), expansion=expansion, acquisition=acquisition)
 
 
-def _new_customers(inputs: SimulationInputs, rng: np.random.Generator, mean: np.ndarray) -> np.ndarray:
-    """Return one month of new customers per path."""
-    if inputs.acquisition_distribution == "lognormal" and inputs.acquisition_sigma > 0:
-        sigma = inputs.acquisition_sigma
-        mean = np.where(mean > 0, mean * rng.lognormal(-sigma * sigma / 2, sigma, len(mean)), 0.0)
-    return rng.poisson(mean)
+def _chunks(paths: int) -> list[tuple[int, int]]:
+    """Return (chunk number, paths in it) for ``paths`` split into CHUNK_PATHS-sized chunks."""
+    return [(i, min(CHUNK_PATHS, paths - i * CHUNK_PATHS)) for i in range(-(-paths // CHUNK_PATHS))]
 
 
-def simulate(inputs: SimulationInputs | Mapping, seed: int) -> SimulationResult:
+def simulate_chunk(inputs: SimulationInputs, seed: int, chunk: int, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return (customers, MRR) of chunk ``chunk`` (``size`` paths), each (months + 1, size): row 0 is the start.
+
+    The unit of work of `simulate`, locally or on a Dask worker: it depends only on
+    (inputs, seed, chunk, size). ``inputs`` must be validated.
+    """
+    streams = _streams(seed, chunk)
+    drawn = _draw_paths(inputs, streams, size)
+    sigma = inputs.acquisition_sigma if inputs.acquisition_distribution == "lognormal" else 0.0
+    acquisition, losses = streams["acquisition"], streams["losses"]
+    shape = (size, inputs.months)
+    u_new, u_lost = acquisition.random(shape), losses.random(shape)
+    shocks = acquisition.normal(-sigma * sigma / 2, sigma, shape) if sigma > 0 else np.empty((0, 0))
+    customers = np.empty((inputs.months + 1, size), dtype=np.int64)
+    mrr = np.empty((inputs.months + 1, size), dtype=np.float64)
+    sampling.run_paths(acquisition, losses, u_new, u_lost, shocks, drawn.acquisition, drawn.churn,
+                       np.maximum(1 + drawn.expansion, 0), float(sigma), int(inputs.starting_customers),
+                       float(inputs.arpa), sampling.LOG_FACTORIAL, sampling.RECIPROCAL, customers, mrr)
+    return customers, mrr
+
+
+def reference_chunk(inputs: SimulationInputs, seed: int, chunk: int, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The same model as `simulate_chunk`, as a bare NumPy loop over months of ``Generator.poisson`` and
+    ``Generator.binomial`` (NumPy's exact samplers): the baseline of the benchmark and the reference of the
+    distribution test. Same per-path parameters; other draws, so equal in distribution, not path by path."""
+    streams = _streams(seed, chunk)
+    drawn = _draw_paths(inputs, streams, size)
+    customers = np.empty((inputs.months + 1, size), dtype=np.int64)
+    mrr = np.empty((inputs.months + 1, size), dtype=np.float64)
+    customers[0], mrr[0] = inputs.starting_customers, inputs.starting_customers * float(inputs.arpa)
+    growth = np.maximum(1 + drawn.expansion, 0)
+    acquisition, losses = streams["acquisition"], streams["losses"]
+    for t in range(1, inputs.months + 1):
+        mean = drawn.acquisition
+        if inputs.acquisition_distribution == "lognormal" and inputs.acquisition_sigma > 0:
+            sigma = inputs.acquisition_sigma
+            mean = np.where(mean > 0, mean * acquisition.lognormal(-sigma * sigma / 2, sigma, size), 0.0)
+        new = acquisition.poisson(mean)
+        kept = customers[t - 1] - losses.binomial(customers[t - 1], drawn.churn)
+        ratio = np.divide(kept, customers[t - 1], out=np.ones(size), where=customers[t - 1] > 0)
+        mrr[t] = mrr[t - 1] * ratio * growth + new * float(inputs.arpa)
+        customers[t] = kept + new
+    return customers, mrr
+
+
+def simulate(inputs: SimulationInputs | Mapping, seed: int, *, cluster=None) -> SimulationResult:
     """Return the SimulationResult of ``inputs`` (validated) run with ``seed``: same seed, same output.
 
-    Example::
+    The paths are simulated in chunks of CHUNK_PATHS, chunk i from child i of
+    ``numpy.random.SeedSequence(seed)`` (see `simulate_chunk`). ``cluster``: None runs the
+    chunks here; a ``dask.distributed.Client`` or a scheduler address (``"tcp://host:8786"``)
+    runs them on that cluster's workers. The result is identical either way.
+
+    Raises InvalidParameterError naming a bad input, seed or cluster. Example::
 
         >>> r = simulate({"months": 36, "starting_customers": 100, "arpa": 500, "churn_rate": 0.03,
         ...               "acquisition_mean": 8, "target_mrr": 80_000, "paths": 100_000}, seed=7)
@@ -251,28 +313,35 @@ def simulate(inputs: SimulationInputs | Mapping, seed: int) -> SimulationResult:
     started = time.perf_counter()
     inputs = validate_inputs(inputs)
     seed = _check_seed(seed)
-    streams = _streams(seed)
-    drawn = _draw_paths(inputs, streams)
-    customers = np.full(inputs.paths, inputs.starting_customers, dtype=np.int64)
-    mrr = customers * float(inputs.arpa)
-    growth = np.maximum(1 + drawn.expansion, 0)
-    mrr_bands, customer_bands = [_bands(mrr)], [_bands(customers)]
+    parts = _run_chunks(inputs, seed, cluster)
+    customers = np.concatenate([c for c, _ in parts], axis=1)
+    mrr = np.concatenate([m for _, m in parts], axis=1)
+    return _result(inputs, seed, customers, mrr, started)
+
+
+def _run_chunks(inputs: SimulationInputs, seed: int, cluster) -> list[tuple[np.ndarray, np.ndarray]]:
+    chunks = _chunks(inputs.paths)
+    if cluster is None:
+        if len(chunks) == 1:
+            return [simulate_chunk(inputs, seed, *chunks[0])]
+        with ThreadPoolExecutor(max_workers=min(len(chunks), os.cpu_count() or 1)) as pool:  # kernels release the GIL
+            return list(pool.map(lambda chunk: simulate_chunk(inputs, seed, *chunk), chunks))
+    from . import simulation_cluster
+
+    return simulation_cluster.run_chunks(cluster, simulate_chunk, inputs, seed, chunks)
+
+
+def _result(inputs: SimulationInputs, seed: int, customers: np.ndarray, mrr: np.ndarray,
+            started: float) -> SimulationResult:
+    """Return the SimulationResult of the (months + 1, paths) customer and MRR matrices."""
     target = inputs.target_mrr
-    reached = np.zeros(inputs.paths, dtype=bool)
-    for _ in range(inputs.months):
-        new = _new_customers(inputs, streams["acquisition"], drawn.acquisition)
-        kept = customers - streams["losses"].binomial(customers, drawn.churn)
-        ratio = np.divide(kept, customers, out=np.ones(inputs.paths), where=customers > 0)
-        mrr = mrr * ratio * growth + new * float(inputs.arpa)
-        customers = kept + new
-        mrr_bands.append(_bands(mrr))
-        customer_bands.append(_bands(customers))
-        if target is not None:
-            reached |= mrr >= target
+    reached = None if target is None else (mrr[1:] >= target).any(axis=0)
+    with ThreadPoolExecutor(max_workers=2) as pool:  # the bands kernel releases the GIL
+        mrr_bands, customer_bands = pool.map(lambda matrix: sampling.bands(matrix, PERCENTILES), (mrr, customers))
     return SimulationResult(
         inputs=inputs, seed=seed, mrr=_band_frame(mrr_bands), customers=_band_frame(customer_bands),
         probability_of_target=None if target is None else float(reached.mean()),
-        probability_target_at_end=None if target is None else float((mrr >= target).mean()),
+        probability_target_at_end=None if target is None else float((mrr[-1] >= target).mean()),
         seconds=time.perf_counter() - started,
     )
 
@@ -284,14 +353,9 @@ def _check_seed(seed) -> int:
     return int(seed)
 
 
-def _bands(values: np.ndarray) -> np.ndarray:
-    """Return P10, P50, P90 and the mean of ``values``."""
-    return np.append(np.percentile(values, PERCENTILES), values.mean())
-
-
-def _band_frame(rows: list[np.ndarray]) -> pd.DataFrame:
+def _band_frame(rows: np.ndarray) -> pd.DataFrame:
     """Return the band rows as a DataFrame indexed by month (0 = start) with p10, p50, p90, mean."""
-    frame = pd.DataFrame(np.vstack(rows), columns=[f"p{p}" for p in PERCENTILES] + ["mean"])
+    frame = pd.DataFrame(rows, columns=[f"p{p}" for p in PERCENTILES] + ["mean"])
     frame.index.name = "month"
     return frame
 

@@ -5,7 +5,10 @@ there the assessment and its event were two separate calls, so a crash between
 them left a row with no event. Here both land or neither does.
 
 Every command takes an Engine (it opens and commits its own transaction) or a
-Connection (it joins the caller's transaction).
+Connection (it joins the caller's transaction). Every value given is checked
+before any SQL: a NUL character (which PostgreSQL text and JSON cannot store) or
+a non-finite number (NaN, infinity) anywhere in it raises InvalidParameterError
+naming the field.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from ..domain import levers as lever_domain
 from ..domain import scoring
 from ..domain.simulation import ENGINE_VERSION, SIMULATION_TYPE, SimulationInputs, simulate
 from ..errors import InvalidParameterError, NotFoundError, SimulationFailedError
+from ..loaders.values import reject_unstorable
 from ..schema.tables import assessments, growth_levers, growth_progress, simulations, users
 from .recorder import NewEvent
 from .store import EventStore
@@ -50,6 +54,7 @@ def transaction(bind: Engine | Connection):
 def create_assessment(bind, user_id: uuid.UUID, assessment_type: str, responses: dict, *,
                       organization_id: uuid.UUID | None = None, metadata: dict | None = None) -> dict:
     """Insert an assessment and its `assessment_created` event; return the new row as a dict."""
+    _check_fields(assessment_type=assessment_type, responses=responses, metadata=metadata)
     if not isinstance(responses, dict):
         raise InvalidParameterError(f"responses must be an object (dict), got {type(responses).__name__}")
     if not assessment_type or not isinstance(assessment_type, str):
@@ -95,6 +100,7 @@ def score_assessment(bind, assessment_id: uuid.UUID, *, rubric=None) -> dict:
 def suggest_levers(bind, user_id: uuid.UUID, *, organization_id: uuid.UUID | None = None,
                    levers: list[str] | None = None, category_scores: Mapping | None = None) -> uuid.UUID:
     """Prioritise levers (RICE, see domain.levers), store them as suggested, append `lever_suggested`; return the id."""
+    _check_fields(levers=levers, category_scores=category_scores)
     plan = lever_domain.prioritize_levers(levers, category_scores)
     with transaction(bind) as conn:
         _require(conn, users, user_id, "user")
@@ -109,6 +115,7 @@ def suggest_levers(bind, user_id: uuid.UUID, *, organization_id: uuid.UUID | Non
 
 def change_lever_status(bind, lever_id: uuid.UUID, status: str, *, user_id: uuid.UUID | None = None) -> dict:
     """Set a growth lever's status and append `lever_status_changed`; return the updated row."""
+    _check_fields(status=status)
     if status not in LEVER_STATUSES:
         raise InvalidParameterError(f"status {status!r} is not a lever status; allowed: {', '.join(LEVER_STATUSES)}")
     with transaction(bind) as conn:
@@ -129,6 +136,7 @@ def record_progress(bind, lever_id: uuid.UUID, milestone: str, *, status: str = 
                     progress_percentage: float = 0, notes: str | None = None,
                     user_id: uuid.UUID | None = None) -> dict:
     """Insert a progress milestone of a lever and append `progress_recorded` to the lever's stream."""
+    _check_fields(milestone=milestone, status=status, progress_percentage=progress_percentage, notes=notes)
     if status not in PROGRESS_STATUSES:
         raise InvalidParameterError(f"status {status!r} is not a progress status; allowed: {', '.join(PROGRESS_STATUSES)}")
     if not 0 <= float(progress_percentage) <= 100:
@@ -167,6 +175,7 @@ def run_simulation(bind, user_id, organization_id, inputs: SimulationInputs | Ma
 
     Example: ``run_simulation(engine, user_id, None, {"months": 24}, seed=42)`` -> ``UUID('...')``.
     """
+    _check_fields(simulation_type=simulation_type, inputs=inputs.to_dict() if isinstance(inputs, SimulationInputs) else inputs)
     if isinstance(bind, Connection) and bind.in_transaction():
         raise InvalidParameterError("run_simulation commits its own transactions: pass an Engine or a connection "
                                     "with no open transaction (commit or roll back first)")
@@ -198,6 +207,12 @@ def _finish_simulation(bind, simulation_id, status: str, output: dict | None, me
         _store.append(conn, simulation_id, "simulation", 1, NewEvent(
             f"simulation_{status}", {"p50": output.get("p50")} if output else {"error": metadata["error"]},
             user_id=row.user_id, organization_id=row.organization_id))
+
+
+def _check_fields(**fields) -> None:
+    """Raise InvalidParameterError naming the first field holding a NUL character or a non-finite number."""
+    for name, value in fields.items():
+        reject_unstorable(value, name, InvalidParameterError)
 
 
 def _json_inputs(inputs) -> dict:

@@ -18,6 +18,15 @@ STATUS_COLOURS = {"completed": "#2ca02c", "in_progress": "#1f77b4", "not_started
                   "running": "#ff7f0e", "unknown": "#7f7f7f"}
 
 
+def _ranged_bar(x, low, mid, high, name: str) -> go.Bar:
+    """Return bars at `mid` with asymmetric error bars reaching down to `low` and up to `high` (same-length sequences)."""
+    mid = list(mid)
+    return go.Bar(x=list(x), y=mid, name=name,
+                  error_y={"type": "data", "symmetric": False,
+                           "array": [h - m for h, m in zip(high, mid)],
+                           "arrayminus": [m - lo for m, lo in zip(mid, low)]})
+
+
 def lever_status_funnel(frame: pd.DataFrame) -> go.Figure:
     """Return the lever plans reaching each stage as a funnel (rejected plans left out).
 
@@ -59,13 +68,8 @@ def roi_ranges(frame: pd.DataFrame) -> go.Figure:
     title, x_title, y_title = "ROI over the horizon, low to high", "lever", "ROI multiple ((revenue - cost) / cost)"
     if frame.empty:
         return no_data(title, x_title, y_title)
-    expected = list(frame["roi_expected"])
-    fig = go.Figure(go.Bar(
-        x=list(frame["lever"]), y=expected, name="expected ROI",
-        error_y={"type": "data", "symmetric": False,
-                 "array": [h - e for h, e in zip(frame["roi_high"], expected)],
-                 "arrayminus": [e - lo for e, lo in zip(expected, frame["roi_low"])]},
-    ))
+    fig = go.Figure(_ranged_bar(frame["lever"], frame["roi_low"], frame["roi_expected"], frame["roi_high"],
+                                "expected ROI"))
     fig.add_hline(y=0, line={"dash": "dot", "color": "#7f7f7f"})
     return titled(fig, title, x_title, y_title)
 
@@ -115,13 +119,8 @@ def scenario_comparison(frame: pd.DataFrame) -> go.Figure:
     title, x_title, y_title = "Final MRR by scenario (P50, P10-P90)", "scenario", "MRR at the horizon"
     if frame.empty:
         return no_data(title, x_title, y_title)
-    p50 = list(frame["final_mrr_p50"])
-    fig = go.Figure(go.Bar(
-        x=list(frame["scenario"]), y=p50, name="P50",
-        error_y={"type": "data", "symmetric": False,
-                 "array": [h - m for h, m in zip(frame["final_mrr_p90"], p50)],
-                 "arrayminus": [m - lo for m, lo in zip(p50, frame["final_mrr_p10"])]},
-    ))
+    fig = go.Figure(_ranged_bar(frame["scenario"], frame["final_mrr_p10"], frame["final_mrr_p50"],
+                                frame["final_mrr_p90"], "P50"))
     return titled(fig, title, x_title, y_title)
 
 

@@ -10,7 +10,9 @@
 Modules: `catalog` (what can be loaded, time columns), `query` (the SELECT and its
 filters, built with SQLAlchemy Core, values always bound), `dtypes` (SQL type ->
 pandas dtype), `fast` (Arrow through ADBC over binary COPY), `frames` (rows or
-Arrow into DataFrames, the choice of path), `aggregate` (counts in SQL).
+Arrow into DataFrames, the choice of path), `aggregate` (counts in SQL), `values`
+(NUL characters and non-finite numbers refused before SQL; stored values pandas
+cannot hold, warned about or refused by name).
 """
 
 from .aggregate import PERIODS, count_by, count_by_industry, count_by_period
@@ -18,6 +20,8 @@ from .api import iter_load, load, select_for
 from .catalog import READ_MODELS, TIME_COLUMNS, relation_names
 from .frames import FAST_PATH_MIN_ROWS
 from .query import OPERATORS
+from .values import UnrepresentableValueError, UnrepresentableValueWarning
+from .partitioned import load_partitioned  # needs dask only when called
 
 __all__ = [
     "FAST_PATH_MIN_ROWS",
@@ -25,11 +29,14 @@ __all__ = [
     "PERIODS",
     "READ_MODELS",
     "TIME_COLUMNS",
+    "UnrepresentableValueError",
+    "UnrepresentableValueWarning",
     "count_by",
     "count_by_industry",
     "count_by_period",
     "iter_load",
     "load",
+    "load_partitioned",
     "relation_names",
     "select_for",
 ]

@@ -66,11 +66,17 @@ def load(table: str, *, columns: Sequence[str] | None = None, since=None, until=
     (``responses ->> 'growth_pace'``) into text columns named ``responses.growth_pace``; the
     JSON column itself is then left out unless listed in ``columns``.
 
-    Dtypes (see `bi_workbench.loaders.dtypes`): UUIDs as uuid.UUID (``uuid_as="str"`` for
-    text), timestamptz as datetime64[ns, UTC], numerics as float64 (``decimals=True`` for
-    Decimal), booleans as boolean, integers as Int64 where nullable, text as string, JSON as
-    Python objects (``json_as="str"`` for text), arrays as lists. ``dtype_backend="pyarrow"``
-    gives Arrow-backed columns, with UUIDs and JSON as text unless asked for as objects.
+    Dtypes (see `bi_workbench.loaders.dtypes`): UUIDs, text and JSON as Arrow-backed
+    ``string[pyarrow]`` (the JSON's text), timestamptz as datetime64[ns, UTC], numerics as
+    float64 (``decimals=True`` for Decimal), booleans as boolean, integers as Int64 where
+    nullable, arrays as lists (nested for more dimensions). Python objects on request:
+    ``uuid_as="uuid"`` gives uuid.UUID, ``json_as="object"`` dicts and lists (slower: one
+    object per value). ``dtype_backend="pyarrow"`` gives pd.ArrowDtype columns. Stored
+    times a dtype cannot hold (infinity, out of range) come back as NaT with an
+    UnrepresentableValueWarning naming table, column and count.
+
+    Filter values holding a NUL character or a non-finite number (NaN, infinity) raise
+    InvalidFilterError naming the filter, before any SQL is sent.
 
     ``fast``: True reads through ADBC/Arrow (binary COPY), False through psycopg, None
     (default) picks Arrow when the planner expects more than 50,000 rows. Both give the same

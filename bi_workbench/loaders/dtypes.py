@@ -9,34 +9,46 @@ Every column is classified by its SQLAlchemy type into a *kind* (``uuid``,
   rows: Python values from psycopg (`from_python`) or Arrow arrays from ADBC
   (`from_arrow`).
 
-Default (``dtype_backend="numpy"``):
+Default (``dtype_backend="numpy"``): strings are Arrow-backed (``string[pyarrow]``,
+as pandas 3 makes them), so text, UUIDs and JSON come from the Arrow path without
+one Python object per value:
 
 ==============  ==========================================================
 kind            dtype
 ==============  ==========================================================
-uuid            object of ``uuid.UUID`` (``"string"`` with ``uuid_as="str"``)
+uuid            ``string[pyarrow]`` (object of ``uuid.UUID`` with ``uuid_as="uuid"``)
 timestamptz     ``datetime64[ns, UTC]``
 timestamp/date  ``datetime64[ns]`` (naive; the materialized view's month is UTC)
 numeric         ``float64`` (object of ``Decimal`` with ``decimals=True``)
 float           ``float64``
 integer         ``Int64`` where the column is nullable, else ``int64``
 boolean         ``boolean``
-text, inet      ``string``
-json            object of Python values (``"string"`` with ``json_as="str"``)
-array           object of Python lists
+text, inet      ``string[pyarrow]``
+json            ``string[pyarrow]`` of the JSON text (object of Python values with
+                ``json_as="object"``)
+array           object of Python lists (nested lists for a multi-dimensional array)
 ==============  ==========================================================
 
 With ``dtype_backend="pyarrow"`` every column is a ``pd.ArrowDtype`` (strings,
 ``timestamp[us, tz=UTC]``, ``date32``, ``int64``, ``double``, ``bool``,
-``list<string>``), and UUIDs and JSON stay text unless ``uuid_as="uuid"`` /
-``json_as="object"`` ask for Python objects.
+``list<string>``); ``uuid_as="uuid"`` / ``json_as="object"`` give object columns.
+
+Values the result cannot hold (see `bi_workbench.loaders.values`): a timestamp or
+date of ``infinity``/``-infinity`` or outside the dtype's range (1677-09-21 to
+2262-04-11 for ``datetime64[ns]``; years 1 to 9999 for the pyarrow backend, which is
+what Python's datetime holds) becomes NaT/null with an `UnrepresentableValueWarning`
+naming table, column and count; JSON too deeply nested for Python's parser, asked
+for as objects, raises `UnrepresentableValueError`; a multi-dimensional array under
+the pyarrow backend (``list<string>`` is one-dimensional) raises it too.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import json
 import uuid
+import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -45,15 +57,17 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 
 from ..errors import InvalidFilterError
+from .values import UnrepresentableValueError, UnrepresentableValueWarning
 
 Backend = Literal["numpy", "pyarrow"]
 BACKENDS = ("numpy", "pyarrow")
 
-STRING = pd.StringDtype()
+STRING = pd.StringDtype("pyarrow")
 UTC_NS = pd.DatetimeTZDtype("ns", "UTC")
 NAIVE_NS = np.dtype("datetime64[ns]")
 
@@ -69,13 +83,13 @@ class Options:
     """
 
     decimals: bool = False
-    uuid_as: Literal["uuid", "str"] = "uuid"
-    json_as: Literal["object", "str"] = "object"
+    uuid_as: Literal["uuid", "str"] = "str"
+    json_as: Literal["object", "str"] = "str"
     backend: Backend = "numpy"
 
     @classmethod
     def make(cls, *, decimals=False, uuid_as=None, json_as=None, dtype_backend=None) -> Options:
-        """Return validated Options; UUID and JSON default to objects (numpy) or text (pyarrow).
+        """Return validated Options; UUID and JSON default to text on both backends.
 
         Raises InvalidFilterError naming the bad argument. Example::
 
@@ -87,10 +101,8 @@ class Options:
             raise InvalidFilterError(f"dtype_backend={dtype_backend!r} is not one of: numpy, pyarrow")
         if not isinstance(decimals, (bool, np.bool_)):
             raise InvalidFilterError(f"decimals={decimals!r} must be True or False")
-        if uuid_as is None:
-            uuid_as = "str" if backend == "pyarrow" else "uuid"
-        if json_as is None:
-            json_as = "str" if backend == "pyarrow" else "object"
+        uuid_as = "str" if uuid_as is None else uuid_as
+        json_as = "str" if json_as is None else json_as
         if uuid_as not in ("uuid", "str"):
             raise InvalidFilterError(f"uuid_as={uuid_as!r} is not one of: uuid, str")
         if json_as not in ("object", "str"):
@@ -147,6 +159,12 @@ class ColumnSpec:
     kind: str
     nullable: bool
     expression: sa.ColumnElement
+    table: str = ""
+
+    @property
+    def where(self) -> str:
+        """``table.column`` for messages."""
+        return f"{self.table}.{self.name}" if self.table else self.name
 
     def dtype(self, options: Options):
         """Return the pandas dtype this column gets under ``options`` (e.g. ``Int64Dtype()``)."""
@@ -170,9 +188,12 @@ def spec_for(column: sa.ColumnElement, options: Options, *, name: str | None = N
         expression = sa.cast(column, pg.DOUBLE_PRECISION)
     elif kind == "json":
         expression = sa.cast(column, sa.Text)
+    elif kind == "array":  # JSON text keeps a multi-dimensional array's shape on both read paths
+        expression = sa.cast(sa.func.array_to_json(column), sa.Text)
     elif kind == "inet":
         expression = inet_text(column)
-    return ColumnSpec(name, kind, bool(nullable), expression.label(name))
+    table = getattr(getattr(column, "table", None), "name", "") or ""
+    return ColumnSpec(name, kind, bool(nullable), expression.label(name), table)
 
 
 def inet_text(column: sa.ColumnElement) -> sa.ColumnElement:
@@ -242,6 +263,18 @@ def _arrow_type(kind: str, options: Options) -> pa.DataType | None:
 
 # --- Python values (psycopg) -> pandas -------------------------------------------
 
+TIME_KINDS = ("timestamptz", "timestamp", "date")
+
+
+class _OutOfRange:
+    """What the psycopg path reads for a time Python cannot hold (``infinity``, years beyond 1-9999)."""
+
+    def __repr__(self) -> str:
+        return "OUT_OF_RANGE"
+
+
+OUT_OF_RANGE = _OutOfRange()
+
 
 def from_python(spec: ColumnSpec, values: list, options: Options):
     """Return a pandas array of ``spec``'s dtype from the Python values psycopg returned.
@@ -252,28 +285,24 @@ def from_python(spec: ColumnSpec, values: list, options: Options):
         dtype('int64')
     """
     kind = spec.kind
+    if kind in TIME_KINDS:
+        return _times_from_python(spec, values, options)
+    if kind == "array":
+        return arrays_from_json(spec, values, options)
+    if kind == "json" and options.json_as == "object":
+        return json_objects(values, spec.where)
     if options.backend == "pyarrow":
         arrow = _arrow_type(kind, options)
         if arrow is not None:
             if kind == "uuid":
                 values = [None if v is None else str(v) for v in values]
-            elif kind == "array":
-                values = [None if v is None else [None if x is None else str(x) for x in v] for v in values]
             return pd.arrays.ArrowExtensionArray(pa.array(values, type=arrow))
     if kind == "uuid":
         if options.uuid_as == "str":
             return pd.array([None if v is None else str(v) for v in values], dtype=STRING)
         return _objects(values)
-    if kind == "json":
-        if options.json_as == "str":
-            return pd.array(values, dtype=STRING)
-        return json_objects(values)
-    if kind in ("text", "inet"):
+    if kind in ("text", "inet", "json"):
         return pd.array([None if v is None else str(v) for v in values], dtype=STRING)
-    if kind == "timestamptz":
-        return pd.to_datetime(pd.Series(values, dtype=object), utc=True).astype(UTC_NS).array
-    if kind in ("timestamp", "date"):
-        return pd.to_datetime(pd.Series(values, dtype=object)).astype(NAIVE_NS).array
     if kind == "float" or (kind == "numeric" and not options.decimals):
         return np.array([np.nan if v is None else float(v) for v in values], dtype=np.float64)
     if kind == "integer":
@@ -285,18 +314,99 @@ def from_python(spec: ColumnSpec, values: list, options: Options):
     return _objects(values)
 
 
-def json_objects(texts: list) -> np.ndarray:
+def time_bounds(kind: str, options: Options) -> tuple:
+    """Return the (lowest, highest) Python value of a time ``kind`` the result's dtype holds.
+
+    ``datetime64[ns]`` (numpy backend): 1677-09-21 00:12:43.145225 to 2262-04-11
+    23:47:16.854775; pyarrow backend: Python's datetime range (years 1 to 9999). Example::
+
+        >>> time_bounds("date", Options())
+        (datetime.date(1677, 9, 22), datetime.date(2262, 4, 11))
+    """
+    if options.backend == "pyarrow":
+        low, high = dt.datetime.min, dt.datetime.max
+    else:
+        low = (pd.Timestamp.min + pd.Timedelta(1, "us")).floor("us").to_pydatetime()
+        high = pd.Timestamp.max.floor("us").to_pydatetime()
+    if kind == "date":
+        return (low + dt.timedelta(days=1)).date() if low.time() != dt.time() else low.date(), high.date()
+    if kind == "timestamptz":
+        return low.replace(tzinfo=dt.timezone.utc), high.replace(tzinfo=dt.timezone.utc)
+    return low, high
+
+
+def _times_from_python(spec: ColumnSpec, values: list, options: Options):
+    low, high = time_bounds(spec.kind, options)
+    clean = [None if v is None or v is OUT_OF_RANGE or not low <= v <= high else v for v in values]
+    replaced = sum(1 for v, c in zip(values, clean) if c is None and v is not None)
+    if replaced:
+        warn_replaced(spec, replaced, options)
+    if options.backend == "pyarrow":
+        return pd.arrays.ArrowExtensionArray(pa.array(clean, type=_arrow_type(spec.kind, options)))
+    if spec.kind == "timestamptz":
+        return pd.to_datetime(pd.Series(clean, dtype=object), utc=True).astype(UTC_NS).array
+    return pd.to_datetime(pd.Series(clean, dtype=object)).astype(NAIVE_NS).array
+
+
+def warn_replaced(spec: ColumnSpec, count: int, options: Options) -> None:
+    """Warn (UnrepresentableValueWarning) that ``count`` stored times of ``spec`` became missing."""
+    low, high = time_bounds(spec.kind, options)
+    warnings.warn(
+        f"{spec.where}: {count} value(s) are infinite or outside {low} .. {high}, which the "
+        f"{spec.dtype(options)} result cannot hold; they are returned as missing (NaT)",
+        UnrepresentableValueWarning, stacklevel=6,
+    )
+
+
+def arrays_from_json(spec: ColumnSpec, texts: list, options: Options):
+    """Return the array column from its JSON texts (``array_to_json``): lists, nested for more dimensions.
+
+    The pyarrow backend's ``list<string>`` is one-dimensional: a multi-dimensional value
+    raises UnrepresentableValueError naming table, column and count. Example::
+
+        >>> arrays_from_json(spec, ['["a","b"]', None, '[["a"],["b"]]'], Options()).tolist()
+        [['a', 'b'], None, [['a'], ['b']]]
+    """
+    values = json_objects(texts, spec.where)
+    if options.backend != "pyarrow":
+        return values
+    nested = sum(1 for v in values if v is not None and any(isinstance(x, list) for x in v))
+    if nested:
+        raise UnrepresentableValueError(
+            f"{spec.where}: {nested} value(s) are multi-dimensional arrays, which the pyarrow backend's "
+            "list<string> cannot hold; load this column with dtype_backend='numpy' (nested lists)"
+        )
+    return pd.arrays.ArrowExtensionArray(pa.array(list(values), type=pa.list_(pa.string())))
+
+
+def json_objects(texts: list, where: str = "") -> np.ndarray:
     """Return an object array of the Python values of JSON texts (None for NULL).
 
     The texts are parsed in one ``json.loads`` call (as one JSON array), several times
-    faster than one call per value. Example::
+    faster than one call per value. JSON nested deeper than Python's parser allows
+    raises UnrepresentableValueError naming ``where`` and how many values. Example::
 
         >>> json_objects(['{"a": 1}', None, '[2]']).tolist()
         [{'a': 1}, None, [2]]
     """
     if not texts:
         return _objects([])
-    return _objects(json.loads("[" + ",".join("null" if t is None else t for t in texts) + "]"))
+    try:
+        return _objects(json.loads("[" + ",".join("null" if t is None else t for t in texts) + "]"))
+    except RecursionError:
+        pass
+    parsed, too_deep = [], 0
+    for text in texts:
+        try:
+            parsed.append(None if text is None else json.loads(text))
+        except RecursionError:
+            too_deep += 1
+    if too_deep:
+        raise UnrepresentableValueError(
+            f"{where}: {too_deep} value(s) are JSON nested deeper than Python's parser allows; "
+            "load this column with json_as='str' to get their text"
+        )
+    return _objects(parsed)
 
 
 @contextmanager
@@ -337,13 +447,17 @@ def from_arrow(spec: ColumnSpec, array: pa.ChunkedArray, options: Options):
     """
     kind = spec.kind
     array = _plain(array, kind)
+    if kind in TIME_KINDS:
+        array = _times_in_range(spec, array, options)
     if kind == "uuid":
         if options.uuid_as == "str":
             text = pa.chunked_array([uuid_text(chunk) for chunk in array.chunks], type=pa.string())
             return pd.arrays.ArrowExtensionArray(text) if options.backend == "pyarrow" else STRING.__from_arrow__(text)
         return uuid_objects(array)
+    if kind == "array":
+        return arrays_from_json(spec, array.cast(pa.string()).to_pylist(), options)
     if kind == "json" and options.json_as == "object":
-        return json_objects(array.to_pylist())
+        return json_objects(array.cast(pa.string()).to_pylist(), spec.where)
     if kind == "numeric" and options.decimals:
         return _objects([None if v is None else Decimal(v) for v in array.to_pylist()])
     if options.backend == "pyarrow":
@@ -367,6 +481,29 @@ def from_arrow(spec: ColumnSpec, array: pa.ChunkedArray, options: Options):
     if kind == "boolean":
         return pd.BooleanDtype().__from_arrow__(array)
     return _objects(array.to_pylist())
+
+
+_EPOCH = dt.datetime(1970, 1, 1)
+
+
+def _times_in_range(spec: ColumnSpec, array: pa.ChunkedArray, options: Options) -> pa.ChunkedArray:
+    """``array`` with the times the result cannot hold (infinity arrives wrapped around) set to null, warned."""
+    low, high = time_bounds(spec.kind, options)
+    if spec.kind == "date":
+        raw = array.cast(pa.int32())
+        bounds = [(low - _EPOCH.date()).days, (high - _EPOCH.date()).days]
+    else:
+        if array.type.unit != "us":
+            raise TypeError(f"expected microsecond timestamps from the database, got Arrow type {array.type}")
+        raw = array.cast(pa.int64())
+        epoch = _EPOCH.replace(tzinfo=low.tzinfo)
+        bounds = [(bound - epoch) // dt.timedelta(microseconds=1) for bound in (low, high)]
+    outside = pc.or_(pc.less(raw, bounds[0]), pc.greater(raw, bounds[1]))
+    replaced = pc.sum(outside).as_py() or 0
+    if not replaced:
+        return array
+    warn_replaced(spec, replaced, options)
+    return pc.if_else(outside, pa.scalar(None, array.type), array)
 
 
 def _plain(array: pa.ChunkedArray, kind: str) -> pa.ChunkedArray:

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
+from contextlib import contextmanager
 
+import numpy as np
 import pandas as pd
+import psycopg
+from psycopg.adapt import Loader
+from psycopg.pq import Format
 import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -13,7 +19,7 @@ from sqlalchemy.sql.expression import ClauseElement, Executable
 
 from ..errors import InvalidFilterError
 from . import fast
-from .dtypes import ColumnSpec, Options, empty_frame, from_arrow, from_python, paused_gc
+from .dtypes import OUT_OF_RANGE, ColumnSpec, Options, empty_frame, from_arrow, from_python, paused_gc
 from .query import LoadQuery
 
 #: ``fast=None`` picks the Arrow path when the planner expects more rows than this.
@@ -33,8 +39,8 @@ def frame_from_rows(specs: list[ColumnSpec], rows: list, options: Options) -> pd
         return empty_frame(specs, options)
     with paused_gc():
         columns = list(zip(*rows))
-        return pd.DataFrame({spec.name: from_python(spec, list(values), options) for spec, values in zip(specs, columns)},
-                            copy=False)
+        return pd.DataFrame({spec.name: _column(from_python(spec, list(values), options))
+                             for spec, values in zip(specs, columns)}, copy=False)
 
 
 def frame_from_arrow(specs: list[ColumnSpec], table: pa.Table, options: Options) -> pd.DataFrame:
@@ -49,7 +55,16 @@ def frame_from_arrow(specs: list[ColumnSpec], table: pa.Table, options: Options)
     if table.num_rows == 0:
         return empty_frame(specs, options)
     with paused_gc():
-        return pd.DataFrame({spec.name: from_arrow(spec, table.column(i), options) for i, spec in enumerate(specs)}, copy=False)
+        return pd.DataFrame({spec.name: _column(from_arrow(spec, table.column(i), options)) for i, spec in enumerate(specs)},
+                            copy=False)
+
+
+def _column(values):
+    """An object ndarray stays object (pandas 3 would infer its strings' dtype from the data, e.g. for JSON
+    values that happen to be all strings); other arrays pass through."""
+    if isinstance(values, np.ndarray) and values.dtype == object:
+        return pd.Series(values, dtype=object, copy=False)
+    return values
 
 
 def read(engine: Engine, built: LoadQuery, options: Options, *, use_fast: bool) -> pd.DataFrame:
@@ -62,7 +77,7 @@ def read(engine: Engine, built: LoadQuery, options: Options, *, use_fast: bool) 
     """
     if use_fast:
         return frame_from_arrow(built.specs, fast.arrow_table(engine, built.statement), options)
-    with engine.connect() as conn, paused_gc():
+    with engine.connect() as conn, tolerant_times(conn), paused_gc():
         rows = conn.execute(built.statement).all()
     return frame_from_rows(built.specs, rows, options)
 
@@ -96,13 +111,58 @@ def read_chunks(engine: Engine, built: LoadQuery, options: Options, *, chunksize
                 yield frame_from_arrow(built.specs, pa.Table.from_batches(pending), options)
                 produced = True
     else:
-        with engine.connect() as conn:
+        with engine.connect() as conn, tolerant_times(conn):
             result = conn.execution_options(stream_results=True, yield_per=chunksize).execute(built.statement)
             for rows in result.partitions(chunksize):
                 yield frame_from_rows(built.specs, rows, options)
                 produced = True
     if not produced:
         yield empty_frame(built.specs, options)
+
+
+@functools.cache
+def _tolerant(original: type) -> type:
+    """A psycopg loader reading like ``original`` but returning OUT_OF_RANGE where it fails (infinity,
+    years outside 1-9999) instead of failing the whole query."""
+
+    class Tolerant(Loader):
+        format = original.format
+
+        def __init__(self, oid, context=None):
+            super().__init__(oid, context)
+            self._inner = original(oid, context)
+
+        def load(self, data):
+            try:
+                return self._inner.load(data)
+            except psycopg.DataError:
+                return OUT_OF_RANGE
+
+    Tolerant.__name__ = f"Tolerant{original.__name__}"
+    return Tolerant
+
+
+_TIME_TYPES = ("timestamptz", "timestamp", "date")
+
+
+@contextmanager
+def tolerant_times(conn: Connection):
+    """Within the block, ``conn`` reads times Python cannot hold as OUT_OF_RANGE (the frame then makes
+    them missing, with a warning) instead of failing; its loaders before are restored after."""
+    adapters = conn.connection.driver_connection.adapters
+    before = []
+    for name in _TIME_TYPES:
+        oid = adapters.types[name].oid
+        for fmt in (Format.TEXT, Format.BINARY):
+            original = adapters.get_loader(oid, fmt)
+            if original is not None:
+                before.append((oid, original))
+                adapters.register_loader(oid, _tolerant(original))
+    try:
+        yield conn
+    finally:
+        for oid, original in before:
+            adapters.register_loader(oid, original)
 
 
 def choose_fast(engine: Engine, built: LoadQuery, fast_arg, limit) -> bool:

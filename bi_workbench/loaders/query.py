@@ -38,6 +38,7 @@ from ..errors import InvalidFilterError, UnknownIdentifierError
 from ..timeparse import parse_instant
 from . import catalog
 from .dtypes import ColumnSpec, Options, inet_text, kind_of, spec_for
+from .values import reject_unstorable
 
 OPERATORS = ("eq", "ne", "in", "lt", "lte", "gt", "gte", "between", "isnull", "like", "ilike", "contains")
 _ORDERED_KINDS = {"uuid", "timestamptz", "timestamp", "date", "integer", "float", "numeric", "text", "inet"}
@@ -147,6 +148,7 @@ def _json_path(column: str, key) -> list[str]:
         raise InvalidFilterError(
             f"json_fields[{column!r}]: key {key!r} must be a string, or a list of strings for a nested path"
         )
+    reject_unstorable(path, f"json_fields[{column!r}]", InvalidFilterError)
     return path
 
 
@@ -170,8 +172,10 @@ def conditions(table: sa.Table, filters: Mapping[str, object], *, since=None, un
         column = catalog.time_column(table, time_column)
         kind = kind_of(column.type)
         if since is not None:
+            reject_unstorable(since, "since", InvalidFilterError)
             found.append(column >= _bind(column, coerce(since, kind, "since")))
         if until is not None:
+            reject_unstorable(until, "until", InvalidFilterError)
             found.append(column < _bind(column, coerce(until, kind, "until")))
     elif time_column is not None:
         catalog.time_column(table, time_column)
@@ -208,6 +212,7 @@ def condition(column: sa.Column, op: str, value, *, param: str) -> sa.ColumnElem
         'users.industry IS DISTINCT FROM :param_1'
     """
     kind = kind_of(column.type)
+    reject_unstorable(value, param, InvalidFilterError)
     if op == "isnull":
         if not isinstance(value, (bool, np.bool_)):
             raise InvalidFilterError(f"{param}={value!r} must be True or False")

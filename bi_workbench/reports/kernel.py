@@ -184,8 +184,11 @@ def build_controls(report: catalog.Report, namespace: dict, callback=None):
                 print(f"error: {exc}")
                 return
             namespace.update({name: to_notebook(value) for name, value in typed.items()})
+            params = ReportParameters(report, typed)
+            if isinstance(namespace.get("params"), dict):
+                namespace["params"] = params  # the cells below read `params`, as reports.setup named it
             if callback is not None:
-                callback(ReportParameters(report, typed))
+                callback(params)
 
     for widget in widgets.values():
         widget.observe(redraw, names="value")

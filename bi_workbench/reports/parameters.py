@@ -79,7 +79,16 @@ def coerce(report: Report, parameter: Parameter, value) -> Any:
     return typed
 
 
+# Every date a report takes becomes a pandas Timestamp (nanoseconds since 1970 in
+# 64 bits) and may be moved by a day (an inclusive ``until`` is compared as
+# ``< until + 1 day``): only dates a day inside Timestamp's range are safe.
+FIRST_DATE = date(1677, 9, 23)
+LAST_DATE = date(2262, 4, 10)
+
+
 def _check_allowed(report: Report, parameter: Parameter, typed) -> None:
+    if parameter.type == "date" and not FIRST_DATE <= typed <= LAST_DATE:
+        raise _fail(report, parameter, typed, f"is outside the dates a report can hold ({FIRST_DATE} to {LAST_DATE}).")
     if parameter.choices is not None and typed not in parameter.choices:
         raise _fail(report, parameter, typed, f"is not one of: {', '.join(map(str, parameter.choices))}.")
     if parameter.minimum is not None and typed < parameter.minimum:

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from ..errors import SchemaApplyError, SchemaMissingError
+from . import catalog
 from .tables import metadata
 from .tenancy import apply_tenancy
 
@@ -44,7 +45,12 @@ def current_revision(connection: Connection) -> str | None:
 
 
 def init_schema(engine: Engine, *, revision: str = "head", months_ahead: int = DEFAULT_MONTHS_AHEAD) -> tuple[str | None, str]:
-    """Create or upgrade the schema to ``revision`` in one transaction; return (before, after) revisions."""
+    """Create or upgrade the schema to ``revision`` in one transaction; return (before, after) revisions.
+
+    On a schema already at the head it also repairs what `db check` reports
+    of the security-relevant catalog (`catalog.repair`): row-level security,
+    policies, grants, view options, triggers, functions and CHECKs.
+    """
     try:
         with engine.begin() as conn:
             before = current_revision(conn)
@@ -53,6 +59,8 @@ def init_schema(engine: Engine, *, revision: str = "head", months_ahead: int = D
             command.upgrade(_alembic_config(conn), revision)
             after = current_revision(conn)
             if after == head_revision():
+                if before is not None:  # rights, policies, triggers, checks changed by hand since
+                    catalog.repair(conn)
                 conn.execute(sa.text("SELECT ensure_partitions_ahead(:n)"), {"n": months_ahead})
                 # Policies follow the entity declarations of this package, which may have
                 # changed since the revision that last applied them; views recreated since

@@ -1,8 +1,11 @@
 """Schema awareness: compare a live database with the model and list every difference.
 
 Tables, columns, types, nullability, server defaults, indexes, UNIQUE and
-foreign keys are compared by Alembic's autogenerate; CHECK constraints,
-partitioning, views, materialized views and functions are compared here.
+foreign keys are compared by Alembic's autogenerate; partitioning here; and the
+security-relevant catalog (row-level security flags, policies and their
+expressions, grants to any role, view options and definitions, CHECK
+expressions, triggers and whether they are enabled, functions) by `catalog`,
+against the state its repair (what `db init` runs) would leave.
 The loaders use `live_columns` and `TableInfo` to know what exists.
 """
 
@@ -16,15 +19,13 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import Connection
 
 from ..errors import SchemaDriftError
+from . import catalog
 from .apply import VERSION_TABLE
 from .sqlfiles import read_sql
 from .tables import MONTHLY_PARTITIONED, metadata
 
 VIEWS = ("user_dashboard_summary", "organization_analytics")
 MATERIALIZED_VIEWS = ("assessment_analytics_summary",)
-FUNCTIONS = (
-    "ensure_monthly_partitions", "ensure_partitions_ahead", "refresh_analytics_views", "audit_row_change", "current_tenant",
-)
 
 
 @dataclass(frozen=True, order=True)
@@ -51,10 +52,14 @@ def compare(connection: Connection, *, ignore_tables: frozenset[str] = frozenset
         connection, opts={"compare_type": True, "compare_server_default": True, "include_name": include_name}
     )
     found = [_describe(diff) for diff in _flatten(compare_metadata(context, metadata))]
-    found += _compare_checks(connection)
     found += _compare_partitioning(connection)
-    found += _compare_routines_and_views(connection)
+    found += compare_catalog(connection, ignore_tables=frozenset(ignore_tables))
     return sorted(found)
+
+
+def compare_catalog(connection: Connection, *, ignore_tables: frozenset[str] = frozenset()) -> list[Difference]:
+    """Return only the differences of the security-relevant catalog (the ones `init_schema` repairs), sorted."""
+    return sorted(Difference(*difference) for difference in catalog.differences(connection, ignore_tables))
 
 
 def check(connection: Connection, *, ignore_tables: frozenset[str] = frozenset()) -> None:
@@ -113,20 +118,6 @@ def _render(value) -> str:
     return getattr(arg, "text", None) or str(arg)
 
 
-def _compare_checks(connection: Connection) -> list[Difference]:
-    inspector = sa.inspect(connection)
-    live_tables = set(inspector.get_table_names())
-    found = []
-    for table in metadata.sorted_tables:
-        if table.name not in live_tables:
-            continue
-        want = {c.name for c in table.constraints if isinstance(c, sa.CheckConstraint)}
-        have = {c["name"] for c in inspector.get_check_constraints(table.name)}
-        found += [Difference("missing check constraint", f"{table.name}.{name}") for name in sorted(want - have)]
-        found += [Difference("extra check constraint", f"{table.name}.{name}") for name in sorted(have - want)]
-    return found
-
-
 def _compare_partitioning(connection: Connection) -> list[Difference]:
     rows = connection.execute(
         sa.text(
@@ -144,23 +135,6 @@ def _compare_partitioning(connection: Connection) -> list[Difference]:
             found.append(Difference("different partition key", table.name, f"database has {key}"))
         if connection.execute(sa.text("SELECT to_regclass(:n)"), {"n": f"{table.name}_default"}).scalar() is None:
             found.append(Difference("missing default partition", f"{table.name}_default"))
-    return found
-
-
-def _compare_routines_and_views(connection: Connection) -> list[Difference]:
-    kinds = dict(
-        connection.execute(
-            sa.text("SELECT relname, relkind FROM pg_class WHERE relnamespace = current_schema()::regnamespace AND relkind IN ('v','m')")
-        ).all()
-    )
-    functions = set(
-        connection.execute(
-            sa.text("SELECT proname FROM pg_proc WHERE pronamespace = current_schema()::regnamespace")
-        ).scalars()
-    )
-    found = [Difference("missing view", name) for name in VIEWS if kinds.get(name) != "v"]
-    found += [Difference("missing materialized view", name) for name in MATERIALIZED_VIEWS if kinds.get(name) != "m"]
-    found += [Difference("missing function", name) for name in FUNCTIONS if name not in functions]
     return found
 
 

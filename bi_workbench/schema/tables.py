@@ -52,6 +52,11 @@ def _id() -> Column:
     return Column("id", UUID(as_uuid=True), primary_key=True, server_default=func.gen_random_uuid())
 
 
+def _table(name: str, *items, **kw) -> Table:
+    """A table of `metadata` keyed by a random UUID `id`, then `items` (columns, constraints)."""
+    return Table(name, metadata, _id(), *items, **kw)
+
+
 def _created_at() -> Column:
     return Column("created_at", TIMESTAMPTZ, server_default=func.now())
 
@@ -60,13 +65,59 @@ def _updated_at() -> Column:
     return Column("updated_at", TIMESTAMPTZ, server_default=func.now())
 
 
+def _timestamps() -> list[Column]:
+    """created_at and updated_at, both defaulting to the time of the insert."""
+    return [_created_at(), _updated_at()]
+
+
 def _fk(name: str, target: str, *, ondelete: str | None = None, **kw) -> Column:
     return Column(name, UUID(as_uuid=True), ForeignKey(target, ondelete=ondelete), **kw)
+
+
+def _owner(user: str = "user_id", *, user_index: bool = True) -> list[Column]:
+    """The foreign keys of a row a user owns within a tenant: `user` to users, organization_id.
+
+    organization_id is always indexed; the user column unless `user_index` is false.
+    """
+    return [
+        _fk(user, "users.id", index=user_index),
+        _fk("organization_id", "organizations.id", index=True),
+    ]
+
+
+def _texts(*names: str, nullable: bool = True) -> list[Column]:
+    """Text columns without a default, in the order given."""
+    return [Column(name, Text, nullable=nullable) for name in names]
+
+
+def _jsonb(*names: str) -> list[Column]:
+    """JSONB columns defaulting to an empty object, in the order given."""
+    return [Column(name, JSONB, server_default=EMPTY_JSON) for name in names]
+
+
+def _default(name: str, value: str) -> Column:
+    """A Text column defaulting to `value` (a status, a source, a type)."""
+    return Column(name, Text, server_default=value)
+
+
+def _flag(name: str, default: bool) -> Column:
+    """A boolean column with a server default."""
+    return Column(name, Boolean, server_default=text("true" if default else "false"))
+
+
+def _indexes(*columns: str) -> list[Index]:
+    """One plain index per column, named by the convention."""
+    return [Index(None, column) for column in columns]
 
 
 def _desc_index(table: str, column: str) -> Index:
     """A descending index on one column, named by the convention's pattern."""
     return Index(f"ix_{table}_{column}_desc", text(f"{column} DESC"))
+
+
+def _partial_index(table: str, label: str, column: str, where: str) -> Index:
+    """An index on `column` of the rows matching `where`, named ix_<table>_<label>_<column>."""
+    return Index(f"ix_{table}_{label}_{column}", column, postgresql_where=text(where))
 
 
 def _unit_interval(column: str) -> CheckConstraint:
@@ -76,60 +127,43 @@ def _unit_interval(column: str) -> CheckConstraint:
 
 # --- 2.1 Users & organizations -------------------------------------------------
 
-users = Table(
-    "users", metadata,
-    _id(),
+users = _table(
+    "users",
     Column("email", Text, nullable=False, unique=True),
-    Column("first_name", Text, nullable=False),
-    Column("last_name", Text, nullable=False),
-    Column("phone", Text),
-    Column("title", Text),
-    Column("company", Text),
-    Column("company_size", Text),
-    Column("revenue_range", Text),
-    Column("industry", Text),
-    Column("timezone", Text),
-    Column("linkedin_url", Text),
-    Column("profile_pic_url", Text),
-    Column("agreed_terms", Boolean, server_default=text("false")),
-    Column("agreed_marketing", Boolean, server_default=text("false")),
-    Column("role", Text, server_default="user"),
-    Column("status", Text, server_default="active"),
-    _created_at(),
-    _updated_at(),
+    *_texts("first_name", "last_name", nullable=False),
+    *_texts("phone", "title", "company", "company_size", "revenue_range", "industry",
+            "timezone", "linkedin_url", "profile_pic_url"),
+    _flag("agreed_terms", False),
+    _flag("agreed_marketing", False),
+    _default("role", "user"),
+    _default("status", "active"),
+    *_timestamps(),
     # DEVIATION: the seed's idx_users_email duplicated the UNIQUE(email) index.
     # One address per person compared case-insensitively (the legacy table has
     # 'Ann@x.com' and 'ann@x.com' as one person), enforced here for new writes too.
     Index("ix_users_email_lower", func.lower(text("email")), unique=True),
-    Index(None, "company"),
-    Index(None, "industry"),
-    Index(None, "role"),
-    Index(None, "status"),
+    *_indexes("company", "industry", "role", "status"),
 )
 
-organizations = Table(
-    "organizations", metadata,
-    _id(),
+organizations = _table(
+    "organizations",
     Column("name", Text, nullable=False),
     # DEVIATION: the seed's idx_organizations_slug duplicated UNIQUE(slug)'s own index.
     Column("slug", Text, nullable=False, unique=True),
     _fk("owner_id", "users.id", index=True),
-    Column("sso_config", JSONB, server_default=EMPTY_JSON),
-    Column("settings", JSONB, server_default=EMPTY_JSON),
-    Column("status", Text, server_default="active"),
-    _created_at(),
-    _updated_at(),
+    *_jsonb("sso_config", "settings"),
+    _default("status", "active"),
+    *_timestamps(),
 )
 
-organization_members = Table(
-    "organization_members", metadata,
-    _id(),
+organization_members = _table(
+    "organization_members",
     _fk("organization_id", "organizations.id", ondelete="CASCADE"),
     _fk("user_id", "users.id", ondelete="CASCADE", index=True),
     Column("role", Text, nullable=False),
-    Column("permissions", JSONB, server_default=EMPTY_JSON),
+    *_jsonb("permissions"),
     Column("department", Text),
-    Column("status", Text, server_default="active"),
+    _default("status", "active"),
     Column("joined_at", TIMESTAMPTZ, server_default=func.now()),
     _updated_at(),
     # DEVIATION: the seed's idx_org_members_org is the leading column of this
@@ -138,213 +172,173 @@ organization_members = Table(
     Index(None, "role"),
 )
 
-subscriptions = Table(
-    "subscriptions", metadata,
-    _id(),
+subscriptions = _table(
+    "subscriptions",
     # DEVIATION: the seed's idx_subscriptions_user duplicated UNIQUE(user_id)'s index.
     _fk("user_id", "users.id", unique=True),
-    Column("plan", Text, server_default="free"),
-    Column("status", Text, server_default="trial"),
+    _default("plan", "free"),
+    _default("status", "trial"),
     Column("billing_cycle", Text),
     Column("next_billing_date", Date),
-    Column("stripe_subscription_id", Text),
-    Column("stripe_customer_id", Text),
-    Column("stripe_data", JSONB, server_default=EMPTY_JSON),
-    _created_at(),
-    _updated_at(),
-    Index(None, "status"),
-    Index(None, "plan"),
+    *_texts("stripe_subscription_id", "stripe_customer_id"),
+    *_jsonb("stripe_data"),
+    *_timestamps(),
+    *_indexes("status", "plan"),
 )
 
 # --- 2.2 Assessments -----------------------------------------------------------
 
-assessments = Table(
-    "assessments", metadata,
-    _id(),
-    _fk("user_id", "users.id"),
-    _fk("organization_id", "organizations.id", index=True),
+assessments = _table(
+    "assessments",
+    *_owner(user_index=False),
     Column("assessment_type", Text, nullable=False),
-    Column("version", Text, server_default="1.0"),
+    _default("version", "1.0"),
     Column("responses", JSONB, nullable=False, server_default=EMPTY_JSON),
-    Column("metadata", JSONB, server_default=EMPTY_JSON),
-    Column("status", Text, server_default="in_progress"),
+    *_jsonb("metadata"),
+    _default("status", "in_progress"),
     Column("completed_at", TIMESTAMPTZ),
-    _created_at(),
-    _updated_at(),
+    *_timestamps(),
     # DEVIATION: the seed's idx_assessments_user is the leading column of the
     # composite index of its section 6.2, which serves it; only the composite is kept.
     Index(None, "user_id", "assessment_type", "status"),
-    Index(None, "assessment_type"),
-    Index(None, "status"),
+    *_indexes("assessment_type", "status"),
     _desc_index("assessments", "created_at"),
     Index(None, "responses", postgresql_using="gin"),
 )
 
-assessment_scores = Table(
-    "assessment_scores", metadata,
-    _id(),
+assessment_scores = _table(
+    "assessment_scores",
     _fk("assessment_id", "assessments.id", ondelete="CASCADE", index=True),
     Column("overall_score", Numeric(3, 2)),
     Column("bracket", Text),
-    Column("category_scores", JSONB, server_default=EMPTY_JSON),
+    *_jsonb("category_scores"),
     Column("recommendations", ARRAY(Text)),
     Column("next_steps", ARRAY(Text)),
     Column("ai_insights", Text),
     Column("confidence_score", Numeric(3, 2)),
-    Column("swot_analysis", JSONB, server_default=EMPTY_JSON),
+    *_jsonb("swot_analysis"),
     _created_at(),
     # DEVIATION: scales made explicit (DESIGN.md): overall 0-5, confidence 0-1.
     CheckConstraint("overall_score BETWEEN 0 AND 5", name="overall_score_range"),
     _unit_interval("confidence_score"),
-    Index(None, "bracket"),
-    Index(None, "overall_score"),
+    *_indexes("bracket", "overall_score"),
 )
 
-assessment_invitations = Table(
-    "assessment_invitations", metadata,
-    _id(),
-    _fk("inviter_id", "users.id", index=True),
+assessment_invitations = _table(
+    "assessment_invitations",
     # DEVIATION: foreign key index added (the seed had none on organization_id).
-    _fk("organization_id", "organizations.id", index=True),
+    *_owner("inviter_id"),
     Column("invitee_email", Text, nullable=False),
     Column("invitee_name", Text),
     Column("assessment_type", Text, nullable=False),
     # DEVIATION: the seed's idx_assessment_invitations_token duplicated this UNIQUE's index.
     Column("invitation_token", Text, nullable=False, unique=True),
-    Column("status", Text, server_default="pending"),
+    _default("status", "pending"),
     Column("expires_at", TIMESTAMPTZ, nullable=False),
     Column("completed_at", TIMESTAMPTZ),
     Column("custom_message", Text),
     _created_at(),
-    Index(None, "status"),
-    Index(None, "expires_at"),
+    *_indexes("status", "expires_at"),
 )
 
 # --- 2.3 Intelligence & analytics ----------------------------------------------
 
-market_insights = Table(
-    "market_insights", metadata,
-    _id(),
-    _fk("user_id", "users.id", index=True),
-    # DEVIATION: foreign key index added.
-    _fk("organization_id", "organizations.id", index=True),
+market_insights = _table(
+    "market_insights",
+    # DEVIATION: foreign key index added on organization_id.
+    *_owner(),
     Column("industry", Text, nullable=False),
-    Column("market_size", JSONB, server_default=EMPTY_JSON),
-    Column("growth_rate", JSONB, server_default=EMPTY_JSON),
-    Column("competition", JSONB, server_default=EMPTY_JSON),
-    Column("sentiment", JSONB, server_default=EMPTY_JSON),
+    *_jsonb("market_size", "growth_rate", "competition", "sentiment"),
     Column("full_insight", Text),
-    Column("data_sources", JSONB, server_default=EMPTY_JSON),
+    *_jsonb("data_sources"),
     Column("confidence_score", Numeric(3, 2)),
     Column("ai_model_version", Text),
-    Column("source", Text, server_default="ai_generated"),
-    _created_at(),
-    _updated_at(),
+    _default("source", "ai_generated"),
+    *_timestamps(),
     _unit_interval("confidence_score"),
     Index(None, "industry"),
     _desc_index("market_insights", "created_at"),
     Index(None, "sentiment", postgresql_using="gin"),
 )
 
-business_trends = Table(
-    "business_trends", metadata,
-    _id(),
-    Column("title", Text, nullable=False),
-    Column("insight", Text, nullable=False),
+business_trends = _table(
+    "business_trends",
+    *_texts("title", "insight", nullable=False),
     Column("industry", Text),
-    Column("trend_type", Text, server_default="business"),
-    Column("source", Text, server_default="ai_generated"),
-    Column("metadata", JSONB, server_default=EMPTY_JSON),
+    _default("trend_type", "business"),
+    _default("source", "ai_generated"),
+    *_jsonb("metadata"),
     _created_at(),
-    Index(None, "industry"),
-    Index(None, "trend_type"),
+    *_indexes("industry", "trend_type"),
     _desc_index("business_trends", "created_at"),
 )
 
-engagement_intelligence = Table(
-    "engagement_intelligence", metadata,
-    _id(),
-    _fk("user_id", "users.id", index=True),
-    _fk("organization_id", "organizations.id", index=True),
+engagement_intelligence = _table(
+    "engagement_intelligence",
+    *_owner(),
     Column("signal_score", Numeric(3, 2)),
-    Column("engagement_metrics", JSONB, server_default=EMPTY_JSON),
-    Column("customer_sentiment", JSONB, server_default=EMPTY_JSON),
+    *_jsonb("engagement_metrics", "customer_sentiment"),
     Column("recommendations", ARRAY(Text)),
     Column("insights", Text),
-    Column("source", Text, server_default="ai_generated"),
-    _created_at(),
-    _updated_at(),
+    _default("source", "ai_generated"),
+    *_timestamps(),
     _unit_interval("signal_score"),
     Index(None, "signal_score"),
 )
 
-news_feed = Table(
-    "news_feed", metadata,
-    _id(),
+news_feed = _table(
+    "news_feed",
     Column("title", Text, nullable=False),
-    Column("url", Text),
-    Column("source", Text),
+    *_texts("url", "source"),
     Column("published_at", TIMESTAMPTZ),
     Column("category", Text),
     Column("relevance_score", Numeric(3, 2)),
-    Column("metadata", JSONB, server_default=EMPTY_JSON),
+    *_jsonb("metadata"),
     _created_at(),
     _unit_interval("relevance_score"),
-    Index(None, "source"),
-    Index(None, "category"),
+    *_indexes("source", "category"),
     _desc_index("news_feed", "published_at"),
     _desc_index("news_feed", "relevance_score"),
 )
 
 # --- 2.4 Growth & simulation ---------------------------------------------------
 
-growth_levers = Table(
-    "growth_levers", metadata,
-    _id(),
-    _fk("user_id", "users.id", index=True),
-    _fk("organization_id", "organizations.id", index=True),
+growth_levers = _table(
+    "growth_levers",
+    *_owner(),
     Column("levers", ARRAY(Text), nullable=False),
-    Column("priority_scores", JSONB, server_default=EMPTY_JSON),
-    Column("implementation_plan", JSONB, server_default=EMPTY_JSON),
-    Column("roi_estimates", JSONB, server_default=EMPTY_JSON),
-    Column("status", Text, server_default="suggested"),
-    _created_at(),
-    _updated_at(),
+    *_jsonb("priority_scores", "implementation_plan", "roi_estimates"),
+    _default("status", "suggested"),
+    *_timestamps(),
     Index(None, "status"),
 )
 
-simulations = Table(
-    "simulations", metadata,
-    _id(),
-    _fk("user_id", "users.id", index=True),
-    # DEVIATION: foreign key index added.
-    _fk("organization_id", "organizations.id", index=True),
+simulations = _table(
+    "simulations",
+    # DEVIATION: foreign key index added on organization_id.
+    *_owner(),
     Column("simulation_type", Text, nullable=False),
     Column("input_data", JSONB, nullable=False),
     Column("output_data", JSONB),
-    Column("status", Text, server_default="running"),
-    Column("metadata", JSONB, server_default=EMPTY_JSON),
+    _default("status", "running"),
+    *_jsonb("metadata"),
     _created_at(),
     Column("completed_at", TIMESTAMPTZ),
-    Index(None, "simulation_type"),
-    Index(None, "status"),
+    *_indexes("simulation_type", "status"),
     _desc_index("simulations", "created_at"),
 )
 
-growth_progress = Table(
-    "growth_progress", metadata,
-    _id(),
-    _fk("user_id", "users.id", index=True),
-    # DEVIATION: foreign key index added.
-    _fk("organization_id", "organizations.id", index=True),
+growth_progress = _table(
+    "growth_progress",
+    # DEVIATION: foreign key index added on organization_id.
+    *_owner(),
     _fk("lever_id", "growth_levers.id", index=True),
     Column("milestone", Text, nullable=False),
-    Column("status", Text, server_default="not_started"),
+    _default("status", "not_started"),
     Column("progress_percentage", Numeric(5, 2), server_default=text("0")),
     Column("notes", Text),
     Column("completed_at", TIMESTAMPTZ),
-    _created_at(),
-    _updated_at(),
+    *_timestamps(),
     CheckConstraint("progress_percentage BETWEEN 0 AND 100", name="progress_percentage_range"),
     Index(None, "status"),
 )
@@ -359,22 +353,19 @@ growth_progress = Table(
 # keep the guard but prunes nothing for the global-order reads a follower makes,
 # so `events` stays one table. Its growth is handled by snapshots and, past one
 # server, by distributing it on aggregate_id (Citus), which keeps the guard local.
-events = Table(
-    "events", metadata,
-    _id(),
+events = _table(
+    "events",
     # DEVIATION: a global, gap-tolerant order for followers (the seed has none).
     # Appends take the table's EXCLUSIVE lock (see bi_workbench.events.recorder), so
     # positions become visible in commit order and a follower resuming after
     # position N never skips an event that committed late.
     Column("position", BigInteger, Identity(always=True), nullable=False, unique=True),
     Column("aggregate_id", UUID(as_uuid=True), nullable=False),
-    Column("aggregate_type", Text, nullable=False),
-    Column("event_type", Text, nullable=False),
+    *_texts("aggregate_type", "event_type", nullable=False),
     Column("event_data", JSONB, nullable=False),
     Column("version", Integer, nullable=False),
-    _fk("user_id", "users.id", index=True),
-    # DEVIATION: foreign key index added.
-    _fk("organization_id", "organizations.id", index=True),
+    # DEVIATION: foreign key index added on organization_id.
+    *_owner(),
     _created_at(),
     # DEVIATION: the seed had no uniqueness on (aggregate, version); its
     # idx_events_aggregate is the leading part of this UNIQUE's index.
@@ -385,9 +376,8 @@ events = Table(
     Index(None, "event_data", postgresql_using="gin"),
 )
 
-snapshots = Table(
-    "snapshots", metadata,
-    _id(),
+snapshots = _table(
+    "snapshots",
     Column("aggregate_id", UUID(as_uuid=True), nullable=False),
     Column("aggregate_type", Text, nullable=False),
     Column("state", JSONB, nullable=False),
@@ -407,8 +397,7 @@ snapshots = Table(
 audit_log = Table(
     "audit_log", metadata,
     Column("id", BigInteger, Identity(always=False)),
-    Column("table_name", Text, nullable=False),
-    Column("operation", Text, nullable=False),
+    *_texts("table_name", "operation", nullable=False),
     Column("user_id", UUID(as_uuid=True)),
     Column("record_id", UUID(as_uuid=True)),
     Column("old_values", JSONB),
@@ -418,27 +407,21 @@ audit_log = Table(
     Column("session_id", UUID(as_uuid=True)),
     Column("created_at", TIMESTAMPTZ, nullable=False, server_default=func.now()),
     PrimaryKeyConstraint("id", "created_at"),
-    Index(None, "table_name"),
-    Index(None, "operation"),
-    Index(None, "user_id"),
+    *_indexes("table_name", "operation", "user_id"),
     _desc_index("audit_log", "created_at"),
     postgresql_partition_by="RANGE (created_at)",
 )
 
 # --- 2.6 Dashboard & analytics -------------------------------------------------
 
-dashboard_widgets = Table(
-    "dashboard_widgets", metadata,
-    _id(),
-    _fk("user_id", "users.id", index=True),
-    # DEVIATION: foreign key index added.
-    _fk("organization_id", "organizations.id", index=True),
+dashboard_widgets = _table(
+    "dashboard_widgets",
+    # DEVIATION: foreign key index added on organization_id.
+    *_owner(),
     Column("widget_type", Text, nullable=False),
-    Column("widget_config", JSONB, server_default=EMPTY_JSON),
-    Column("position", JSONB, server_default=EMPTY_JSON),
-    Column("is_active", Boolean, server_default=text("true")),
-    _created_at(),
-    _updated_at(),
+    *_jsonb("widget_config", "position"),
+    _flag("is_active", True),
+    *_timestamps(),
     Index(None, "widget_type"),
     # DEVIATION: the seed indexed the boolean is_active alone, which the planner
     # will not use for a two-valued column; dropped.
@@ -450,13 +433,12 @@ dashboard_widgets = Table(
 analytics_events = Table(
     "analytics_events", metadata,
     Column("id", UUID(as_uuid=True), server_default=func.gen_random_uuid()),
-    _fk("user_id", "users.id"),
-    # DEVIATION: foreign key index added.
-    _fk("organization_id", "organizations.id", index=True),
+    # DEVIATION: foreign key index added on organization_id.
+    *_owner(user_index=False),
     Column("event_type", Text, nullable=False),
-    Column("event_data", JSONB, server_default=EMPTY_JSON),
+    *_jsonb("event_data"),
     Column("session_id", UUID(as_uuid=True)),
-    Column("source", Text, server_default="web"),
+    _default("source", "web"),
     Column("created_at", TIMESTAMPTZ, nullable=False, server_default=func.now()),
     PrimaryKeyConstraint("id", "created_at"),
     # DEVIATION: idx_analytics_events_user is served by the leading column of
@@ -471,72 +453,64 @@ analytics_events = Table(
     postgresql_partition_by="RANGE (created_at)",
 )
 
-user_sessions = Table(
-    "user_sessions", metadata,
-    _id(),
+user_sessions = _table(
+    "user_sessions",
     _fk("user_id", "users.id", index=True),
     # DEVIATION: the seed's idx_user_sessions_token duplicated this UNIQUE's index.
     Column("session_token", Text, nullable=False, unique=True),
     Column("ip_address", INET),
     Column("user_agent", Text),
-    Column("device_info", JSONB, server_default=EMPTY_JSON),
+    *_jsonb("device_info"),
     Column("started_at", TIMESTAMPTZ, server_default=func.now()),
     Column("ended_at", TIMESTAMPTZ),
-    Column("is_active", Boolean, server_default=text("true")),
+    _flag("is_active", True),
     # DEVIATION: the boolean index on is_active is replaced by a partial index
     # of the active sessions, the only side anyone looks up.
-    Index("ix_user_sessions_active_user_id", "user_id", postgresql_where=text("is_active")),
+    _partial_index("user_sessions", "active", "user_id", "is_active"),
 )
 
 # --- 2.7 Notifications & communication -----------------------------------------
 
-notifications = Table(
-    "notifications", metadata,
-    _id(),
-    _fk("user_id", "users.id", index=True),
-    # DEVIATION: foreign key index added.
-    _fk("organization_id", "organizations.id", index=True),
-    Column("type", Text, nullable=False),
-    Column("title", Text, nullable=False),
-    Column("message", Text, nullable=False),
-    Column("priority", Text, server_default="medium"),
+notifications = _table(
+    "notifications",
+    # DEVIATION: foreign key index added on organization_id.
+    *_owner(),
+    *_texts("type", "title", "message", nullable=False),
+    _default("priority", "medium"),
     Column("link", Text),
-    Column("is_read", Boolean, server_default=text("false")),
-    Column("metadata", JSONB, server_default=EMPTY_JSON),
+    _flag("is_read", False),
+    *_jsonb("metadata"),
     _created_at(),
     Column("read_at", TIMESTAMPTZ),
     Index(None, "type"),
     _desc_index("notifications", "created_at"),
     # DEVIATION: the boolean index on is_read is replaced by a partial index of
     # each user's unread notifications.
-    Index("ix_notifications_unread_user_id", "user_id", postgresql_where=text("NOT is_read")),
+    _partial_index("notifications", "unread", "user_id", "NOT is_read"),
 )
 
-team_messages = Table(
-    "team_messages", metadata,
-    _id(),
+team_messages = _table(
+    "team_messages",
     _fk("organization_id", "organizations.id", index=True),
     _fk("sender_id", "users.id", index=True),
     _fk("recipient_id", "users.id", index=True),
-    Column("message_type", Text, server_default="text"),
+    _default("message_type", "text"),
     Column("content", Text, nullable=False),
-    Column("metadata", JSONB, server_default=EMPTY_JSON),
-    Column("is_read", Boolean, server_default=text("false")),
+    *_jsonb("metadata"),
+    _flag("is_read", False),
     _created_at(),
     Column("read_at", TIMESTAMPTZ),
     # DEVIATION: the boolean index on is_read is replaced by a partial index.
-    Index("ix_team_messages_unread_recipient_id", "recipient_id", postgresql_where=text("NOT is_read")),
+    _partial_index("team_messages", "unread", "recipient_id", "NOT is_read"),
 )
 
-email_subscriptions = Table(
-    "email_subscriptions", metadata,
-    _id(),
+email_subscriptions = _table(
+    "email_subscriptions",
     _fk("user_id", "users.id"),
     Column("email_type", Text, nullable=False),
-    Column("is_active", Boolean, server_default=text("true")),
-    Column("preferences", JSONB, server_default=EMPTY_JSON),
-    _created_at(),
-    _updated_at(),
+    _flag("is_active", True),
+    *_jsonb("preferences"),
+    *_timestamps(),
     # DEVIATION: the seed's idx_email_subscriptions_user is the leading column
     # of this UNIQUE's index; its boolean index on is_active is dropped.
     UniqueConstraint("user_id", "email_type"),

@@ -1,10 +1,21 @@
 """Fixed vocabularies the generators draw from (names, industries, levers, texts).
 
 Order matters: the generators index into these tuples, so changing one
-changes every dataset built from it.
+changes every dataset built from it. The sentences (free-text answers,
+recommendations, insights, messages) are prose, kept as data in ``texts.json``.
 """
 
 from __future__ import annotations
+
+import json
+from importlib import resources
+
+_TEXTS = json.loads(resources.files(__package__).joinpath("texts.json").read_text(encoding="utf-8"))
+
+
+def _text(name: str) -> tuple[str, ...]:
+    """Return the sentences listed under ``name`` in texts.json, in their order."""
+    return tuple(_TEXTS[name])
 
 FIRST_NAMES = (
     "Ava", "Liam", "Olivia", "Noah", "Emma", "Mateo", "Sofia", "Lucas", "Mia", "Ethan",
@@ -44,24 +55,7 @@ LEGACY_ROLES = ("user", "admin", "analyst", "owner")
 
 #: Answers outside the contract's choices, as users typed them.
 UNKNOWN_ANSWERS = ("not sure", "n/a", "other", "TBD", "growing", "depends", "-", "??", "Series C", "maybe")
-FREE_TEXT_ANSWERS = (
-    "MRR, churn and NPS tracked monthly",
-    "Outbound sales plus partner channel",
-    "We are the only vendor with real-time benchmarks",
-    "Known in our niche, unknown outside it",
-    "HubSpot, Salesforce, Snowflake, dbt",
-    "Content marketing; SEO; a small paid budget",
-    "Quarterly business reviews with top accounts",
-    "Founder approves every pricing change",
-    "Doubling ARR within 18 months",
-    "Compare against companies of our size in the same industry",
-    "Sales cycle is too long\nand nobody owns onboarding",
-    "Expanding into EMEA, then self-serve",
-    "B2B platform for mid-market logistics teams",
-    "Data lives in C:\\exports and spreadsheets",
-    'Our "north star" metric is weekly active teams',
-    "Tabs\tand odd spacing   pasted from a doc",
-)
+FREE_TEXT_ANSWERS = _text("free_text_answers")
 FRICTION_POINTS = (
     "long sales cycle", "low activation", "high churn", "unclear ICP", "pricing confusion",
     "manual reporting", "siloed data", "slow onboarding", "weak referral loop", "hiring",
@@ -73,29 +67,12 @@ FRICTION_POINTS = (
 #: Score brackets of the legacy scoring results: (lower bound inclusive, name).
 SCORE_BRACKETS = ((0.0, "emerging"), (2.0, "developing"), (3.0, "scaling"), (4.0, "leading"))
 SCORE_CATEGORIES = ("growth", "go_to_market", "product", "technology", "team", "operations")
-RECOMMENDATIONS = (
-    "Define one north-star metric",
-    "Audit pricing, packaging and discounts",
-    "Build a referral program for happy customers",
-    "Automate the weekly KPI report",
-    "Shorten onboarding to under 7 days",
-    'Run a "voice of customer" interview series',
-    "Align sales and marketing on one funnel {MQL -> SQL}",
-    "Invest in a CRM hygiene sprint",
-    "Set up churn early-warning signals",
-    "Document the decision process for experiments",
-)
+RECOMMENDATIONS = _text("recommendations")
 NEXT_STEPS = (
     "Book a strategy session", "Invite your team to the assessment", "Review the benchmark report",
     "Pick two growth levers for next quarter", "Connect your CRM", "Re-take the assessment in 90 days",
 )
-AI_INSIGHTS = (
-    "Growth is constrained more by retention than by acquisition.",
-    "Your go-to-market motion is founder-led; codify it before hiring sales.",
-    "Strong product signals; the bottleneck is distribution.",
-    "Process discipline lags peers of your size by about one maturity level.",
-    "Data-informed decisions are in place; automation is the next step.",
-)
+AI_INSIGHTS = _text("ai_insights")
 
 # --- market intelligence -------------------------------------------------------
 
@@ -104,21 +81,9 @@ AI_MODEL_VERSIONS = ("gpt-4-0613", "gpt-4-turbo-2024-04-09", "gpt-4o-2024-05-13"
 DATA_SOURCES = ("gartner", "statista", "crunchbase", "linkedin", "google_trends", "company_filings", "news_api")
 COMPETITION_LEVELS = ("low", "moderate", "high", "saturated")
 SENTIMENT_LABELS = ("negative", "neutral", "positive")
-TREND_PHENOMENA = (
-    "AI copilots reshape buyer expectations", "consolidation among mid-market vendors",
-    "usage-based pricing gains ground", "regulation tightens data residency",
-    "budgets shift from paid to owned channels", "vertical SaaS outgrows horizontal tools",
-    "procurement cycles lengthen", "community-led growth matures",
-)
+TREND_PHENOMENA = _text("trend_phenomena")
 TREND_SOURCES = ("newsapi", "perplexity", "manual", "rss:techcrunch", "rss:reuters", "analyst_note")
-PLAYBOOK_INSIGHTS = (
-    "Lead with a benchmark report to open enterprise conversations.",
-    "Short product videos convert better than long webinars this quarter.",
-    "Referral incentives work best as account credits, not cash.",
-    "Retarget trial users who never connected a data source.",
-    "Case studies with a number in the headline get twice the clicks.",
-    "Price anchoring on the annual plan lifts annual share.",
-)
+PLAYBOOK_INSIGHTS = _text("playbook_insights")
 PLAYBOOK_SOURCES = ("growth_team", "ai_generated", "webinar_notes", "customer_interviews")
 
 # --- platform ------------------------------------------------------------------
@@ -135,22 +100,14 @@ DEPARTMENTS = ("Marketing", "Sales", "Product", "Engineering", "Finance", "Opera
 PLANS = ("free", "starter", "pro", "enterprise")
 SUBSCRIPTION_STATUSES = ("trial", "active", "past_due", "canceled")
 INVITATION_TYPES = ("onboarding", "growth_readiness", "market_fit")
-INVITATION_MESSAGES = (
-    "Please take ten minutes to fill this in before our planning meeting.",
-    "Your view of our go-to-market matters here.",
-    "Quarterly check-in: same questions as last time.",
-)
+INVITATION_MESSAGES = _text("invitation_messages")
 WIDGET_TYPES = ("kpi_card", "line_chart", "funnel", "leaderboard", "growth_levers",
                 "market_insights", "simulation_summary", "assessment_score")
 NOTIFICATION_TYPES = ("assessment_completed", "lever_suggested", "simulation_completed", "team_message",
                       "billing", "market_insight", "system")
 NOTIFICATION_PRIORITIES = ("low", "medium", "high", "urgent")
 MESSAGE_TYPES = ("text", "mention", "system")
-TEAM_MESSAGES = (
-    "Can you review the latest assessment results?", "I accepted the referral lever, thoughts?",
-    "Simulation finished, the p50 looks optimistic.", "Moving our sync to Thursday.",
-    "Uploaded the Q3 numbers to the dashboard.", "Who owns the pricing experiment?",
-)
+TEAM_MESSAGES = _text("team_messages")
 EMAIL_TYPES = ("weekly_digest", "product_updates", "marketing", "assessment_reminders", "billing_alerts")
 NEWS_SOURCES = (("TechCrunch", "techcrunch.com"), ("Reuters", "reuters.com"), ("Bloomberg", "bloomberg.com"),
                 ("The Verge", "theverge.com"), ("HBR", "hbr.org"), ("SaaStr", "saastr.com"))

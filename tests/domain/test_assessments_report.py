@@ -27,7 +27,6 @@ from bi_workbench.domain.scoring import score_responses
 from bi_workbench.errors import InvalidParameterError
 from bi_workbench.schema import tables as t
 from bi_workbench.schema.bookkeeping import legacy_id_map
-from tests.conftest import filled_database
 
 U1, U2, U3 = (uuid.UUID(int=i) for i in (1, 2, 3))
 ORG_A, ORG_B = uuid.UUID(int=101), uuid.UUID(int=102)
@@ -74,12 +73,6 @@ def insert_hand_data(conn) -> None:
         {"legacy_table": "assessment_scoring_results", "legacy_id": str(i), "new_table": "assessment_scores",
          "new_id": s, "outcome": "migrated"} for i, s in enumerate((S1, S2, S3), start=1)
     ])
-
-
-@pytest.fixture(scope="module")
-def hand_engine(databases, schema_template):
-    with filled_database(databases, schema_template, insert_hand_data) as engine:
-        yield engine
 
 
 def as_dict(frame: pd.DataFrame) -> dict:

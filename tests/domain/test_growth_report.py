@@ -46,7 +46,6 @@ from bi_workbench.domain.growth_report import (
 from bi_workbench.errors import InvalidParameterError
 from bi_workbench.events.audit import auditing_off
 from bi_workbench.schema import tables as t
-from tests.conftest import filled_database
 
 U1, U2, U3, U4, U5 = (uuid.UUID(int=i) for i in range(1, 6))
 ORG_A, ORG_B = uuid.UUID(int=101), uuid.UUID(int=102)
@@ -128,12 +127,6 @@ def insert_hand_data(conn) -> None:
                                                    status="completed", created_at=at(scored)))
         conn.execute(t.assessment_scores.insert().values(assessment_id=assessment, overall_score=3.0,
                                                          category_scores=scores, created_at=at(scored)))
-
-
-@pytest.fixture(scope="module")
-def hand_engine(databases, schema_template):
-    with filled_database(databases, schema_template, insert_hand_data) as engine:
-        yield engine
 
 
 def sel(conn, **params) -> metrics.Bounds:

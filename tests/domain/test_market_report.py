@@ -30,7 +30,6 @@ from bi_workbench.domain import analytics
 from bi_workbench.domain import market_report as mr
 from bi_workbench.errors import InvalidParameterError
 from bi_workbench.schema import tables as t
-from tests.conftest import filled_database
 
 U1, U2 = uuid.UUID(int=1), uuid.UUID(int=2)
 ORG_A, ORG_B = uuid.UUID(int=101), uuid.UUID(int=102)
@@ -80,12 +79,6 @@ def insert_hand_data(conn) -> None:
             (None, None, None, None, "Do Y", [], "2025-03-20 00:00"),
             (None, ORG_A, 1.0, "webinar", " Do X ", None, "2025-03-25 00:00")]
     ])
-
-
-@pytest.fixture(scope="module")
-def hand_engine(databases, schema_template):
-    with filled_database(databases, schema_template, insert_hand_data) as engine:
-        yield engine
 
 
 def as_dict(frame: pd.DataFrame) -> dict:

@@ -13,6 +13,8 @@ from bi_workbench.legacy import report as legacy_report
 from bi_workbench.legacy.migrate import check, migrate
 from bi_workbench.legacy.reconcile import SECTIONS
 
+from tests.conftest import filled
+
 from ..legacy.legacy_data import write_legacy
 
 
@@ -25,9 +27,7 @@ def demo(demo_engine):
 @pytest.fixture
 def unmigrated(schema_database):
     """The schema plus the hand-written legacy dataset of tests/legacy, nothing migrated yet."""
-    with schema_database.begin() as conn:
-        write_legacy(conn)
-    return schema_database
+    return filled(schema_database, write_legacy)
 
 
 # --- the demo database --------------------------------------------------------------------------------

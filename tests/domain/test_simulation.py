@@ -1,12 +1,18 @@
-"""Growth simulation: determinism, band order, sanity cases, validation, scenarios, tornado, stored lifecycle."""
+"""Growth simulation: determinism, band order, sanity cases, validation, scenarios, tornado, the compiled
+sampler's distribution against NumPy's, chunks, and the same result on a real Dask cluster."""
 
 import json
 import re
+import socket
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
+from distributed import Client
 
-from bi_workbench.domain import simulation
+from bi_workbench.domain import simulation, simulation_cluster
 from bi_workbench.domain.simulation import (
     SimulationInputs, compare_scenarios, sensitivity, simulate, validate_inputs,
 )
@@ -124,3 +130,145 @@ def test_the_summary_is_json_serialisable():
 def test_a_big_run_is_vectorised():
     result = simulate({**BASE, "months": 36, "paths": 100_000}, seed=1)
     assert result.mrr.shape == (37, 4) and np.isfinite(result.mrr.to_numpy()).all()
+
+
+# --- the compiled sampler against NumPy's exact samplers ------------------------------------
+
+#: Paths per method in the distribution checks, and the tolerance they use: for a percentile q the
+#: reference's empirical CDF at the new method's q-th percentile must lie within
+#: 4.5 x sqrt(2 q (1 - q) / N) of q (4.5 standard errors of the difference of two independent
+#: samples of N: a correct sampler fails it with probability below 1e-5 per comparison).
+DISTRIBUTION_PATHS = 20_000
+QUANTILES = (5, 10, 25, 50, 75, 90, 95)
+
+
+def _reference(inputs: dict, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    valid = validate_inputs(inputs)
+    parts = [simulation.reference_chunk(valid, seed, i, size) for i, size in simulation._chunks(valid.paths)]
+    return np.concatenate([c for c, _ in parts], axis=1), np.concatenate([m for _, m in parts], axis=1)
+
+
+def _compiled(inputs: dict, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    valid = validate_inputs(inputs)
+    parts = [simulation.simulate_chunk(valid, seed, i, size) for i, size in simulation._chunks(valid.paths)]
+    return np.concatenate([c for c, _ in parts], axis=1), np.concatenate([m for _, m in parts], axis=1)
+
+
+def _assert_same_distribution(ours: np.ndarray, reference: np.ndarray, what: str) -> None:
+    n = len(reference)
+    ordered = np.sort(reference)
+    for q in QUANTILES:
+        value = np.percentile(ours, q)
+        # the reference's share below and up to the value (they differ where counts tie)
+        low, high = np.searchsorted(ordered, value, "left") / n, np.searchsorted(ordered, value, "right") / n
+        tolerance = 4.5 * np.sqrt(2 * (q / 100) * (1 - q / 100) / n)
+        assert low - tolerance <= q / 100 <= high + tolerance, (what, q, value, low, high, tolerance)
+
+
+@pytest.mark.parametrize("case", [
+    {},                                                                   # small counts: the walks
+    {"acquisition_distribution": "lognormal", "acquisition_sigma": 0.8},  # a new mean every month
+    {"starting_customers": 200_000, "acquisition_mean": 900.0},           # large counts: NumPy's samplers
+    {"starting_customers": 20_000, "churn_rate": 0.01, "acquisition_mean": 350.0},  # walks near the limit
+    {"churn_rate": 0.7, "churn_concentration": 50.0},                     # p > 1/2
+])
+def test_the_compiled_sampler_has_the_distribution_of_numpys_exact_samplers(case):
+    inputs = {**BASE, "months": 36, "paths": DISTRIBUTION_PATHS, "levers": ["paid_acquisition"], **case}
+    ours_customers, ours_mrr = _compiled(inputs, seed=11)
+    ref_customers, ref_mrr = _reference(inputs, seed=12)
+    for month in (1, 12, 36):
+        _assert_same_distribution(ours_customers[month], ref_customers[month], f"customers month {month}")
+        _assert_same_distribution(ours_mrr[month], ref_mrr[month], f"MRR month {month}")
+
+
+def test_the_check_above_would_catch_a_slightly_wrong_distribution():
+    inputs = {**BASE, "months": 36, "paths": DISTRIBUTION_PATHS}
+    ours_customers, _ = _compiled({**inputs, "churn_rate": 0.042}, seed=11)  # 5% more churn than the reference
+    ref_customers, _ = _reference(inputs, seed=12)
+    with pytest.raises(AssertionError):
+        _assert_same_distribution(ours_customers[36], ref_customers[36], "customers")
+
+
+def test_bands_equal_numpy_percentiles_exactly():
+    rng = np.random.default_rng(3)
+    matrix = np.vstack([rng.normal(0, 1, 50_001), rng.exponential(5, 50_001), np.repeat([1.0, 2.0, 3.0], 16_667),
+                        np.full(50_001, 7.0), rng.integers(0, 10, 50_001).astype(float)])
+    bands = simulation.sampling.bands(matrix)
+    np.testing.assert_array_equal(bands[:, :3], np.percentile(matrix, (10, 50, 90), axis=1).T)
+    np.testing.assert_allclose(bands[:, 3], matrix.mean(axis=1), rtol=1e-13)  # summed in another order
+    small = np.array([[4.0, 1.0, 3.0]])
+    np.testing.assert_allclose(simulation.sampling.bands(small), [[1.4, 3.0, 3.8, 8 / 3]], rtol=1e-15)
+    counts = rng.integers(0, 1000, (3, 30_000))
+    np.testing.assert_array_equal(simulation.sampling.bands(counts)[:, :3], np.percentile(counts, (10, 50, 90), axis=1).T)
+
+
+def test_paths_run_in_fixed_chunks_each_from_its_own_seed_sequence_child():
+    inputs = validate_inputs({**BASE, "months": 12, "paths": simulation.CHUNK_PATHS + 500})
+    whole_customers, whole_mrr = _compiled(inputs.to_dict(), seed=21)
+    second_customers, second_mrr = simulation.simulate_chunk(inputs, 21, 1, 500)
+    np.testing.assert_array_equal(whole_customers[:, simulation.CHUNK_PATHS:], second_customers)
+    np.testing.assert_array_equal(whole_mrr[:, simulation.CHUNK_PATHS:], second_mrr)
+    # a chunk depends on (seed, chunk number) only, not on how many chunks there are
+    alone, _ = simulation.simulate_chunk(inputs, 21, 0, simulation.CHUNK_PATHS)
+    np.testing.assert_array_equal(whole_customers[:, :simulation.CHUNK_PATHS], alone)
+
+
+# --- on a Dask cluster: a real scheduler and two workers on 127.0.0.1 --------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def dask_cluster(tmp_path_factory):
+    """A `dask scheduler` and two `dask worker` processes on 127.0.0.1; yields the scheduler address."""
+    dask = str(Path(sys.executable).with_name("dask"))
+    port, folder = _free_port(), tmp_path_factory.mktemp("dask")
+    address = f"tcp://127.0.0.1:{port}"
+    processes = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                                   "--dashboard-address", ":0", "--no-show"], cwd=folder,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    processes += [subprocess.Popen([dask, "worker", address, "--nthreads", "1", "--nworkers", "1",
+                                    "--host", "127.0.0.1", "--no-dashboard", "--local-directory", str(folder)],
+                                   cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                  for _ in range(2)]
+    try:
+        with Client(address, timeout=60) as client:
+            client.wait_for_workers(2, timeout=120)
+        yield address
+    finally:
+        for process in reversed(processes):
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def test_a_simulation_on_the_cluster_equals_the_single_machine_result(dask_cluster):
+    inputs = {**BASE, "months": 36, "paths": 2 * simulation.CHUNK_PATHS + 1_234,
+              "acquisition_distribution": "lognormal", "levers": ["churn_reduction", "paid_acquisition"]}
+    local = simulate(inputs, seed=77)
+    remote = simulate(inputs, seed=77, cluster=dask_cluster)
+    assert remote.mrr.equals(local.mrr) and remote.customers.equals(local.customers)
+    assert remote.summary() == local.summary()
+    with Client(dask_cluster, timeout=60) as client:
+        assert len(client.scheduler_info()["workers"]) == 2
+        again = simulate(inputs, seed=77, cluster=client)
+        assert again.summary() == local.summary()
+        assert client.status == "running"  # a Client passed in is left open
+    assert simulate(inputs, seed=78, cluster=dask_cluster).summary() != local.summary()
+
+
+def test_a_bad_cluster_is_named(monkeypatch):
+    with pytest.raises(InvalidParameterError, match="cluster=42 must be a dask.distributed Client or a scheduler address"):
+        simulate(BASE, seed=1, cluster=42)
+    monkeypatch.setattr(simulation_cluster, "CONNECT_TIMEOUT_S", 2)
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    with pytest.raises(InvalidParameterError, match=f"cluster='{address}': cannot reach the Dask scheduler"):
+        simulate(BASE, seed=1, cluster=address)

@@ -26,7 +26,6 @@ import pytest
 from bi_workbench.domain import users_orgs as uo
 from bi_workbench.errors import InvalidParameterError
 from bi_workbench.schema import tables as t
-from tests.conftest import filled_database
 
 U1, U2, U3, U4, U5 = (uuid.UUID(int=i) for i in range(1, 6))
 ORG_A, ORG_B, ORG_C = (uuid.UUID(int=i) for i in (101, 102, 103))
@@ -64,12 +63,6 @@ def insert_hand_data(conn) -> None:
             (U1, "pro", "active", "2025-01-07 00:00"), (U2, "free", "active", "2025-01-20 09:00"),
             (U3, "starter", "canceled", "2025-03-04 00:00"), (U4, "enterprise", "past_due", "2025-03-16 00:00")]
     ])
-
-
-@pytest.fixture(scope="module")
-def hand_engine(databases, schema_template):
-    with filled_database(databases, schema_template, insert_hand_data) as engine:
-        yield engine
 
 
 def sel(conn, **params):

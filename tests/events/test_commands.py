@@ -123,3 +123,58 @@ def test_commands_refuse_bad_input_and_unknown_rows_writing_nothing(schema_datab
         commands.change_lever_status(schema_database, uuid.uuid4(), "launched")
     with schema_database.connect() as conn:
         assert conn.execute(sa.text("SELECT (SELECT count(*) FROM assessments) + (SELECT count(*) FROM events)")).scalar() == 0
+
+
+# --- NUL characters and non-finite numbers: refused by field name before any SQL -------------
+
+_NUL, _NAN, _INF = "fast\x00", float("nan"), float("-inf")
+
+
+def _bad_calls(user_id, lever_id):
+    """(field named in the error, a call giving that field a value PostgreSQL cannot store or a non-number)."""
+    return [
+        ("assessment_type", lambda e: commands.create_assessment(e, user_id, _NUL, {})),
+        ("responses['growth_pace']", lambda e: commands.create_assessment(e, user_id, "onboarding",
+                                                                          {"growth_pace": _NUL})),
+        ("responses['deep'][0]['x']", lambda e: commands.create_assessment(e, user_id, "onboarding",
+                                                                           {"deep": [{"x": _NAN}]})),
+        ("responses key 'a\\x00b'", lambda e: commands.create_assessment(e, user_id, "onboarding", {"a\x00b": 1})),
+        ("metadata['score']", lambda e: commands.create_assessment(e, user_id, "onboarding", {}, metadata={"score": _INF})),
+        ("category_scores['growth']", lambda e: commands.suggest_levers(e, user_id, category_scores={"growth": _NAN})),
+        ("levers[0]", lambda e: commands.suggest_levers(e, user_id, levers=[_NUL])),
+        ("status", lambda e: commands.change_lever_status(e, lever_id, "accepted\x00")),
+        ("milestone", lambda e: commands.record_progress(e, lever_id, _NUL)),
+        ("notes", lambda e: commands.record_progress(e, lever_id, "kick-off", notes=_NUL)),
+        ("progress_percentage", lambda e: commands.record_progress(e, lever_id, "kick-off", progress_percentage=_NAN)),
+        ("simulation_type", lambda e: commands.run_simulation(e, user_id, None, BASE, seed=1, simulation_type=_NUL)),
+        ("inputs['arpa']", lambda e: commands.run_simulation(e, user_id, None, {**BASE, "arpa": _NAN}, seed=1)),
+        ("inputs['levers'][0]", lambda e: commands.run_simulation(e, user_id, None, {**BASE, "levers": [_NUL]}, seed=1)),
+    ]
+
+
+def test_nul_characters_and_non_finite_numbers_are_refused_by_field_before_any_sql(schema_database):
+    with schema_database.begin() as conn:
+        user_id = _user(conn)
+    lever_id = commands.suggest_levers(schema_database, user_id)
+    with schema_database.connect() as conn:
+        before = conn.execute(sa.text("SELECT (SELECT count(*) FROM events) + (SELECT count(*) FROM simulations)"
+                                      " + (SELECT count(*) FROM assessments)")).scalar()
+    statements = []
+
+    def record(conn, cursor, statement, *rest):
+        statements.append(statement)
+
+    sa.event.listen(schema_database, "before_cursor_execute", record)
+    try:
+        for field, call in _bad_calls(user_id, lever_id):
+            with pytest.raises(InvalidParameterError) as info:
+                call(schema_database)
+            assert str(info.value).startswith(field + " "), (field, str(info.value))
+            assert ("NUL character" in str(info.value)) or ("not a finite number" in str(info.value))
+            assert statements == [], (field, statements)
+    finally:
+        sa.event.remove(schema_database, "before_cursor_execute", record)
+    with schema_database.connect() as conn:
+        after = conn.execute(sa.text("SELECT (SELECT count(*) FROM events) + (SELECT count(*) FROM simulations)"
+                                     " + (SELECT count(*) FROM assessments)")).scalar()
+    assert after == before

@@ -20,11 +20,11 @@ def test_user_dashboard_for_a_known_and_an_unknown_user(schema_database):
         user_id = _user(conn)
     assessment = commands.create_assessment(schema_database, user_id, "onboarding", {"growth_pace": "fast"})
     with schema_database.begin() as conn:
-        conn.execute(sa.text("INSERT INTO assessment_scores (assessment_id, overall_score) VALUES (:a, 4.5), (:a, 3.5)"),
-                     {"a": assessment["id"]})
+        conn.execute(sa.text("INSERT INTO assessment_scores (assessment_id, overall_score, created_at) "
+                             "VALUES (:a, 3.5, now() - interval '1 day'), (:a, 4.5, now())"), {"a": assessment["id"]})
         dashboard = get_user_dashboard(conn, user_id)
         assert get_user_dashboard(conn, uuid.uuid4()) is None
-    assert (dashboard["email"], dashboard["total_assessments"], float(dashboard["avg_assessment_score"])) == ("ann@x.io", 1, 4.0)
+    assert (dashboard["email"], dashboard["total_assessments"], float(dashboard["avg_assessment_score"])) == ("ann@x.io", 1, 4.5)  # its latest score
 
 
 def test_assessment_data_reads_the_new_schema_first(schema_database):

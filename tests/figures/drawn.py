@@ -26,3 +26,13 @@ def has_titles(fig: go.Figure) -> bool:
 def shaded(fig: go.Figure) -> list:
     """The start of every shaded span (`figures.common.mark_incomplete`: periods not yet over)."""
     return [pd.Timestamp(shape.x0) for shape in fig.layout.shapes]
+
+
+def assert_no_data(fig: go.Figure) -> None:
+    """Assert the figure is the titled 'no data' figure of an empty frame."""
+    assert is_no_data(fig) and has_titles(fig)
+
+
+def assert_titled(fig: go.Figure) -> None:
+    """Assert the figure and its axes have titles and it carries no 'no data' annotation."""
+    assert has_titles(fig) and not fig.layout.annotations

@@ -7,20 +7,10 @@ import pandas as pd
 from bi_workbench.domain import assessments_report as ar
 from bi_workbench.domain.scoring import compare_with_legacy, score_assessments
 from bi_workbench.figures import assessments as fig
-from bi_workbench.figures.common import NO_DATA
+from tests.figures.drawn import assert_no_data, assert_titled
 
 FULL = {"growth_pace": "fast", "funding_status": "seed", "tech_maturity": "basic", "team_alignment": "aligned",
         "process_discipline": "ad_hoc", "strategy_decision_method": "data_driven", "final_confirmation": "yes"}
-
-
-def assert_no_data(figure) -> None:
-    assert len(figure.data) == 0 and [a.text for a in figure.layout.annotations] == [NO_DATA]
-    assert figure.layout.title.text and figure.layout.xaxis.title.text and figure.layout.yaxis.title.text
-
-
-def assert_titled(figure) -> None:
-    assert figure.layout.title.text and figure.layout.xaxis.title.text and figure.layout.yaxis.title.text
-    assert not figure.layout.annotations
 
 
 def comparison():

@@ -7,17 +7,7 @@ import pandas as pd
 from bi_workbench.domain import analytics
 from bi_workbench.domain import market_report as mr
 from bi_workbench.figures import market as fig
-from bi_workbench.figures.common import NO_DATA
-
-
-def assert_no_data(figure) -> None:
-    assert len(figure.data) == 0 and [a.text for a in figure.layout.annotations] == [NO_DATA]
-    assert figure.layout.title.text and figure.layout.xaxis.title.text and figure.layout.yaxis.title.text
-
-
-def assert_titled(figure) -> None:
-    assert figure.layout.title.text and figure.layout.xaxis.title.text and figure.layout.yaxis.title.text
-    assert not figure.layout.annotations
+from tests.figures.drawn import assert_no_data, assert_titled
 
 
 def test_insights_per_industry_bars_coloured_by_confidence():

@@ -94,16 +94,21 @@ def test_serial_ids_and_no_constraint_but_the_primary_key(empty_database):
             assert all(v is None for k, v in defaults.items() if k != "id"), table
 
 
+#: DESIGN.md, "Choice answers in onboarding_assessments", as written there.
+DESIGNED_CHOICES = """
+- growth_pace: declining, flat, steady, fast, hypergrowth
+- tech_maturity: manual, basic, integrated, automated, ai_driven
+- team_alignment: misaligned, partial, aligned, highly_aligned
+- process_discipline: ad_hoc, documented, measured, optimized
+- strategy_decision_method: gut_feel, founder_led, data_informed, data_driven
+- funding_status: bootstrapped, pre_seed, seed, series_a, series_b_plus, profitable
+- final_confirmation: yes, no
+"""
+
+
 def test_choice_answers_are_the_designed_ones():
-    assert CHOICE_ANSWERS == {
-        "growth_pace": ("declining", "flat", "steady", "fast", "hypergrowth"),
-        "tech_maturity": ("manual", "basic", "integrated", "automated", "ai_driven"),
-        "team_alignment": ("misaligned", "partial", "aligned", "highly_aligned"),
-        "process_discipline": ("ad_hoc", "documented", "measured", "optimized"),
-        "strategy_decision_method": ("gut_feel", "founder_led", "data_informed", "data_driven"),
-        "funding_status": ("bootstrapped", "pre_seed", "seed", "series_a", "series_b_plus", "profitable"),
-        "final_confirmation": ("yes", "no"),
-    }
+    designed = dict(line.removeprefix("- ").split(": ") for line in DESIGNED_CHOICES.strip().splitlines())
+    assert CHOICE_ANSWERS == {column: tuple(answers.split(", ")) for column, answers in designed.items()}
     assert set(CHOICE_ANSWERS) <= set(CONTRACT["onboarding_assessments"])
 
 

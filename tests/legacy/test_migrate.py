@@ -32,21 +32,6 @@ SEED_FUNCTIONS = Path(__file__).with_name("seed_migration_functions.sql")
 
 
 @pytest.fixture
-def legacy_database(schema_database):
-    """The schema plus the hand-written legacy dataset, committed, nothing migrated yet."""
-    with schema_database.begin() as conn:
-        write_legacy(conn)
-    return schema_database
-
-
-@pytest.fixture
-def migrated(legacy_database):
-    """The hand-written dataset migrated through phases 1-4."""
-    migrate(legacy_database)
-    return legacy_database
-
-
-@pytest.fixture
 def another_database(databases, schema_template):
     """A second fresh database holding the schema (for comparisons across databases)."""
     url = databases.create(template=schema_template)

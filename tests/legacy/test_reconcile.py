@@ -7,26 +7,10 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from bi_workbench.legacy.migrate import check, migrate
+from bi_workbench.legacy.migrate import check
 from bi_workbench.legacy.reconcile import SECTIONS
 
 from . import legacy_data as data
-from .legacy_data import write_legacy
-
-
-@pytest.fixture
-def legacy_database(schema_database):
-    """The schema plus the hand-written legacy dataset, nothing migrated yet."""
-    with schema_database.begin() as conn:
-        write_legacy(conn)
-    return schema_database
-
-
-@pytest.fixture
-def migrated(legacy_database):
-    """The hand-written dataset migrated through phases 1-4."""
-    migrate(legacy_database)
-    return legacy_database
 
 
 def execute(engine, sql: str, **params) -> None:

@@ -9,6 +9,7 @@ both read paths (psycopg and Arrow) must give the same DataFrame.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import uuid
 from decimal import Decimal
@@ -29,10 +30,12 @@ JSON_VALUE = {"key": "value", "n": 1, "nested": {"a": [1, 2]}, "unicode": "ünï
 ARRAY_VALUE = ["first", "sec,ond", 'qu"ote']
 
 
-def _value(table: sa.Table, column: sa.Column, ids: dict[str, object], n: int):
-    """A valid value for ``column`` in row ``n`` (foreign keys point at the parent's full row)."""
+def _value(table: sa.Table, column: sa.Column, ids: dict[str, object], n: int, second_ids: dict | None = None):
+    """A valid value for ``column`` in row ``n`` (foreign keys point at the parent's full row; a unique
+    foreign key of the second row at the parent's second row)."""
     if column.foreign_keys:
-        return ids[next(iter(column.foreign_keys)).column.table.name]
+        parent = next(iter(column.foreign_keys)).column.table.name
+        return (second_ids or {}).get(parent, ids[parent]) if n == 2 and column.unique else ids[parent]
     type_ = column.type
     if isinstance(type_, sa.Uuid):
         return uuid.uuid4()
@@ -76,7 +79,9 @@ def _insertable(column: sa.Column) -> bool:
 def expected_dtype(column: sa.Column):
     """The dtype the issue asks for, from the column's SQLAlchemy type (default options)."""
     type_ = column.type
-    if isinstance(type_, (sa.Uuid, sa.JSON, sa.ARRAY)):
+    if isinstance(type_, (sa.Uuid, sa.JSON)):
+        return pd.StringDtype("pyarrow")  # text unless asked for as objects
+    if isinstance(type_, sa.ARRAY):
         return np.dtype(object)
     if isinstance(type_, sa.DateTime):
         return pd.DatetimeTZDtype("ns", "UTC") if type_.timezone else np.dtype("datetime64[ns]")
@@ -89,7 +94,7 @@ def expected_dtype(column: sa.Column):
     if isinstance(type_, sa.Numeric):
         return np.dtype("float64")
     if isinstance(type_, (sa.String, pg.INET)):
-        return pd.StringDtype()
+        return pd.StringDtype("pyarrow")
     raise AssertionError(f"no expected dtype for {column.table.name}.{column.name} of type {type_!r}")
 
 
@@ -103,6 +108,8 @@ def expected_value(column: sa.Column, inserted):
         return stamp.tz_convert("UTC") if stamp.tzinfo else stamp
     if isinstance(type_, sa.Numeric) and not isinstance(type_, sa.Float):
         return float(inserted)
+    if isinstance(type_, sa.Uuid):
+        return str(inserted)
     return inserted
 
 
@@ -112,6 +119,7 @@ def every_table(databases, schema_template):
     url = databases.create(template=schema_template)
     engine = create_engine(url)
     ids: dict[str, object] = {}
+    second_ids: dict[str, object] = {}
     full_rows: dict[str, dict] = {}
     keys: dict[str, dict] = {}
     with engine.begin() as conn:
@@ -123,14 +131,16 @@ def every_table(databases, schema_template):
             if "id" in keys[table.name]:
                 ids[table.name] = keys[table.name]["id"]
             required = {
-                c.name: _value(table, c, ids, 2)
+                c.name: _value(table, c, ids, 2, second_ids)
                 for c in table.c
                 if _insertable(c) and not c.nullable and c.server_default is None and not c.primary_key
             }
             for c in table.primary_key.columns:  # a key without a default (e.g. part of a composite key)
                 if _insertable(c) and c.server_default is None and c.name not in required:
-                    required[c.name] = _value(table, c, ids, 2)
-            conn.execute(table.insert().values(required))
+                    required[c.name] = _value(table, c, ids, 2, second_ids)
+            second = conn.execute(table.insert().values(required).returning(*table.primary_key.columns)).one()
+            if "id" in second._mapping:
+                second_ids[table.name] = second._mapping["id"]
         conn.execute(sa.text("REFRESH MATERIALIZED VIEW assessment_analytics_summary"))
     yield SimpleNamespace(engine=engine, rows=full_rows, keys=keys)
     engine.dispose()
@@ -158,11 +168,19 @@ def test_every_column_of_every_table_has_the_schema_dtype(every_table, name):
             continue
         got = full[column.name].iloc[0]
         want = expected_value(column, every_table.rows[name][column.name])
+        if isinstance(column.type, sa.JSON):
+            got = json.loads(got)  # the JSON text
         assert got == want, f"{name}.{column.name}: {got!r} != {want!r}"
-        if isinstance(column.type, sa.Uuid):
-            assert isinstance(got, uuid.UUID)
         if isinstance(column.type, sa.ARRAY):
             assert isinstance(got, list)
+    # Python objects for UUIDs and JSON on request
+    objects = load(name, engine=engine, fast=False, uuid_as="uuid", json_as="object", **every_table.keys[name])
+    for column in table.c:
+        if column.name in every_table.rows[name] and isinstance(column.type, (sa.Uuid, sa.JSON)):
+            assert objects[column.name].dtype == np.dtype(object)
+            assert objects[column.name].iloc[0] == every_table.rows[name][column.name], f"{name}.{column.name}"
+            if isinstance(column.type, sa.Uuid):
+                assert isinstance(objects[column.name].iloc[0], uuid.UUID)
     # a NULL in every nullable column of the second row
     for column in table.c:
         if column.nullable and column.server_default is None:
@@ -175,7 +193,8 @@ def test_fast_and_normal_paths_give_the_same_frame(every_table, name):
     normal = load(name, engine=engine, fast=False, order_by=_order(name))
     fast = load(name, engine=engine, fast=True, order_by=_order(name))
     pd.testing.assert_frame_equal(normal, fast)
-    for backend_options in ({"dtype_backend": "pyarrow"}, {"uuid_as": "str", "json_as": "str", "decimals": True}):
+    for backend_options in ({"dtype_backend": "pyarrow"}, {"uuid_as": "uuid", "json_as": "object", "decimals": True},
+                            {"dtype_backend": "pyarrow", "uuid_as": "uuid", "json_as": "object"}):
         normal = load(name, engine=engine, fast=False, order_by=_order(name), **backend_options)
         fast = load(name, engine=engine, fast=True, order_by=_order(name), **backend_options)
         pd.testing.assert_frame_equal(normal, fast)

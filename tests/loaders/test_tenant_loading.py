@@ -37,7 +37,7 @@ def test_a_tenant_engine_loads_only_its_organization(schema_database, two_orgs, 
     engine = tenant_engine(schema_database, org_a, user_a)
     levers = load("growth_levers", engine=engine, fast=fast)
     members = load("users", engine=engine, fast=fast)
-    assert levers["organization_id"].tolist() == [org_a]
+    assert levers["organization_id"].tolist() == [str(org_a)]
     assert members["email"].tolist() == ["a@x.io"]
     assert load("growth_levers", engine=schema_database, fast=fast).shape[0] == 2  # the plain engine sees both
 
@@ -45,7 +45,7 @@ def test_a_tenant_engine_loads_only_its_organization(schema_database, two_orgs, 
 def test_aggregations_run_as_the_tenant_too(schema_database, two_orgs):
     org_b, user_b = two_orgs["b"]
     counts = count_by("growth_levers", "organization_id", engine=tenant_engine(schema_database, org_b, user_b))
-    assert counts["organization_id"].tolist() == [org_b]
+    assert counts["organization_id"].tolist() == [str(org_b)]
 
 
 def test_a_user_of_another_organization_is_refused(schema_database, two_orgs):
@@ -59,7 +59,7 @@ def test_the_tenant_setting_makes_every_engine_of_the_process_a_tenant_engine(sc
     org_b, user_b = two_orgs["b"]
     monkeypatch.setenv("BI_WORKBENCH_DATABASE_URL", schema_database.url.render_as_string(hide_password=False))
     monkeypatch.setenv("BI_WORKBENCH_TENANT", f"{org_b}:{user_b}")
-    assert load("growth_levers")["organization_id"].tolist() == [org_b]  # load() uses get_engine()
+    assert load("growth_levers")["organization_id"].tolist() == [str(org_b)]  # load() uses get_engine()
     monkeypatch.setenv("BI_WORKBENCH_TENANT", f"{org_b}:{two_orgs['a'][1]}")
     with pytest.raises(TenantAccessError, match="is not a member"):
         get_engine()

@@ -10,9 +10,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from bi_workbench.database import create_engine
-from bi_workbench.schema import init_schema
-from tests.conftest import Databases
+from tests.conftest import Databases, demo_database, schema_template_database
 from tests.schema.test_second_server import system_server_url  # noqa: F401  (the PostgreSQL 15 server fixture)
 
 SERVERS = ["embedded", "postgresql15"]
@@ -32,22 +30,10 @@ def server_databases(request, databases):
 @pytest.fixture(scope="module")
 def server_schema_template(server_databases):
     """A database holding the whole schema on the module's server (to clone)."""
-    url = server_databases.create()
-    engine = create_engine(url)
-    init_schema(engine)
-    engine.dispose()
-    yield url.database
-    server_databases.drop(url)
+    yield from schema_template_database(server_databases)
 
 
 @pytest.fixture(scope="module")
 def demo_engine(server_databases, server_schema_template):
     """The small demo database (seed 42) on the module's server; tests only read it."""
-    from bi_workbench.pipeline import build_demo_database
-
-    url = server_databases.create(template=server_schema_template)
-    engine = create_engine(url)
-    build_demo_database(engine, "small", 42, progress=False)
-    yield engine
-    engine.dispose()
-    server_databases.drop(url)
+    yield from demo_database(server_databases, server_schema_template)

@@ -28,6 +28,12 @@ def _write(tmp_path, text: str) -> Path:
     return path
 
 
+def _entry(name: str, report: str, cron: str, parameters: str = "") -> str:
+    """One [[schedule]] table of a schedules file, in UTC; ``parameters`` an inline TOML table."""
+    lines = ["[[schedule]]", f'name = "{name}"', f'report = "{report}"', f'cron = "{cron}"', 'timezone = "UTC"']
+    return "\n".join(lines + ([f"parameters = {parameters}"] if parameters else [])) + "\n"
+
+
 def test_the_projects_schedules_file_is_valid():
     schedules = load_schedules(ROOT / "notebooks" / "schedules.toml")
     assert schedules and all(s.cron and s.report for s in schedules)
@@ -145,20 +151,8 @@ def test_an_hourly_schedule_fires_once_per_real_hour(day, hours):
 
 
 def test_a_due_report_renders_once_across_two_calls_and_a_non_due_one_not_at_all(report_database, render_options, tmp_path):
-    path = _write(tmp_path, """
-[[schedule]]
-name = "counts-morning"
-report = "example_counts"
-cron = "0 6 * * *"
-timezone = "UTC"
-parameters = { as_of = "2024-02-29" }
-
-[[schedule]]
-name = "users-evening"
-report = "example_users"
-cron = "0 18 * * *"
-timezone = "UTC"
-""")
+    path = _write(tmp_path, _entry("counts-morning", "example_counts", "0 6 * * *", '{ as_of = "2024-02-29" }')
+                  + _entry("users-evening", "example_users", "0 18 * * *"))
     options = render_options()
     schedules = load_schedules(path)
     first = run_due(report_database, schedules, NOW, options)
@@ -189,14 +183,8 @@ def test_a_slot_is_claimed_once_even_by_concurrent_callers(report_database):
 
 def test_a_scheduled_report_whose_organization_is_gone_fails_its_slot_without_rendering(
         report_database, render_options, tmp_path):
-    path = _write(tmp_path, """
-[[schedule]]
-name = "gone"
-report = "example_users"
-cron = "0 6 * * *"
-timezone = "UTC"
-parameters = { organization_id = "00000000-0000-4000-8000-000000000000" }
-""")
+    path = _write(tmp_path, _entry("gone", "example_users", "0 6 * * *",
+                                   '{ organization_id = "00000000-0000-4000-8000-000000000000" }'))
     options = render_options()
     (result,) = run_due(report_database, load_schedules(path), NOW, options)
     assert result.status == "failed" and "names nothing in the database" in result.error

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from bi_workbench.legacy.contract import LEGACY_TABLES
 from bi_workbench.synthetic import PLATFORM_TABLES, seed_legacy, seed_platform
+from tests.conftest import filled
 
 #: A stand-in for the migration's first phase: one user per address, compared trimmed and case-blind.
 MIGRATE_USERS = sa.text("""
@@ -57,14 +58,10 @@ ALL_TABLES = LEGACY_TABLES + PLATFORM_TABLES
 @pytest.fixture
 def legacy_database(empty_database):
     """An Engine on a database holding the small legacy dataset (seed 42), committed."""
-    with empty_database.begin() as conn:
-        seed_legacy(conn, "small", 42, progress=False)
-    return empty_database
+    return filled(empty_database, lambda conn: seed_legacy(conn, "small", 42, progress=False))
 
 
 @pytest.fixture
 def platform_database(schema_database):
     """An Engine on a database with the whole schema, the small legacy dataset, users and platform data."""
-    with schema_database.begin() as conn:
-        seed_all(conn)
-    return schema_database
+    return filled(schema_database, seed_all)

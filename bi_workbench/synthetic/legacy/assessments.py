@@ -19,17 +19,6 @@ from ..primitives import (
 )
 from .users import LegacyUsers
 
-#: How many onboarding assessments a user has, and how often.
-ASSESSMENTS_PER_USER = ((0, 1, 2, 3), (0.15, 0.62, 0.17, 0.06))
-#: Share of rows whose user id names no user, and of rows whose user id is NULL.
-ORPHAN_SHARE = 0.03
-NULL_USER_SHARE = 0.005
-#: How a choice cell deviates: NULL, blank, unknown value, odd letter case (the rest is valid).
-ANSWER_NOISE = (("null", 0.04), ("blank", 0.03), ("unknown", 0.03), ("odd_case", 0.06))
-#: Share of assessments scored, and of scoring results followed by a re-scoring.
-SCORED_SHARE = 0.85
-RESCORED_SHARE = 0.12
-
 
 @dataclass(frozen=True)
 class LegacyAssessments:
@@ -38,6 +27,15 @@ class LegacyAssessments:
     owner: np.ndarray
     created: np.ndarray
     batch: dict
+
+
+#: How many onboarding assessments a user has, and how often.
+ASSESSMENTS_PER_USER = ((0, 1, 2, 3), (0.15, 0.62, 0.17, 0.06))
+#: Share of rows whose user id names no user, and of rows whose user id is NULL.
+ORPHAN_SHARE = 0.03
+NULL_USER_SHARE = 0.005
+#: How a choice cell deviates: NULL, blank, unknown value, odd letter case (the rest is valid).
+ANSWER_NOISE = (("null", 0.04), ("blank", 0.03), ("unknown", 0.03), ("odd_case", 0.06))
 
 
 def generate_assessments(rng: np.random.Generator, users: LegacyUsers) -> LegacyAssessments:
@@ -105,6 +103,11 @@ def _friction_points(rng, n: int) -> np.ndarray:
 
 
 # --- scoring results -------------------------------------------------------------
+
+
+#: Share of assessments scored, and of scoring results followed by a re-scoring.
+SCORED_SHARE = 0.85
+RESCORED_SHARE = 0.12
 
 
 def generate_scoring_results(rng: np.random.Generator, users: LegacyUsers, assessments: LegacyAssessments) -> dict:

@@ -13,16 +13,6 @@ from ..primitives import (
     with_blanks,
 )
 
-#: Share of rows that repeat an earlier user's email in another case or with spaces.
-DUPLICATE_EMAIL_SHARE = 0.04
-#: Share of original emails typed with capitals ("Ava.Chen@Acme.com").
-CAPITALISED_EMAIL_SHARE = 0.06
-#: Shares of NULL and of '' in first_name and in last_name (each).
-NULL_NAME_SHARE = 0.025
-EMPTY_NAME_SHARE = 0.025
-#: Signups grow by about e**SIGNUP_GROWTH over the history.
-SIGNUP_GROWTH = 1.3
-
 
 @dataclass(frozen=True)
 class LegacyUsers:
@@ -32,6 +22,17 @@ class LegacyUsers:
     created: np.ndarray
     industry: np.ndarray
     batch: dict
+
+
+#: Share of rows that repeat an earlier user's email in another case or with spaces.
+DUPLICATE_EMAIL_SHARE = 0.04
+#: Share of original emails typed with capitals ("Ava.Chen@Acme.com").
+CAPITALISED_EMAIL_SHARE = 0.06
+#: Shares of NULL and of '' in first_name and in last_name (each).
+NULL_NAME_SHARE = 0.025
+EMPTY_NAME_SHARE = 0.025
+#: Signups grow by about e**SIGNUP_GROWTH over the history.
+SIGNUP_GROWTH = 1.3
 
 
 def generate_users(rng: np.random.Generator, n: int) -> LegacyUsers:

@@ -13,16 +13,6 @@ from ..primitives import (
     tokens, uuids, with_blanks,
 )
 
-#: Share of users in at least one organization, mean organization size, share in a second one.
-ORG_MEMBERSHIP_SHARE = 0.7
-MEAN_ORG_SIZE = 6
-SECOND_ORG_SHARE = 0.03
-#: Share of users with a subscription (never more than one each).
-SUBSCRIBED_SHARE = 0.85
-#: Mean assessment invitations per organization; days an invitation stays valid.
-INVITATIONS_PER_ORG = 2.0
-INVITATION_DAYS = 14
-
 
 @dataclass(frozen=True)
 class Users:
@@ -48,6 +38,12 @@ class Organizations:
         """Return the id of each user's first organization, None where the user has none."""
         org = self.primary[user]
         return np.where(org >= 0, self.id[np.maximum(org, 0)], None)
+
+
+#: Share of users in at least one organization, mean organization size, share in a second one.
+ORG_MEMBERSHIP_SHARE = 0.7
+MEAN_ORG_SIZE = 6
+SECOND_ORG_SHARE = 0.03
 
 
 def generate_organizations(rng: np.random.Generator, users: Users) -> tuple[Organizations, dict, dict]:
@@ -124,6 +120,10 @@ _ROLE_PERMISSIONS = {
 }
 
 
+#: Share of users with a subscription (never more than one each).
+SUBSCRIBED_SHARE = 0.85
+
+
 def generate_subscriptions(rng: np.random.Generator, users: Users, orgs: Organizations) -> dict:
     """Return the subscriptions batch: at most one per user; owners lean to paid plans."""
     user = np.flatnonzero(rng.random(len(users.id)) < SUBSCRIBED_SHARE)
@@ -149,6 +149,11 @@ def generate_subscriptions(rng: np.random.Generator, users: Users, orgs: Organiz
         "stripe_data": encode.json_values(stripe),
         "created_at": encode.timestamps(created), "updated_at": encode.timestamps(between(rng, created, REFERENCE_TS)),
     }
+
+
+#: Mean assessment invitations per organization; days an invitation stays valid.
+INVITATIONS_PER_ORG = 2.0
+INVITATION_DAYS = 14
 
 
 def generate_invitations(rng: np.random.Generator, users: Users, orgs: Organizations) -> dict:

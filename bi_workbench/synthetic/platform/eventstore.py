@@ -17,9 +17,6 @@ from .accounts import Organizations, Users
 from .growth import Levers, Simulations
 from .sources import AssessmentHistory
 
-#: Share of aggregates with two or more events that get a snapshot.
-SNAPSHOT_SHARE = 0.35
-
 
 @dataclass(frozen=True)
 class Streams:
@@ -130,6 +127,10 @@ def event_batch(rng: np.random.Generator, streams: Streams) -> dict:
         "created_at": encode.timestamps(created[order]),
     }
     return batch
+
+
+#: Share of aggregates with two or more events that get a snapshot.
+SNAPSHOT_SHARE = 0.35
 
 
 def snapshot_batch(rng: np.random.Generator, streams: Streams) -> dict:
