@@ -373,7 +373,10 @@ def _report_options(command):
                      type=click.Path(file_okay=False), help=_NOTEBOOKS_HELP),
         click.option("--output", "output_dir", default="reports", show_default=True, envvar="BI_WORKBENCH_REPORTS_DIR",
                      type=click.Path(file_okay=False), help="Folder the reports are written to (env: BI_WORKBENCH_REPORTS_DIR)."),
-        click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 32), help="Reports rendered at once."),
+        click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 32),
+                     help="Worker processes of the local Dask cluster (reports rendered at once)."),
+        click.option("--cluster", default=None, envvar="BI_WORKBENCH_CLUSTER", metavar="tcp://HOST:8786",
+                     help="Render on the workers of this Dask scheduler instead of a local cluster (env: BI_WORKBENCH_CLUSTER)."),
         click.option("--cell-timeout", default=600, show_default=True, type=click.IntRange(1), metavar="SECONDS",
                      help="Time limit of each notebook cell."),
         click.option("--timeout", "run_timeout", default=1800, show_default=True, type=click.IntRange(1), metavar="SECONDS",
@@ -386,7 +389,7 @@ def _report_options(command):
     return command
 
 
-def _render_options(notebooks_dir, output_dir, workers, cell_timeout, run_timeout, show_code, progress):
+def _render_options(notebooks_dir, output_dir, workers, cluster, cell_timeout, run_timeout, show_code, progress):
     from pathlib import Path
 
     from .reports.render import RenderOptions
@@ -394,7 +397,15 @@ def _render_options(notebooks_dir, output_dir, workers, cell_timeout, run_timeou
     from .jupyter import notebooks_dir as find_notebooks
 
     return RenderOptions(find_notebooks(notebooks_dir), Path(output_dir), workers, cell_timeout, run_timeout, show_code,
-                         sys.stderr.isatty() if progress is None else progress)
+                         sys.stderr.isatty() if progress is None else progress, cluster=cluster)
+
+
+def _recover_runs(engine) -> None:
+    """Close the runs that dead processes left running (see bi_workbench.reports.lease), one note each."""
+    from .reports.lease import recover
+
+    for recovered in recover(engine):
+        click.echo(f"note: {recovered.describe()}", err=True)
 
 
 def _echo_report_results(results, output_dir) -> None:
@@ -440,15 +451,18 @@ def report_list(notebooks_dir):
 @click.option("--all", "all_reports", is_flag=True, help="Render every report whose notebook exists.")
 @click.option("-p", "--parameter", "parameters", type=(str, str), multiple=True, metavar="KEY VALUE",
               help="A parameter, e.g. -p as_of 2024-01-31 -p organization_id none (repeatable).")
+@click.option("--per-organization", is_flag=True,
+              help="Render each report once per organization, each as a member (analyst) of that organization.")
 @_report_options
 @click.pass_obj
 @_fail_cleanly
-def report_run(obj, names, all_reports, parameters, **options):
+def report_run(obj, names, all_reports, parameters, per_organization, **options):
     """Render the named reports (or all) as notebook and HTML; exit non-zero if any fails.
 
-    Outputs go to OUTPUT/<name>/<YYYY-MM-DD>/<name>.ipynb and .html; a failed
-    report leaves its error notebook in OUTPUT/<name>/failed/ and keeps the last
-    good one. Parameters are checked against the catalog and the database first.
+    Each run gets its own folder, OUTPUT/<name>/<YYYY-MM-DD>/run-<id>/, holding
+    <name>.ipynb and .html (or failed.ipynb) and run.json; the index shows the
+    latest run and the last good one of each parameter set. Parameters are
+    checked against the catalog and the database first.
     """
     from .reports.render import prepare, render
 
@@ -463,8 +477,18 @@ def report_run(obj, names, all_reports, parameters, **options):
         raise ConfigurationError("report runs are recorded in the owner's run history; as a tenant login, "
                                  "render with papermill, or ask the owner to run this command with "
                                  f"{TENANT_ENV} set.")
+    if kernels is not None and per_organization:
+        raise ConfigurationError(f"--per-organization chooses each run's tenant; unset {TENANT_ENV} to use it.")
     requests = prepare(kernels or engine, list(names), dict(parameters), all_reports=all_reports,
                        notebooks_dir=settings.notebooks_dir)
+    _recover_runs(engine)
+    if per_organization:
+        from .reports.fanout import per_organization as fan_out
+
+        fanout = fan_out(engine, requests, named=not all_reports)
+        for line in fanout.left_out:
+            click.echo(f"note: {line}", err=True)
+        requests = fanout.requests
     _echo_report_results(render(engine, requests, settings, kernel_engine=kernels), settings.output_dir)
 
 
@@ -479,22 +503,36 @@ def report_run(obj, names, all_reports, parameters, **options):
 @click.pass_obj
 @_fail_cleanly
 def report_schedule(obj, schedules_file, at, crontab, every, **options):
-    """Render the scheduled reports that are due, each slot once (safe to call from cron every few minutes)."""
-    from .reports.schedule import crontab_line, load_schedules, run_due
+    """Render the scheduled reports that are due, each slot once (safe to call from cron every few minutes).
+
+    Each bad entry of the schedules file is one error line; the good ones still
+    run, and the exit code is then non-zero.
+    """
+    from .errors import ScheduleConfigError
+    from .reports.schedule import crontab_line, read_schedules, run_due, write_cron_environment
 
     settings = _render_options(**options)
-    schedules = load_schedules(schedules_file)
+    schedules, problems = read_schedules(schedules_file)
+    for problem in problems:
+        click.echo(f"error: {problem}", err=True)
     if crontab:
-        click.echo(crontab_line(every, schedules_file, settings, _cron_environment()))
+        environment = write_cron_environment(_cron_settings())
+        if environment:
+            click.echo(f"note: the settings the line needs are in {environment} (readable only by you)", err=True)
+        click.echo(crontab_line(every, schedules_file, settings, environment))
         return
     try:
         now = datetime.fromisoformat(at).astimezone() if at else None
     except ValueError:
         raise ConfigurationError(f"--at {at!r} is not a time; write it as 2024-01-31T06:00 (ISO 8601).") from None
-    results = run_due(obj.engine(), schedules, now, settings)
+    engine = obj.engine()
+    _recover_runs(engine)
+    results = run_due(engine, schedules, now, settings)
     if not results:
         click.echo(f"nothing due ({len(schedules)} schedule(s) in {schedules_file})")
     _echo_report_results(results, settings.output_dir)
+    if problems:
+        sys.exit(ScheduleConfigError.exit_code)
 
 
 @report_group.command("history")
@@ -511,7 +549,7 @@ def report_history(obj, name, limit):
         apply.require_schema(conn)
     for run in recent_runs(engine, name, limit):
         where = f" schedule {run['schedule_name']} slot {run['slot']:%Y-%m-%d %H:%M}" if run["schedule_name"] else ""
-        detail = run["error"] or run["output_paths"].get("html", "")
+        detail = run["error"] or run["output_paths"].get("html") or run["output_paths"].get("folder", "")
         click.echo(f"#{run['id']} {run['started_at']:%Y-%m-%d %H:%M:%S} {run['report']} {run['status']}{where} {detail}")
 
 
@@ -672,6 +710,13 @@ def _cron_environment() -> str:
     import shlex
 
     return "".join(f"{k}={shlex.quote(v)} " for k, v in sorted(os.environ.items()) if k.startswith("BI_WORKBENCH_"))
+
+
+def _cron_settings() -> dict[str, str]:
+    """The BI_WORKBENCH_* settings of this shell, for the env file a crontab line sources (cron starts bare)."""
+    import os
+
+    return {k: v for k, v in os.environ.items() if k.startswith("BI_WORKBENCH_")}
 
 
 def _known_foreign_tables() -> frozenset[str]:

@@ -1,4 +1,4 @@
-"""Reports: parameterized notebooks rendered by papermill into dated HTML, on demand or on a schedule.
+"""Reports: parameterized notebooks rendered by papermill on a Dask cluster, each run into its own folder, on demand or on a schedule.
 
 In a notebook (see `bi_workbench.reports.kernel`)::
 
@@ -24,7 +24,8 @@ from .masking import hide_contacts, mask_notebook, mask_text
 
 _LAZY = {
     "prepare": "render", "render": "render", "RenderOptions": "render", "RunRequest": "render", "RunResult": "render",
-    "Schedule": "schedule", "load_schedules": "schedule", "due": "schedule", "run_due": "schedule",
+    "Schedule": "schedule", "load_schedules": "schedule", "read_schedules": "schedule", "due": "schedule",
+    "run_due": "schedule", "recover": "lease",
     "crontab_line": "schedule", "write_index": "index", "recent_runs": "history",
 }
 

@@ -1,13 +1,20 @@
-"""The run history of reports in the database (table ``report_runs``).
+"""The run history of reports in the database (table ``report_runs``), each run a lease.
 
-A run is recorded before its notebook starts (`start_run`, status
-``running``) and closed when it ends (`finish_run`). A scheduled run claims its
-slot with ``INSERT ... ON CONFLICT DO NOTHING``: a slot already claimed, by
-this process or another, gives None and is not rendered again.
+A run is recorded before its notebook starts (`start_run`, status ``running``,
+owned by this process until ``lease_expires_at``), its lease extended while it
+renders (`extend_leases`) and closed when it ends (`finish_run`). A scheduled
+run claims its slot with ``INSERT ... ON CONFLICT DO NOTHING`` against the
+partial unique index over runs that are not abandoned: a slot already claimed,
+by this process or another, gives None and is not rendered again.
+
+`running_runs` serves recovery: the caller (`bi_workbench.reports.lease.recover`)
+decides which running runs are dead and what became of their files, and closes
+them with `finish_run`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -17,30 +24,76 @@ from sqlalchemy.engine import Engine
 
 from ..schema.report_runs import report_runs
 
+#: The slot claim: the partial unique index of `bi_workbench.schema.report_runs`.
+_CLAIM_COLUMNS = ["report", "schedule_name", "slot"]
+_NOT_ABANDONED = report_runs.c.status != "abandoned"
+
+
+def _lease_until(lease_seconds: float):
+    return sa.func.clock_timestamp() + sa.func.make_interval(0, 0, 0, 0, 0, 0, float(lease_seconds))
+
 
 def start_run(engine: Engine, report: str, parameters: dict[str, Any], *,
-              schedule_name: str | None = None, slot: datetime | None = None) -> int | None:
-    """Record a run as ``running``; return its id, or None if its (report, schedule, slot) was already claimed."""
+              schedule_name: str | None = None, slot: datetime | None = None, owner: str | None = None,
+              lease_seconds: float = 120, folder: Callable[[int], str] | None = None) -> int | None:
+    """Record a run as ``running`` owned by ``owner`` for ``lease_seconds``; return its id.
+
+    Returns None if its (report, schedule, slot) is already claimed by a run
+    that is not abandoned. ``folder(run_id)``, if given, names the run's own
+    output folder, stored in ``output_paths["folder"]`` in the same transaction.
+    """
     statement = (
         insert(report_runs)
-        .values(report=report, parameters=parameters, schedule_name=schedule_name, slot=slot, status="running")
-        .on_conflict_do_nothing(constraint="uq_report_runs_report_schedule_name_slot")
+        .values(report=report, parameters=parameters, schedule_name=schedule_name, slot=slot, status="running",
+                owner=owner, lease_expires_at=_lease_until(lease_seconds))
+        .on_conflict_do_nothing(index_elements=_CLAIM_COLUMNS, index_where=_NOT_ABANDONED)
         .returning(report_runs.c.id)
     )
     with engine.begin() as conn:
-        return conn.execute(statement).scalar()
+        run_id = conn.execute(statement).scalar()
+        if run_id is not None and folder is not None:
+            conn.execute(sa.update(report_runs).where(report_runs.c.id == run_id)
+                         .values(output_paths={"folder": str(folder(run_id))}))
+        return run_id
 
 
-def finish_run(engine: Engine, run_id: int, status: str, output_paths: dict[str, str], error: str | None = None) -> None:
-    """Close run ``run_id`` with ``status`` (succeeded or failed), its output files and its error."""
+def extend_leases(engine: Engine, run_ids: Iterable[int], lease_seconds: float) -> int:
+    """Extend the leases of the still-running runs ``run_ids`` to now + ``lease_seconds``; return how many."""
+    ids = list(run_ids)
+    if not ids:
+        return 0
+    statement = (sa.update(report_runs)
+                 .where(report_runs.c.id.in_(ids), report_runs.c.status == "running")
+                 .values(lease_expires_at=_lease_until(lease_seconds)))
+    with engine.begin() as conn:
+        return conn.execute(statement).rowcount
+
+
+def finish_run(engine: Engine, run_id: int, status: str, output_paths: dict[str, str], error: str | None = None) -> bool:
+    """Close running run ``run_id`` with ``status``, its files and its error; return False if it was not running.
+
+    A run closed meanwhile (found abandoned by another command) is left as it is.
+    Database errors propagate (the caller decides that closing is not fatal).
+    """
     statement = (
         sa.update(report_runs)
-        .where(report_runs.c.id == run_id)
+        .where(report_runs.c.id == run_id, report_runs.c.status == "running")
         .values(status=status, finished_at=sa.func.greatest(sa.func.clock_timestamp(), report_runs.c.started_at),
-                output_paths=output_paths, error=error)
+                output_paths=output_paths, error=error, lease_expires_at=None)
     )
     with engine.begin() as conn:
-        conn.execute(statement)
+        return conn.execute(statement).rowcount == 1
+
+
+def running_runs(engine: Engine) -> list[dict[str, Any]]:
+    """Return every ``running`` run with ``expired`` (its lease ran out, by the database's clock), oldest first."""
+    expired = sa.func.coalesce(report_runs.c.lease_expires_at < sa.func.clock_timestamp(), True).label("expired")
+    query = (sa.select(report_runs.c.id, report_runs.c.report, report_runs.c.owner, report_runs.c.output_paths,
+                       report_runs.c.lease_expires_at, expired)
+             .where(report_runs.c.status == "running").order_by(report_runs.c.id))
+    with engine.connect() as conn:
+        return [dict(row._mapping) for row in conn.execute(query)]
+
 
 
 def recent_runs(engine: Engine, report: str | None = None, limit: int = 20) -> list[dict[str, Any]]:

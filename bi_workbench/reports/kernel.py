@@ -83,6 +83,22 @@ def configure_plotly(renderer: str = PLOTLY_RENDERER) -> None:
     pio.renderers.default = renderer
 
 
+def kernel_environment(tenant: tuple[str, str] | None) -> dict[str, str]:
+    """Return the environment that makes a report's kernel read as ``tenant`` (organization id, user id).
+
+    The one place that knows how a kernel becomes a tenant: today the variable
+    ``BI_WORKBENCH_TENANT=ORGANIZATION_ID:USER_ID`` that `bi_workbench.settings`
+    reads, so every engine of the kernel is a tenant engine. None gives {} (the
+    kernel reads as the command's own settings do).
+    """
+    if tenant is None:
+        return {}
+    from ..settings import TENANT_ENV
+
+    organization, user = tenant
+    return {TENANT_ENV: f"{organization}:{user}"}
+
+
 def is_batch() -> bool:
     """Return True when the kernel runs unattended (renderer, papermill, nbval), False in an interactive session."""
     if os.environ.get(BATCH_ENV):

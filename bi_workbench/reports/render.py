@@ -1,31 +1,32 @@
-"""Rendering reports: check everything first, then run the notebooks in parallel and file the results.
+"""Rendering reports: check everything first, then render on a Dask cluster and file each run in its own folder.
 
 `prepare` validates the reports and parameters against the catalog and the
 database before any cell runs (nothing is written if anything is wrong).
-`render` then, for each request: records the run (claiming its schedule slot),
-runs the notebook in a worker process (`worker`) with a per-cell and an overall
-time limit, and files the outputs:
+`render` then:
 
-- success: ``<output>/<name>/<YYYY-MM-DD>/<name>.ipynb`` and ``.html``, moved
-  into place atomically, only once both exist;
-- failure: the error notebook in ``<output>/<name>/failed/<stamp>.ipynb``; the
-  last good report stays where it was.
-
-The run is closed in the history table and the folder's manifest, and
-``<output>/index.html`` is rewritten.
+1. recovers the runs that dead processes left ``running`` (`lease.recover`);
+2. connects to the cluster (`executor.dask_client`: a local one of processes,
+   or ``--cluster tcp://HOST:8786``) before claiming anything;
+3. records each run (claiming its schedule slot) as a lease that a heartbeat
+   keeps alive, and names its own folder,
+   ``<output>/<name>/<YYYY-MM-DD>/run-<id>/`` (`outputs.run_folder`);
+4. sends one task per run to the workers (`worker.render_task`), each with a
+   per-cell and an overall time limit;
+5. publishes what each task returns into the run's folder with one rename
+   (``<name>.ipynb`` and ``<name>.html``, or ``failed.ipynb``, and ``run.json``),
+   closes the run in the history table (a database that cannot be reached
+   then is a warning, not a failure: the next command closes the run from its
+   ``run.json``), and records it for the index, per parameter set;
+6. rewrites ``<output>/index.html``.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
-from concurrent.futures import ThreadPoolExecutor, as_completed
+import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -33,15 +34,20 @@ from sqlalchemy.engine import Engine
 
 from ..errors import WorkbenchError
 from ..schema.apply import require_schema
-from . import catalog, history, index, worker
+from . import catalog, executor, history, index, lease, outputs, worker
 from .catalog import Report
-from .kernel import BATCH_ENV
+from .kernel import BATCH_ENV, kernel_environment
 from .parameters import check_database, split_for_reports, to_notebook, validate
 
 
 @dataclass(frozen=True)
 class RenderOptions:
-    """Where notebooks are read and reports written, how many run at once, and their time limits (seconds)."""
+    """Where notebooks are read and reports written, where they render, and the time limits (seconds).
+
+    ``cluster`` is a Dask scheduler address (``tcp://HOST:8786``); None starts
+    a local cluster of ``workers`` processes. ``lease_seconds`` is how long a
+    run counts as alive without a heartbeat.
+    """
 
     notebooks_dir: Path = Path("notebooks")
     output_dir: Path = Path("reports")
@@ -50,16 +56,24 @@ class RenderOptions:
     run_timeout: int = 1800
     show_code: bool = False
     progress: bool = True
+    cluster: str | None = None
+    lease_seconds: float = lease.DEFAULT_LEASE_SECONDS
 
 
 @dataclass(frozen=True)
 class RunRequest:
-    """One report to render with its typed parameters, and the schedule slot that asked for it (if any)."""
+    """One report to render with its typed parameters, the schedule slot that asked for it, and its tenant.
+
+    ``tenant`` is (organization id, user id): the kernel then reads as that
+    organization's member (`kernel.kernel_environment`); None reads as the
+    command does.
+    """
 
     report: Report
     parameters: dict[str, Any]
     schedule_name: str | None = None
     slot: datetime | None = None
+    tenant: tuple[str, str] | None = None
 
     def notebook_parameters(self) -> dict[str, Any]:
         """Return the parameters as notebook literals (what papermill injects and the history records)."""
@@ -68,7 +82,12 @@ class RunRequest:
 
 @dataclass
 class RunResult:
-    """What became of one request: status ``succeeded``, ``failed`` or ``skipped`` (slot already claimed)."""
+    """What became of one request: status ``succeeded``, ``failed`` or ``skipped`` (slot already claimed).
+
+    ``folder`` is the run's own folder; ``outputs`` maps ``ipynb``/``html`` or
+    ``error_notebook`` to files in it; ``note`` is a warning that did not fail
+    the run (its history row could not be closed).
+    """
 
     report: str
     status: str
@@ -80,14 +99,27 @@ class RunResult:
     finished_at: datetime | None = None
     outputs: dict[str, Path] = field(default_factory=dict)
     error: str | None = None
+    folder: Path | None = None
+    note: str | None = None
 
     def describe(self) -> str:
         """Return one line for the terminal: report, status and where the output (or the error) is."""
+        note = f" [warning: {self.note}]" if self.note else ""
         if self.status == "succeeded":
-            return f"{self.report}: succeeded -> {self.outputs.get('html')}"
+            return f"{self.report}: succeeded -> {_shown(self.outputs.get('html'))}{note}"
         if self.status == "skipped":
             return f"{self.report}: skipped (slot {self.slot} of schedule {self.schedule_name} already claimed)"
-        return f"{self.report}: FAILED ({self.error}); error notebook {self.outputs.get('error_notebook')}"
+        return f"{self.report}: FAILED ({self.error}); error notebook {_shown(self.outputs.get('error_notebook'))}{note}"
+
+
+def _shown(path: Path | None):
+    """A path as the user gave the output folder: relative to the working folder when it is under it."""
+    if path is None:
+        return None
+    try:
+        return Path(path).relative_to(Path.cwd())
+    except ValueError:
+        return path
 
 
 def prepare(engine: Engine, names: list[str], raw: dict[str, Any], *, all_reports: bool = False,
@@ -130,136 +162,148 @@ def check_requests(engine: Engine, requests: list[RunRequest]) -> None:
 
 def render(engine: Engine, requests: list[RunRequest], options: RenderOptions = RenderOptions(), *,
            kernel_engine: Engine | None = None) -> list[RunResult]:
-    """Render ``requests`` in parallel; return one RunResult per request, in order, and rewrite index.html.
+    """Render ``requests`` on the cluster; return one RunResult per request, in order, and rewrite index.html.
 
     ``engine`` records the runs; the kernels connect with ``kernel_engine``'s URL (default: ``engine``'s),
-    e.g. a tenant login's (`bi_workbench.database.tenancy.tenant_engine`).
+    e.g. a tenant login's (`bi_workbench.database.tenancy.tenant_engine`). Raises ConfigurationError
+    before claiming anything if the cluster cannot be reached.
     """
-    claimed, results = [], {}
-    for position, request in enumerate(requests):
-        run_id = history.start_run(engine, request.report.name, request.notebook_parameters(),
-                                   schedule_name=request.schedule_name, slot=request.slot)
-        if run_id is None:
-            results[position] = RunResult(request.report.name, "skipped", request.notebook_parameters(),
-                                          schedule_name=request.schedule_name, slot=request.slot)
-        else:
-            claimed.append((position, request, run_id))
-    results.update(_run_all(engine, claimed, options, kernel_engine or engine))
+    lease.recover(engine)
+    results: dict[int, RunResult] = {}
+    if requests:
+        with executor.dask_client(options.cluster, min(options.workers, len(requests))) as client, \
+                lease.Heartbeat(engine, options.lease_seconds) as heartbeat:
+            claimed = []
+            for position, request in enumerate(requests):
+                result = _claim(engine, request, options)
+                if result.run_id is None:
+                    results[position] = result
+                else:
+                    heartbeat.add(result.run_id)
+                    claimed.append((position, request, result))
+            results.update(_run_all(client, engine, claimed, options, heartbeat, kernel_engine or engine))
     index.write_index(Path(options.output_dir))
     return [results[position] for position in range(len(requests))]
 
 
-def _run_all(engine: Engine, claimed: list, options: RenderOptions, kernel_engine: Engine) -> dict[int, RunResult]:
+def _claim(engine: Engine, request: RunRequest, options: RenderOptions) -> RunResult:
+    started = datetime.now(timezone.utc)
+    day = _output_date(request, started)
+    run_id = history.start_run(
+        engine, request.report.name, request.notebook_parameters(), schedule_name=request.schedule_name,
+        slot=request.slot, owner=lease.owner_id(), lease_seconds=options.lease_seconds,
+        folder=lambda rid: outputs.run_folder(options.output_dir, request.report.name, day, rid))
+    status = "failed" if run_id is not None else "skipped"
+    folder = outputs.run_folder(options.output_dir, request.report.name, day, run_id) if run_id is not None else None
+    return RunResult(request.report.name, status, request.notebook_parameters(), run_id, request.schedule_name,
+                     request.slot, started_at=started, folder=folder)
+
+
+def _output_date(request: RunRequest, started: datetime) -> date:
+    # A scheduled run is filed under its slot's date (in the schedule's time zone), whenever it ran.
+    return request.slot.date() if request.slot else started.astimezone().date()
+
+
+def _run_all(client, engine: Engine, claimed: list, options: RenderOptions, heartbeat,
+             kernel_engine: Engine) -> dict[int, RunResult]:
+    from distributed import as_completed
     from tqdm import tqdm
 
-    done = {}
-    if not claimed:
-        return done
-    database_url = kernel_engine.url.render_as_string(hide_password=False)
-    with ThreadPoolExecutor(max_workers=max(1, options.workers)) as pool, \
-            tqdm(total=len(claimed), desc="rendering", unit="report", disable=not options.progress, file=sys.stderr) as bar:
-        futures = {pool.submit(_render_one, engine, request, run_id, database_url, options): position
-                   for position, request, run_id in claimed}
-        for future in as_completed(futures):
-            result = future.result()
-            done[futures[future]] = result
+    done: dict[int, RunResult] = {}
+    futures = {}
+    for position, request, result in claimed:
+        job = build_job(request, result.run_id, kernel_engine, options)
+        key = f"render-{request.report.name}-run{result.run_id}-{uuid.uuid4().hex[:8]}"
+        futures[client.submit(worker.render_task, job, key=key, pure=False)] = (position, request, result)
+    with tqdm(total=len(futures), desc="rendering", unit="report", disable=not options.progress, file=sys.stderr) as bar:
+        for future in as_completed(list(futures), loop=client.loop):
+            position, request, result = futures[future]
+            try:
+                outcome = future.result()
+            except Exception as exc:  # noqa: BLE001 - a task the cluster gave up on (its workers kept dying)
+                outcome = {"status": "failed", "error": f"the cluster could not render it: {worker.describe_error(exc)}"}
+            done[position] = _file(engine, request, result, outcome, options)
+            heartbeat.discard(result.run_id)
             bar.set_postfix_str(f"{result.report}: {result.status}")
             bar.update()
     return done
 
 
-def _render_one(engine: Engine, request: RunRequest, run_id: int, database_url: str, options: RenderOptions) -> RunResult:
-    report_dir = Path(options.output_dir) / request.report.name
-    report_dir.mkdir(parents=True, exist_ok=True)
-    result = RunResult(request.report.name, "failed", request.notebook_parameters(), run_id,
-                       request.schedule_name, request.slot, started_at=datetime.now(timezone.utc))
-    work = Path(tempfile.mkdtemp(prefix=".run-", dir=report_dir))
-    try:
-        outcome = _run_worker(request, work, database_url, options)
-        result.status, result.error = outcome["status"], outcome.get("error")
-        result.outputs = _file_outputs(request, result, work, report_dir)
-    except Exception as exc:  # noqa: BLE001 - filing failed (disk full, permissions): a failed run, never a stuck one
-        result.status, result.error = "failed", worker.describe_error(exc)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    result.finished_at = datetime.now(timezone.utc)
-    history.finish_run(engine, run_id, result.status, {k: str(v) for k, v in result.outputs.items()}, result.error)
-    index.record_run(report_dir, _manifest_entry(result, Path(options.output_dir)))
-    return result
+def build_job(request: RunRequest, run_id: int, kernel_engine: Engine, options: RenderOptions) -> dict[str, Any]:
+    """Return the task's job: everything a worker on any machine needs to render ``request`` as run ``run_id``.
 
-
-def _run_worker(request: RunRequest, work: Path, database_url: str, options: RenderOptions) -> dict:
-    """Run the worker process for ``request``; return its result dict (a failure if it died or ran too long)."""
-    job = {
-        "notebook": str((Path(options.notebooks_dir) / request.report.notebook).resolve()),
-        "workdir": str(work), "stem": request.report.name, "title": request.report.title,
-        "parameters": request.notebook_parameters(), "mask_contacts": bool(request.parameters.get("mask_contacts", True)),
-        "show_code": options.show_code, "cell_timeout": options.cell_timeout,
+    The kernel connects with ``kernel_engine``'s URL.
+    """
+    notebook = Path(options.notebooks_dir) / request.report.notebook
+    return {
+        "run_id": run_id, "notebook_source": notebook.read_text(encoding="utf-8"), "stem": request.report.name,
+        "title": request.report.title, "parameters": request.notebook_parameters(),
+        "mask_contacts": bool(request.parameters.get("mask_contacts", True)), "show_code": options.show_code,
+        "cell_timeout": options.cell_timeout, "run_timeout": options.run_timeout,
+        "environment": _kernel_settings(kernel_engine, request.tenant),
     }
-    (work / "job.json").write_text(json.dumps(job))
-    try:
-        done = subprocess.run([sys.executable, "-m", "bi_workbench.reports.worker", str(work / "job.json")],
-                              env=_worker_environment(database_url), capture_output=True, text=True,
-                              timeout=options.run_timeout, stdin=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired:
-        return {"status": "failed", "error": f"stopped after the overall time limit of {options.run_timeout} s"}
-    try:
-        return json.loads((work / worker.RESULT).read_text())
-    except (OSError, ValueError):
-        last = (done.stderr or "").strip().splitlines()[-1:] or [f"exit code {done.returncode}"]
-        return {"status": "failed", "error": f"the rendering process died: {last[0][:300]}"}
 
 
-def _worker_environment(database_url: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env["BI_WORKBENCH_DATABASE_URL"] = database_url
-    env[BATCH_ENV] = "1"
+def _kernel_settings(engine: Engine, tenant: tuple[str, str] | None) -> dict[str, str]:
+    if tenant is not None:
+        from ..database.tenancy import tenant_engine
+
+        engine = tenant_engine(engine, *tenant)  # the organization's login, so a worker needs no password store
+    env = {"BI_WORKBENCH_DATABASE_URL": engine.url.render_as_string(hide_password=False), BATCH_ENV: "1"}
     # Plug-in catalogs (BI_WORKBENCH_REPORT_CATALOGS) import from where the command runs.
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [os.getcwd(), env.get("PYTHONPATH")]))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [os.getcwd(), os.environ.get("PYTHONPATH")]))
+    if os.environ.get(catalog.CATALOGS_ENV):
+        env[catalog.CATALOGS_ENV] = os.environ[catalog.CATALOGS_ENV]
+    env.update(kernel_environment(tenant))
     return env
 
 
-def _file_outputs(request: RunRequest, result: RunResult, work: Path, report_dir: Path) -> dict[str, Path]:
-    """Move the run's files into place; return {"ipynb", "html"} or {"error_notebook"} paths."""
-    stem = request.report.name
+_FILE_KEYS = {"ipynb": ".ipynb", "html": ".html", "json": ".json"}
+
+
+def _file(engine: Engine, request: RunRequest, result: RunResult, outcome: dict, options: RenderOptions) -> RunResult:
+    """Publish a finished task into the run's folder, close the run, record it for the index; return the result."""
+    result.status, result.error = outcome["status"], outcome.get("error")
+    files = outcome.get("files", {})
     if result.status == "succeeded":
-        dated = report_dir / _output_date(request, result).isoformat()
-        dated.mkdir(parents=True, exist_ok=True)
-        for suffix in (".ipynb", ".html", ".json"):
-            os.replace(work / f"{stem}{suffix}", dated / f"{stem}{suffix}")
-        return {"ipynb": dated / f"{stem}.ipynb", "html": dated / f"{stem}.html", "json": dated / f"{stem}.json"}
-    return _keep_error_notebook(request, result, work, report_dir)
+        result.outputs = {key: result.folder / f"{request.report.name}{suffix}" for key, suffix in _FILE_KEYS.items()}
+    elif worker.FAILED in files:
+        result.outputs = {"error_notebook": result.folder / worker.FAILED}
+    result.finished_at = datetime.now(timezone.utc)
+    try:
+        outputs.publish(result.folder, files, run_record(result, Path(options.output_dir)))
+    except OSError as exc:  # disk full, permissions: a failed run with nothing half-written, never a stuck one
+        result.status, result.outputs = "failed", {}
+        result.error = f"the outputs could not be written to {result.folder}: {worker.describe_error(exc)}"
+    _close(engine, result)
+    try:
+        index.record_run(Path(options.output_dir) / request.report.name, run_record(result, Path(options.output_dir)))
+    except OSError as exc:
+        result.note = "; ".join(filter(None, [result.note, f"the index could not be updated: {worker.describe_error(exc)}"]))
+    return result
 
 
-def _output_date(request: RunRequest, result: RunResult):
-    # A scheduled run is filed under its slot's date (in the schedule's time zone), whenever it ran.
-    return request.slot.date() if request.slot else result.started_at.astimezone().date()
+def _close(engine: Engine, result: RunResult) -> None:
+    paths = {"folder": str(result.folder), **{k: str(v) for k, v in result.outputs.items()}}
+    try:
+        history.finish_run(engine, result.run_id, result.status, paths, result.error)
+    except Exception as exc:  # noqa: BLE001 - the database went away: the next command closes it from run.json
+        result.note = (f"run #{result.run_id} could not be closed in the history ({worker.describe_error(exc)}); "
+                       "the next report command closes it from its run.json")
 
 
-def _keep_error_notebook(request: RunRequest, result: RunResult, work: Path, report_dir: Path) -> dict[str, Path]:
-    source = work / worker.FAILED
-    if not source.exists() and (work / worker.EXECUTING).exists():
-        # The worker was stopped mid-run: keep what it had executed, masked like any output.
-        worker._keep_failed({"mask_contacts": bool(request.parameters.get("mask_contacts", True))}, work / worker.EXECUTING)
-    if not source.exists():
-        return {}
-    failed = report_dir / "failed"
-    failed.mkdir(exist_ok=True)
-    target = failed / f"{result.started_at.astimezone():%Y-%m-%dT%H%M%S}-run{result.run_id}.ipynb"
-    os.replace(source, target)
-    return {"error_notebook": target}
-
-
-def _manifest_entry(result: RunResult, output_dir: Path) -> dict[str, Any]:
+def run_record(result: RunResult, output_dir: Path) -> dict[str, Any]:
+    """Return the record of a finished run: what ``run.json`` holds and the index shows (links relative to the output)."""
     def relative(path):
-        return os.path.relpath(path, output_dir) if path else None
+        return os.path.relpath(path, Path(output_dir).absolute()) if path else None
 
     return {
-        "run_id": result.run_id, "status": result.status, "parameters": result.parameters,
+        "run_id": result.run_id, "report": result.report, "status": result.status, "parameters": result.parameters,
         "schedule": result.schedule_name, "slot": result.slot.isoformat() if result.slot else None,
         "started_at": result.started_at.astimezone().isoformat(timespec="seconds"),
         "finished_at": result.finished_at.astimezone().isoformat(timespec="seconds"),
-        "html": relative(result.outputs.get("html")), "ipynb": relative(result.outputs.get("ipynb")),
-        "json": relative(result.outputs.get("json")),
-        "error_notebook": relative(result.outputs.get("error_notebook")), "error": result.error,
+        "folder": relative(result.folder), "html": relative(result.outputs.get("html")),
+        "ipynb": relative(result.outputs.get("ipynb")), "json": relative(result.outputs.get("json")),
+        "error_notebook": relative(result.outputs.get("error_notebook")),
+        "error": result.error, "paths": {k: str(v) for k, v in result.outputs.items()},
     }

@@ -10,20 +10,40 @@ A schedule names a report, its parameters and a cron expression::
     grace_minutes = 60            # optional; how late a slot may still be rendered
     parameters = { top_n = 20 }   # optional; the others keep their declared defaults
 
-`due` gives, for each schedule, its latest slot (the latest time its cron
-expression fires, at or before now) if that slot is at most ``grace_minutes``
-old. `run_due` renders those, each slot claimed in ``report_runs`` before it
-renders, so calling it every few minutes renders each slot once.
+`read_schedules` checks every entry when the file is read (keys, types: real
+TOML booleans and finite numbers, the report, its parameters, the cron
+expression, the time zone) and returns the good ones with one line per bad
+entry: a bad entry never stops the others.
+
+Slots are real instants. The cron expression is read in the schedule's local
+wall-clock time (croniter) and each wall-clock time is placed in time with
+`zoneinfo`:
+
+- a time skipped by the spring change (02:30 on 2026-03-29 in Europe/Berlin)
+  fires once, at the same distance after the change (03:30 CEST), and falls on
+  the next hour's slot for an hourly schedule, so each real hour fires once;
+- a time repeated by the autumn change (02:30 on 2026-10-25) fires at its first
+  occurrence only, unless the expression fires every hour (hour field ``*``):
+  then both real hours fire.
+
+So a daily schedule fires once per local day, and an hourly one once per real hour.
+
+`due` gives, for each schedule, its latest slot at or before now if that slot
+is at most ``grace_minutes`` old. `run_due` renders those, each slot claimed in
+``report_runs`` before it renders, so calling it every few minutes renders
+each slot once; a slot whose run was abandoned (its process killed) is claimed
+again while within its grace period.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import shlex
 import sys
 import tomllib
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -33,12 +53,27 @@ from sqlalchemy.engine import Engine
 from ..errors import ScheduleConfigError, WorkbenchError
 from ..schema.apply import require_schema
 from . import catalog, history
-from .parameters import check_database, validate
+from .parameters import check_database, to_notebook, validate
 from .render import RenderOptions, RunRequest, RunResult, render
 
 DEFAULT_FILE = Path("notebooks/schedules.toml")
 DEFAULT_GRACE_MINUTES = 60
 _KEYS = {"name", "report", "cron", "timezone", "grace_minutes", "parameters", "enabled"}
+_TEXT_KEYS = ("name", "report", "cron", "timezone")
+#: How far a daylight-saving change can move a wall-clock time (hours); bounds the search for the latest slot.
+_MAX_SHIFT = timedelta(hours=3)
+
+
+def local_zone():
+    """Return the machine's time zone with its daylight-saving rules (``TZ``, else /etc/localtime), else a fixed offset."""
+    name = os.environ.get("TZ", "").lstrip(":")
+    try:
+        if name:
+            return ZoneInfo(name)
+        with open("/etc/localtime", "rb") as source:
+            return ZoneInfo.from_file(source, key="localtime")
+    except (OSError, ValueError, ZoneInfoNotFoundError):
+        return datetime.now().astimezone().tzinfo
 
 
 @dataclass(frozen=True)
@@ -55,48 +90,128 @@ class Schedule:
 
     def zone(self):
         """Return the schedule's time zone (the machine's local one if none is set)."""
-        return ZoneInfo(self.timezone) if self.timezone else datetime.now().astimezone().tzinfo
+        return ZoneInfo(self.timezone) if self.timezone else local_zone()
 
-    def latest_slot(self, now: datetime) -> datetime:
-        """Return the latest time at or before ``now`` when the cron expression fires (aware, in the schedule's zone)."""
+    def fires_every_hour(self) -> bool:
+        """Return True when the expression's hour field takes every hour (then a repeated hour fires twice)."""
         from croniter import croniter
 
-        local = now.astimezone(self.zone()).replace(microsecond=0) + timedelta(seconds=1)
-        return croniter(self.cron, local).get_prev(datetime)
+        hours = croniter(self.cron).expanded[1]
+        return hours == ["*"] or len(set(hours)) == 24
+
+    def instants(self, wall: datetime) -> list[datetime]:
+        """Return the real instants at which naive wall-clock time ``wall`` fires.
+
+        Each is aware with the fixed UTC offset in force then (``+02:00``), so
+        it keeps its local date and compares by the real instant (datetimes of
+        one ZoneInfo compare by wall-clock time, ignoring ``fold``).
+        """
+        zone = self.zone()
+        first, second = wall.replace(tzinfo=zone, fold=0), wall.replace(tzinfo=zone, fold=1)
+        if first.utcoffset() == second.utcoffset():
+            return [_fixed(first)]
+        placed = first.astimezone(timezone.utc).astimezone(zone)
+        if placed.replace(tzinfo=None) != wall:
+            return [_fixed(placed)]  # skipped by the spring change: the same distance after it
+        return [_fixed(first), _fixed(second)] if self.fires_every_hour() else [_fixed(first)]
+
+    def latest_slot(self, now: datetime) -> datetime:
+        """Return the latest instant at or before ``now`` at which the schedule fires (see `instants`)."""
+        from croniter import croniter
+
+        now = now if now.tzinfo else now.astimezone()
+        wall_now = now.astimezone(self.zone()).replace(tzinfo=None, microsecond=0)
+        walls = croniter(self.cron, wall_now + _MAX_SHIFT + timedelta(seconds=1))
+        best = None
+        while True:
+            wall = walls.get_prev(datetime)
+            for instant in self.instants(wall):
+                if instant <= now and (best is None or instant > best):
+                    best = instant
+            if best is not None and wall < wall_now - _MAX_SHIFT:
+                return best
+
+    def slots(self, start: datetime, end: datetime) -> list[datetime]:
+        """Return every distinct slot in (``start``, ``end``], in order (aware datetimes)."""
+        from croniter import croniter
+
+        zone = self.zone()
+        walls = croniter(self.cron, start.astimezone(zone).replace(tzinfo=None) - _MAX_SHIFT)
+        found = set()
+        while True:
+            wall = walls.get_next(datetime)
+            if wall > end.astimezone(zone).replace(tzinfo=None) + _MAX_SHIFT:
+                return sorted(found)
+            found.update(i for i in self.instants(wall) if start < i <= end)
 
 
-def load_schedules(path: Path | str = DEFAULT_FILE) -> list[Schedule]:
-    """Return the schedules in TOML file ``path``, checked (report, cron, time zone, parameter types)."""
+def _fixed(moment: datetime) -> datetime:
+    return moment.astimezone(timezone(moment.utcoffset()))
+
+
+def read_schedules(path: Path | str = DEFAULT_FILE) -> tuple[list[Schedule], list[str]]:
+    """Return (the good schedules, one line per bad entry) of TOML file ``path``.
+
+    Raises ScheduleConfigError only when the file as a whole cannot be read
+    (missing, not TOML, no list of ``[[schedule]]`` tables). A repeated name
+    makes every entry of that name bad.
+    """
     path = Path(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ScheduleConfigError(f"no schedules file at {path}; create it (see bi_workbench/reports/schedule.py).") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScheduleConfigError(f"{path} cannot be read: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ScheduleConfigError(f"{path} is not valid TOML: {exc}") from None
     entries = data.get("schedule", [])
-    if not isinstance(entries, list):
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
         raise ScheduleConfigError(f"{path}: write each schedule as a [[schedule]] table.")
-    schedules = [_schedule(path, position, entry) for position, entry in enumerate(entries, 1)]
-    names = [s.name for s in schedules]
-    duplicates = sorted({n for n in names if names.count(n) > 1})
-    if duplicates:
-        raise ScheduleConfigError(f"{path}: schedule names must be unique; repeated: {', '.join(duplicates)}.")
+    names = [e.get("name") for e in entries]
+    schedules, problems = [], []
+    for position, entry in enumerate(entries, 1):
+        label = f"{path}: schedule {entry.get('name', f'#{position}')!s}"
+        try:
+            if names.count(entry.get("name")) > 1:
+                raise ValueError(f"schedule names must be unique; {entry.get('name')!r} is repeated")
+            schedules.append(_schedule(entry))
+        except (WorkbenchError, TypeError, ValueError, ZoneInfoNotFoundError) as exc:
+            problems.append(f"{label}: {_one_line(exc)}")
+    return schedules, problems
+
+
+def load_schedules(path: Path | str = DEFAULT_FILE) -> list[Schedule]:
+    """Return the schedules of ``path``; raise ScheduleConfigError naming the first bad entry (see `read_schedules`)."""
+    schedules, problems = read_schedules(path)
+    if problems:
+        more = f" (and {len(problems) - 1} more bad entries)" if len(problems) > 1 else ""
+        raise ScheduleConfigError(problems[0] + more)
     return schedules
 
 
-def _schedule(path: Path, position: int, entry: dict) -> Schedule:
-    label = f"{path}: schedule {entry.get('name', f'#{position}')!s}"
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def _schedule(entry: dict) -> Schedule:
     unknown = sorted(set(entry) - _KEYS)
     missing = sorted({"name", "report", "cron"} - set(entry))
     if unknown or missing:
-        raise ScheduleConfigError(f"{label}: " + "; ".join(
-            filter(None, [unknown and f"unknown key(s) {', '.join(unknown)}", missing and f"missing {', '.join(missing)}"])))
-    try:
-        schedule = Schedule(**entry)
-        _check(schedule)
-    except (WorkbenchError, TypeError, ValueError, ZoneInfoNotFoundError) as exc:
-        raise ScheduleConfigError(f"{label}: {exc}") from None
+        raise ValueError("; ".join(filter(None, [unknown and f"unknown key(s) {', '.join(unknown)}",
+                                                  missing and f"missing {', '.join(missing)}"])))
+    for key in _TEXT_KEYS:
+        if key in entry and not isinstance(entry[key], str):
+            raise ValueError(f"{key} must be a text in quotes, got {entry[key]!r}")
+    if "enabled" in entry and not isinstance(entry["enabled"], bool):
+        raise ValueError(f"enabled must be true or false (a TOML boolean), got {entry['enabled']!r}")
+    grace = entry.get("grace_minutes", DEFAULT_GRACE_MINUTES)
+    if isinstance(grace, bool) or not isinstance(grace, int) or grace < 1:
+        raise ValueError(f"grace_minutes must be a whole number of minutes, 1 or more, got {grace!r}")
+    if not isinstance(entry.get("parameters", {}), dict):
+        raise ValueError("parameters must be a table, e.g. parameters = { top_n = 20 }")
+    schedule = Schedule(**entry)
+    _check(schedule)
     return schedule
 
 
@@ -106,9 +221,31 @@ def _check(schedule: Schedule) -> None:
     if not croniter.is_valid(schedule.cron):
         raise ValueError(f"{schedule.cron!r} is not a cron expression (minute hour day month weekday)")
     schedule.zone()
-    if not isinstance(schedule.grace_minutes, int) or schedule.grace_minutes < 1:
-        raise ValueError("grace_minutes must be a whole number of minutes, 1 or more")
-    validate(catalog.get(schedule.report), schedule.parameters)
+    report = catalog.get(schedule.report)
+    for name, value in schedule.parameters.items():
+        _check_toml_value(report, name, value)
+    validate(report, schedule.parameters)
+
+
+_TOML_KINDS = {"bool": "true or false (a TOML boolean)", "int": "a whole number", "float": "a finite number",
+               "str": "a text in quotes", "uuid": "a UUID in quotes", "date": "a date (2024-01-31)"}
+
+
+def _check_toml_value(report: catalog.Report, name: str, value) -> None:
+    """Raise ValueError unless ``value`` is a TOML value of the parameter's declared type (no coercion from text)."""
+    parameter = report.parameter(name)
+    if value is None:
+        return
+    kind = parameter.type
+    ok = {
+        "bool": isinstance(value, bool),
+        "int": isinstance(value, int) and not isinstance(value, bool),
+        "float": isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value),
+        "str": isinstance(value, str), "uuid": isinstance(value, str),
+        "date": isinstance(value, date) and not isinstance(value, datetime) or isinstance(value, str),
+    }[kind]
+    if not ok:
+        raise ValueError(f"parameter {name} = {value!r} must be {_TOML_KINDS[kind]}")
 
 
 def due(schedules: list[Schedule], now: datetime) -> list[tuple[Schedule, datetime]]:
@@ -116,8 +253,10 @@ def due(schedules: list[Schedule], now: datetime) -> list[tuple[Schedule, dateti
     now = now if now.tzinfo else now.astimezone()
     found = []
     for schedule in schedules:
+        if not schedule.enabled:
+            continue
         slot = schedule.latest_slot(now)
-        if schedule.enabled and now - slot <= timedelta(minutes=schedule.grace_minutes):
+        if now - slot <= timedelta(minutes=schedule.grace_minutes):
             found.append((schedule, slot))
     return found
 
@@ -127,7 +266,7 @@ def run_due(engine: Engine, schedules: list[Schedule], now: datetime | None = No
     """Render every due slot not rendered yet; return the results (``skipped`` for slots already claimed).
 
     A schedule whose parameters no longer pass (an organization deleted since)
-    is recorded as a failed run for its slot, without rendering.
+    is recorded as a failed run for its slot, without rendering; the others go on.
     """
     now = now or datetime.now().astimezone()
     with engine.connect() as conn:
@@ -135,16 +274,16 @@ def run_due(engine: Engine, schedules: list[Schedule], now: datetime | None = No
     requests, refused = [], []
     for schedule, slot in due(schedules, now):
         report = catalog.get(schedule.report)
-        request = RunRequest(report, validate(report, schedule.parameters), schedule.name, slot)
         try:
+            request = RunRequest(report, validate(report, schedule.parameters), schedule.name, slot)
             _require_notebook(report, options)
             with engine.connect() as conn:
                 check_database(report, request.parameters, conn)
         except WorkbenchError as exc:
-            refused.append(_refuse(engine, request, str(exc)))
+            refused.append(_refuse(engine, report, schedule, slot, str(exc)))
             continue
         requests.append(request)
-    return refused + (render(engine, requests, options) if requests else [])
+    return refused + render(engine, requests, options)
 
 
 def _require_notebook(report, options: RenderOptions) -> None:
@@ -152,18 +291,53 @@ def _require_notebook(report, options: RenderOptions) -> None:
         raise WorkbenchError(f"report {report.name}: its notebook {Path(options.notebooks_dir) / report.notebook} does not exist.")
 
 
-def _refuse(engine: Engine, request: RunRequest, error: str) -> RunResult:
-    run_id = history.start_run(engine, request.report.name, request.notebook_parameters(),
-                               schedule_name=request.schedule_name, slot=request.slot)
+def _refuse(engine: Engine, report, schedule: Schedule, slot: datetime, error: str) -> RunResult:
+    parameters = {k: to_notebook(v) for k, v in schedule.parameters.items()}
+    run_id = history.start_run(engine, report.name, parameters, schedule_name=schedule.name, slot=slot)
     status = "skipped" if run_id is None else "failed"
     if run_id is not None:
         history.finish_run(engine, run_id, "failed", {}, error)
-    return RunResult(request.report.name, status, request.notebook_parameters(), run_id,
-                     request.schedule_name, request.slot, error=error)
+    return RunResult(report.name, status, parameters, run_id, schedule.name, slot, error=error)
 
 
-def crontab_line(every_minutes: int, schedules_file: Path, options: RenderOptions, environment: str = "") -> str:
-    """Return the crontab line that calls `bi-workbench report schedule` every ``every_minutes`` minutes."""
+# --- cron -----------------------------------------------------------------------------
+
+
+def state_dir() -> Path:
+    """Return the user's state folder of the workbench (platformdirs; ``$XDG_STATE_HOME/bi-workbench`` on Linux)."""
+    import platformdirs
+
+    return Path(platformdirs.user_state_dir("bi-workbench"))
+
+
+def write_cron_environment(settings: dict[str, str]) -> Path | None:
+    """Write ``settings`` (the BI_WORKBENCH_* variables) to an env file readable only by the user; return its path.
+
+    The file is ``<state folder>/cron.env``, mode 0600, shell-quoted ``export``
+    lines that the crontab line sources, so no setting (a database URL with its
+    password) is written into the crontab in clear. Returns None when there is
+    nothing to write (the embedded server's defaults need no setting).
+    """
+    if not settings:
+        return None
+    path = state_dir() / "cron.env"
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    text = "".join(f"export {key}={shlex.quote(value)}\n" for key, value in sorted(settings.items()))
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        os.fchmod(out.fileno(), 0o600)
+        out.write(text)
+    return path
+
+
+def crontab_line(every_minutes: int, schedules_file: Path, options: RenderOptions,
+                 environment_file: Path | None = None) -> str:
+    """Return the crontab line that calls `bi-workbench report schedule` every ``every_minutes`` minutes.
+
+    It sources ``environment_file`` (see `write_cron_environment`) if given,
+    logs to ``<state folder>/report-schedule.log`` (created now, since cron
+    does not create it), and escapes ``%`` (which cron turns into a newline).
+    """
     minute = "*" if every_minutes == 1 else f"*/{every_minutes}"
     here = Path.cwd()
     args = [
@@ -171,10 +345,13 @@ def crontab_line(every_minutes: int, schedules_file: Path, options: RenderOption
         "--schedules", str(_absolute(schedules_file, here)),
         "--notebooks", str(_absolute(options.notebooks_dir, here)),
         "--output", str(_absolute(options.output_dir, here)), "--no-progress",
+        *(["--cluster", options.cluster] if options.cluster else ["--workers", str(options.workers)]),
     ]
-    log = _absolute(options.output_dir, here) / "schedule.log"
-    return (f"{minute} * * * * cd {shlex.quote(str(here))} && {environment}"
-            f"{shlex.join(args)} >> {shlex.quote(str(log))} 2>&1")
+    log = state_dir() / "report-schedule.log"
+    log.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    source = f". {shlex.quote(str(environment_file))} && " if environment_file else ""
+    command = f"{source}cd {shlex.quote(str(here))} && {shlex.join(args)} >> {shlex.quote(str(log))} 2>&1"
+    return f"{minute} * * * * {command.replace('%', chr(92) + '%')}"
 
 
 def _absolute(path: Path | str, here: Path) -> Path:

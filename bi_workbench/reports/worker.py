@@ -1,22 +1,99 @@
-"""Render one notebook in a process of its own: ``python -m bi_workbench.reports.worker JOB.json``.
+"""Render one report on whichever machine runs the task: `render_task` (a Dask task) and its process.
 
-The renderer starts one worker per report so that a run can be stopped as a
-whole when it passes its overall time limit (the kernel, started by this
-process, exits when its parent does). The worker executes the notebook with
+`render_task` is what the executor (`bi_workbench.reports.executor`) sends to a
+Dask worker. It needs only the package installed there: the job carries the
+notebook's text and the environment of the kernel (database URL, tenant,
+plug-in catalogs). It renders in a process of its own,
+``python -m bi_workbench.reports.worker JOB.json``, so that a run can be
+stopped as a whole when it passes its overall time limit, and so that the
+process and its kernel die with the Dask worker (Linux: parent-death signal;
+the kernel exits when its parent does). That process executes the notebook with
 papermill into the job's work folder, masks contact details, writes
 ``<stem>.ipynb``, ``<stem>.html`` and ``<stem>.json`` (its headline numbers) (success) or ``failed.ipynb`` (failure),
 and ``result.json`` with the status and a one-line error.
+
+The task returns the files' bytes instead of writing them anywhere shared: the
+client publishes them (`bi_workbench.reports.outputs`), so outputs are the same
+whichever machine rendered, and a task re-run after its worker died publishes
+once. Its work folder, under `work_root`, is removed when it ends; the folders
+of runs killed outright are removed by the next command on that machine
+(`bi_workbench.reports.lease.recover`).
 """
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 EXECUTING = "executing.ipynb"
 FAILED = "failed.ipynb"
 RESULT = "result.json"
+#: Seconds a kernel may take to start (a loaded machine needs more than papermill's 60).
+KERNEL_START_TIMEOUT = 180
+
+
+def work_root() -> Path:
+    """Return this machine's folder of the work folders of running renders (``$TMPDIR/bi-workbench-runs``)."""
+    return Path(tempfile.gettempdir()) / "bi-workbench-runs"
+
+
+def work_prefix(run_id: int) -> str:
+    """Return the name prefix of the work folders of run ``run_id``."""
+    return f"run-{run_id}-"
+
+
+def render_task(job: dict) -> dict:
+    """Render ``job`` (see `bi_workbench.reports.render.build_job`); return status, error and {file name: bytes}.
+
+    Never raises for a failure of the report: a failed notebook, a time limit
+    or a crashed rendering process are a ``failed`` status with a one-line error.
+    """
+    root = work_root()
+    root.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=work_prefix(job["run_id"]), dir=root))
+    try:
+        notebook = work / "input.ipynb"
+        notebook.write_text(job["notebook_source"], encoding="utf-8")
+        spec = {**job, "notebook": str(notebook), "workdir": str(work)}
+        (work / "job.json").write_text(json.dumps(spec))
+        outcome = _run_process(spec, work)
+        if outcome["status"] != "succeeded" and not (work / FAILED).exists() and (work / EXECUTING).exists():
+            _keep_failed(spec, work / EXECUTING)  # stopped mid-run: keep what had executed, masked like any output
+        names = [f"{job['stem']}{suffix}" for suffix in (".ipynb", ".html", ".json")] \
+            if outcome["status"] == "succeeded" else [FAILED]
+        outcome["files"] = {name: (work / name).read_bytes() for name in names if (work / name).exists()}
+        return outcome
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _run_process(job: dict, work: Path) -> dict:
+    env = {**os.environ, **job["environment"]}
+    try:
+        done = subprocess.run([sys.executable, "-m", "bi_workbench.reports.worker", str(work / "job.json")],
+                              env=env, capture_output=True, text=True, timeout=job["run_timeout"],
+                              stdin=subprocess.DEVNULL, cwd=str(work), preexec_fn=_die_with_parent)
+    except subprocess.TimeoutExpired:
+        return {"status": "failed", "error": f"stopped after the overall time limit of {job['run_timeout']} s"}
+    try:
+        return json.loads((work / RESULT).read_text())
+    except (OSError, ValueError):
+        last = (done.stderr or "").strip().splitlines()[-1:] or [f"exit code {done.returncode}"]
+        return {"status": "failed", "error": f"the rendering process died: {last[0][:300]}"}
+
+
+def _die_with_parent() -> None:
+    # Linux: the rendering process gets SIGKILL when the Dask worker that started it dies.
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 def _kernel_manager_class():
@@ -45,8 +122,8 @@ def execute(job: dict) -> dict:
     try:
         papermill.execute_notebook(
             job["notebook"], str(executing), parameters=job["parameters"], kernel_name="python3",
-            progress_bar=False, cwd=str(Path(job["notebook"]).parent), execution_timeout=job["cell_timeout"],
-            kernel_manager_class=_kernel_manager_class(),
+            progress_bar=False, cwd=job["workdir"], execution_timeout=job["cell_timeout"],
+            kernel_manager_class=_kernel_manager_class(), start_timeout=KERNEL_START_TIMEOUT,
         )
     except Exception as exc:  # noqa: BLE001 - every failure of the notebook is reported, none is fatal here
         _keep_failed(job, executing)

@@ -1,9 +1,13 @@
-"""Fixtures of the report tests: the example catalog, a database with a few users, a render helper."""
+"""Fixtures of the report tests: the example catalog, a database with a few users, Dask clusters, a render helper."""
 
 from __future__ import annotations
 
 import importlib
 import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -45,14 +49,26 @@ def url_of(engine) -> str:
     return engine.url.render_as_string(hide_password=False)
 
 
+@pytest.fixture(scope="session")
+def shared_cluster():
+    """The address of a LocalCluster of two worker processes, shared by the tests (starting one costs seconds)."""
+    from bi_workbench.reports.executor import local_cluster
+
+    with local_cluster(2) as cluster:
+        yield cluster.scheduler_address
+
+
 @pytest.fixture
-def render_options(tmp_path, example_catalog):
-    """Return a factory of RenderOptions writing under tmp_path/reports from the example notebooks."""
+def render_options(tmp_path, example_catalog, shared_cluster):
+    """Return a factory of RenderOptions writing under tmp_path/reports from the example notebooks.
+
+    They render on the shared local cluster; ``cluster=None`` starts the renderer's own, as the CLI does.
+    """
     from bi_workbench.reports.render import RenderOptions
 
     def make(**overrides):
         settings = dict(notebooks_dir=example_catalog.NOTEBOOKS, output_dir=tmp_path / "reports", workers=2,
-                        cell_timeout=120, run_timeout=300, progress=False)
+                        cell_timeout=120, run_timeout=300, progress=False, cluster=shared_cluster)
         settings.update(overrides)
         return RenderOptions(**settings)
 
@@ -66,3 +82,62 @@ def render_example(engine, options, name="example_users", **raw):
     requests = prepare(engine, [name], raw, notebooks_dir=options.notebooks_dir)
     (result,) = render(engine, requests, options)
     return result
+
+
+@dataclass
+class DaskProcesses:
+    """A `dask scheduler` and its `dask worker` processes on 127.0.0.1; each worker renders under its own TMPDIR."""
+
+    address: str
+    scheduler: subprocess.Popen
+    workers: dict[str, subprocess.Popen]
+    tmpdirs: dict[str, Path]
+
+    def work_folders(self, name: str) -> list[Path]:
+        """The work folders of renders currently on worker ``name``."""
+        root = self.tmpdirs[name] / "bi-workbench-runs"
+        return sorted(root.glob("run-*")) if root.is_dir() else []
+
+
+def _wait_for_workers(address: str, count: int, timeout: float = 120) -> None:
+    from distributed import Client
+
+    with Client(address, timeout=timeout, set_as_default=False) as client:
+        client.wait_for_workers(count, timeout=timeout)
+
+
+@pytest.fixture
+def dask_processes(tmp_path):
+    """Start `dask scheduler` and two `dask worker` processes (a, b; one thread each, no nanny); stop them after."""
+    from tests.conftest import free_port
+
+    port = free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    bin_dir = Path(sys.executable).parent
+    log = open(tmp_path / "dask.log", "w")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    scheduler = subprocess.Popen([str(bin_dir / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                                  "--dashboard-address", ":0", "--no-show"], stdout=log, stderr=log, env=env)
+    workers, tmpdirs = {}, {}
+    try:
+        for name in ("a", "b"):
+            tmpdirs[name] = tmp_path / f"worker-{name}"
+            tmpdirs[name].mkdir()
+            workers[name] = subprocess.Popen(
+                [str(bin_dir / "dask"), "worker", address, "--name", name, "--nthreads", "1", "--no-nanny",
+                 "--host", "127.0.0.1", "--dashboard-address", ":0", "--memory-limit", "0"],
+                stdout=log, stderr=log, env={**env, "TMPDIR": str(tmpdirs[name])})
+        _wait_for_workers(address, 2)
+        yield DaskProcesses(address, scheduler, workers, tmpdirs)
+    finally:
+        for process in [*workers.values(), scheduler]:
+            if process.poll() is None:
+                process.terminate()
+        deadline = time.monotonic() + 20
+        for process in [*workers.values(), scheduler]:
+            try:
+                process.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        log.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -28,7 +29,7 @@ def _cli(workdir, *args, env_url=None):
     import sys
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("BI_WORKBENCH_")}
-    env.update(BI_WORKBENCH_REPORT_CATALOGS="tests.reports.example_reports",
+    env.update(BI_WORKBENCH_REPORT_CATALOGS="tests.reports.example_reports", XDG_STATE_HOME=str(workdir / "state"),
                PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     if env_url:
         env["BI_WORKBENCH_DATABASE_URL"] = env_url
@@ -72,7 +73,7 @@ def test_run_renders_reports_and_a_failure_exits_non_zero(report_database, workd
     code, out, err = _cli(workdir, "run", "example_users", "example_counts", "-p", "as_of", "2024-01-31",
                           env_url=url_of(report_database))
     assert code == 0, err
-    assert f"example_users: succeeded -> reports/example_users/{date.today()}/example_users.html" in out
+    assert re.search(rf"example_users: succeeded -> reports/example_users/{date.today()}/run-\d+/example_users.html", out)
     assert "index: reports/index.html" in out and (workdir / "reports" / "index.html").exists()
     code, out, err = _cli(workdir, "run", "example_users", "-p", "fail", "yes", env_url=url_of(report_database))
     assert code == 9 and "example_users: FAILED (RuntimeError: example_users was asked to fail" in out
@@ -86,14 +87,38 @@ def test_schedule_renders_what_is_due_once_and_prints_its_crontab_line(report_da
         '[[schedule]]\nname = "counts"\nreport = "example_counts"\ncron = "0 6 * * *"\ntimezone = "UTC"\n')
     args = ["schedule", "--schedules", "schedules.toml", "--at", "2024-03-01T06:03:00+00:00"]
     code, out, err = _cli(workdir, *args, env_url=url_of(report_database))
-    assert code == 0 and "example_counts: succeeded -> reports/example_counts/2024-03-01/example_counts.html" in out, err
+    assert code == 0 and re.search(r"example_counts: succeeded -> reports/example_counts/2024-03-01/run-\d+/example_counts.html",
+                                   out), err
     code, out, _ = _cli(workdir, *args, env_url=url_of(report_database))
     assert code == 0 and "example_counts: skipped (slot 2024-03-01 06:00:00+00:00 of schedule counts already claimed)" in out
     code, out, _ = _cli(workdir, "schedule", "--schedules", "schedules.toml", "--at", "2024-03-01T12:00:00+00:00",
                         env_url=url_of(report_database))
     assert code == 0 and out.strip() == "nothing due (1 schedule(s) in schedules.toml)"
     code, out, _ = _cli(workdir, "schedule", "--schedules", "schedules.toml", "--crontab", "--every", "10")
-    assert code == 0 and out.startswith("*/10 * * * * cd ") and f"--schedules {workdir}/schedules.toml" in out
+    assert code == 0 and out.startswith(f"*/10 * * * * . {workdir}/state/bi-workbench/cron.env && cd ")
+    assert f"--schedules {workdir}/schedules.toml" in out
+
+
+def test_schedule_runs_the_good_entries_and_names_each_bad_one_in_a_line(report_database, workdir):
+    good = '[[schedule]]\nname = "counts"\nreport = "example_counts"\ncron = "0 6 * * *"\ntimezone = "UTC"\n'
+    bad = good.replace('"counts"', '"{name}"').replace('timezone = "UTC"\n', 'timezone = "UTC"\n{line}\n')
+    (workdir / "schedules.toml").write_text(
+        bad.format(name="nan", line="parameters = { sleep_seconds = nan }") + good
+        + bad.format(name="text-bool", line='parameters = { mask_contacts = "no" }'))
+    code, out, err = _cli(workdir, "schedule", "--schedules", "schedules.toml", "--at", "2024-03-01T06:03:00+00:00",
+                          env_url=url_of(report_database))
+    assert code == 2 and "Traceback" not in err
+    assert err.splitlines() == [
+        "error: schedules.toml: schedule nan: parameter sleep_seconds = nan must be a finite number",
+        "error: schedules.toml: schedule text-bool: parameter mask_contacts = 'no' must be true or false (a TOML boolean)",
+    ]
+    assert re.search(r"example_counts: succeeded -> reports/example_counts/2024-03-01/run-\d+/example_counts.html", out)
+
+
+def test_run_per_organization_names_what_it_leaves_out(report_database, workdir):
+    code, _out, err = _cli(workdir, "run", "example_counts", "--per-organization", env_url=url_of(report_database))
+    assert code == 2 and err == ("error: report example_counts has no organization_id parameter, so it cannot render "
+                                 "per organization; leave it out or drop --per-organization.\n")
 
 
 def test_new_writes_a_skeleton_that_matches_the_catalog_and_never_overwrites(tmp_path):
@@ -105,3 +130,13 @@ def test_new_writes_a_skeleton_that_matches_the_catalog_and_never_overwrites(tmp
     assert parameter_differences(catalog.get("04_growth"), tmp_path / "notebooks" / "04_growth.ipynb") == []
     code, _, err = _cli(tmp_path, "new", "04_growth")
     assert code == 2 and "already exists" in err
+
+
+def test_an_unreachable_cluster_fails_in_one_line_before_any_run_is_claimed(report_database, workdir):
+    import sqlalchemy as sa
+
+    address = f"tcp://127.0.0.1:{free_port()}"
+    code, _, err = _cli(workdir, "run", "example_users", "--cluster", address, env_url=url_of(report_database))
+    assert code == 2 and err.startswith(f"error: cannot reach the Dask scheduler at {address}: ") and err.count("\n") == 1
+    with report_database.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM report_runs")).scalar() == 0
