@@ -19,13 +19,13 @@ from sqlalchemy.engine import Engine
 
 from .database.scratch import scratch_database
 
-SECTIONS = ("loaders", "domain", "migration", "dashboard")
+SECTIONS = ("loaders", "domain", "migration", "dashboard", "fanout", "partitioned")
 DASHBOARD_TARGET_MS = {"small": 10.0, "medium": 10.0, "large": 25.0}
 
 
 def run_benchmarks(engine: Engine, sections: Sequence[str] = SECTIONS, *, loader_rows: int = 1_000_000,
                    migration_scale: str = "medium", dashboard_scales: Sequence[str] = ("medium",),
-                   say: Callable[[str], None] = lambda _: None) -> dict:
+                   partitioned_rows: int = 10_000_000, say: Callable[[str], None] = lambda _: None) -> dict:
     """Return the raw figures of each section asked for (see the module docstring).
 
     ``sections``: a subset of SECTIONS. ``say`` gets one line of progress per step. Example::
@@ -55,6 +55,21 @@ def run_benchmarks(engine: Engine, sections: Sequence[str] = SECTIONS, *, loader
         figures["migration"] = bench_migration(engine, migration_scale)
     if "dashboard" in sections:
         figures["dashboard"] = {scale: _dashboard(engine, scale, say) for scale in dashboard_scales}
+    if "fanout" in sections:
+        from .bench_reports import reports_fanout
+        from .jupyter import notebooks_dir
+
+        say("fanout: one report per organization on 1 and 2 Dask workers ...")
+        figures["fanout"] = reports_fanout(engine, notebooks_dir=notebooks_dir())
+    if "partitioned" in sections:
+        from .bench_partitioned import bench_partitioned
+
+        say(f"partitioned: {partitioned_rows:,} analytics_events rows on a local Dask cluster ...")
+        with scratch_database(engine, "bench_partitioned") as db:
+            from .schema import init_schema
+
+            init_schema(db)
+            figures["partitioned"] = bench_partitioned(db, partitioned_rows)
     return figures
 
 
@@ -94,6 +109,16 @@ def comparison_rows(figures: dict) -> list[dict]:
         rows.append(_row(f"get_user_dashboard p95, {scale} ({d['users']:,} users, ms)", d["ours"]["p95_ms"],
                          "the seed's view", d["seed"]["p95_ms"], d["seed"]["p95_ms"] / d["ours"]["p95_ms"],
                          f"seed/ours; < {target:g} ms", d["ours"]["p95_ms"] < target))
+    if "fanout" in figures:
+        from .bench_reports import fanout_row
+
+        rows.append(fanout_row(figures["fanout"]))
+    if "partitioned" in figures:
+        p = figures["partitioned"]
+        rows.append(_row(f"aggregate {p['rows']:,} analytics_events on {p['workers']} Dask workers (s)",
+                         p["seconds"]["dask_partitioned"], "load() into pandas, then groupby",
+                         p["seconds"]["pandas_load"], p["ratio_pandas_vs_dask"], "pandas/dask; same numbers",
+                         p["equal"]))
     return rows
 
 

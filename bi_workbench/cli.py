@@ -318,9 +318,11 @@ def migrate_check(obj, fmt):
 
 
 @cli.command("bench")
-@click.option("--only", "only", multiple=True, type=click.Choice(["loaders", "domain", "migration", "dashboard"]),
+@click.option("--only", "only", multiple=True,
+              type=click.Choice(["loaders", "domain", "migration", "dashboard", "fanout", "partitioned"]),
               help="Run only this section (repeatable); default all.")
 @click.option("--loader-rows", default=1_000_000, show_default=True, type=click.IntRange(1000))
+@click.option("--partitioned-rows", default=10_000_000, show_default=True, type=click.IntRange(1000))
 @click.option("--migration-scale", type=click.Choice(["small", "medium", "large"]), default="medium", show_default=True)
 @click.option("--dashboard-scale", "dashboard_scales", multiple=True,
               type=click.Choice(["small", "medium", "large"]), help="Repeatable; default medium.")
@@ -328,7 +330,7 @@ def migrate_check(obj, fmt):
               help="Also write the figures as JSON to this file.")
 @click.pass_obj
 @_fail_cleanly
-def bench_command(obj, only, loader_rows, migration_scale, dashboard_scales, json_path):
+def bench_command(obj, only, loader_rows, partitioned_rows, migration_scale, dashboard_scales, json_path):
     """Measure every performance figure beside its baseline, on this machine, in one run (scratch databases)."""
     import json
 
@@ -338,7 +340,8 @@ def bench_command(obj, only, loader_rows, migration_scale, dashboard_scales, jso
     if folder is not None and not (os.path.isdir(folder) and os.access(folder, os.W_OK)):
         raise ConfigurationError(f"cannot write --json {json_path}: {folder} is not a writable folder")
     figures = run_benchmarks(obj.engine(), only or SECTIONS, loader_rows=loader_rows, migration_scale=migration_scale,
-                             dashboard_scales=dashboard_scales or ("medium",), say=lambda m: click.echo(m, err=True))
+                             dashboard_scales=dashboard_scales or ("medium",), partitioned_rows=partitioned_rows,
+                             say=lambda m: click.echo(m, err=True))
     rows = comparison_rows(figures)
     click.echo(render(rows))
     if json_path:
