@@ -2,7 +2,9 @@
 
 - Code is hidden by default (``show_code=False``): readers see prose, tables, figures.
 - Plotly figures (``application/vnd.plotly.v1+json`` outputs) become interactive
-  HTML with stable div ids, and plotly.js is embedded once in the page head.
+  HTML with stable div ids; plotly.js is one file per reports folder
+  (``assets/plotly-<version>.min.js``, written by `write_plotly_asset`), loaded by
+  a relative path, so a run of eight reports is a few MB, still fully offline.
 - Nothing is loaded from the network: the template's require.js, MathJax,
   mermaid and widget-manager scripts (all from a CDN) are left out.
 - Markdown *outputs* (what code displays, e.g. the provenance table, whose
@@ -19,15 +21,40 @@ import jinja2
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 
+
+def plotly_asset() -> str:
+    """The path of plotly.js inside a reports folder: one copy per folder and plotly version."""
+    import plotly
+
+    return f"assets/plotly-{plotly.__version__}.min.js"
+
+
+#: A report's HTML lives in <reports>/<report>/<date>/run-<id>/, three folders below the shared asset.
+PLOTLY_SRC = "../../../" + plotly_asset()
+
+
+def write_plotly_asset(reports_dir) -> None:
+    """Write plotly.js into ``reports_dir`` once (the reports' HTML loads it from there, offline)."""
+    from pathlib import Path
+
+    from plotly.offline import get_plotlyjs
+
+    path = Path(reports_dir) / plotly_asset()
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        staging = path.with_suffix(".tmp")
+        staging.write_text(get_plotlyjs(), encoding="utf-8")
+        staging.replace(path)
+
 _TEMPLATE = r"""{%- extends 'index.html.j2' -%}
 {%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
 {%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
 {%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
 {%- block extra_css -%}
-{%- if resources.plotly_js %}
+{%- if resources.plotly_src %}
 <script type="text/javascript">window.PlotlyConfig = {MathJaxConfig: 'local'};</script>
-<script type="text/javascript">{{ resources.plotly_js }}</script>
+<script type="text/javascript" src="{{ resources.plotly_src }}"></script>
 {%- endif %}
 <style type="text/css">.bi-provenance { color: #555; font-size: 0.9em; }</style>
 {%- endblock extra_css -%}
@@ -73,7 +100,6 @@ def escape_markdown_outputs(nb) -> int:
 def notebook_to_html(nb, title: str, *, show_code: bool = False) -> str:
     """Return notebook ``nb`` as a self-contained HTML page (plotly.js inline when there are figures)."""
     from nbconvert import HTMLExporter
-    from plotly.offline import get_plotlyjs
 
     nb = _copy(nb)
     escape_markdown_outputs(nb)
@@ -86,7 +112,7 @@ def notebook_to_html(nb, title: str, *, show_code: bool = False) -> str:
         exclude_input_prompt=not show_code,
         exclude_output_prompt=True,
     )
-    resources = {"metadata": {"name": title}, "plotly_js": get_plotlyjs() if has_figures else ""}
+    resources = {"metadata": {"name": title}, "plotly_src": PLOTLY_SRC if has_figures else ""}
     body, _ = exporter.from_notebook_node(nb, resources=resources)
     return body
 

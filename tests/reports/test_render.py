@@ -10,6 +10,7 @@ from datetime import date
 import nbformat
 import sqlalchemy as sa
 
+from bi_workbench.reports.html import plotly_asset
 from tests.reports.conftest import render_example
 
 
@@ -37,7 +38,9 @@ def test_a_report_renders_to_a_dated_notebook_and_a_self_contained_html(report_d
     assert record["run_id"] == result.run_id and record["status"] == "succeeded"
     assert record["html"] == f"example_users/{date.today()}/run-{result.run_id}/example_users.html"
     html = result.outputs["html"].read_text()
-    assert "plotly.js v" in html and 'class="plotly-graph-div"' in html      # plotly.js inline, the figure drawn by it
+    asset = options.output_dir / plotly_asset()
+    assert f'src="../../../{plotly_asset()}"' in html and 'class="plotly-graph-div"' in html  # plotly.js once per folder
+    assert "plotly.js v" in asset.read_text() and "plotly.js v" not in html
     assert not re.search(r"<script[^>]+src=\"https?://", html)              # nothing from a CDN
     assert "CODE-CELL-MARKER" not in html and not re.search(r'class="[^"]*jp-InputArea-editor', html)  # code hidden
     assert "Provenance" in html and "bi-workbench" in html
