@@ -54,4 +54,4 @@ def test_nbval_passes_on_a_report_notebook_saved_with_its_outputs(report_databas
     assert done.returncode == 0, done.stdout[-4000:]
     assert re.search(r"\b6 passed\b", done.stdout)  # the six code cells
     unsanitized = subprocess.run(nbval, capture_output=True, text=True, env=env, cwd=tmp_path)
-    assert unsanitized.returncode == 1 and "1 failed, 4 passed" in unsanitized.stdout  # the provenance cell, unsanitized
+    assert unsanitized.returncode == 1 and "1 failed, 5 passed" in unsanitized.stdout  # the provenance cell, unsanitized
