@@ -249,6 +249,13 @@ class EmbeddedServer:
         info = self._postmaster_info()
         if info is not None and not self._serves_us(info[0]):
             (self.pgdata / "postmaster.pid").unlink(missing_ok=True)
+        # The socket's lock file too: PostgreSQL takes its pid for alive while
+        # a killed postmaster is an unreaped zombie (a container's PID 1 may
+        # never reap), and the socket directory is this cluster's own.
+        for lock in self.cluster_dir.glob(".s.PGSQL.*.lock"):
+            if not self._serves_us(_lock_file_pid(lock)):
+                lock.unlink(missing_ok=True)
+                lock.with_suffix("").unlink(missing_ok=True)
 
     def _wait_for_orphans(self) -> None:
         # After a kill -9 of the postmaster its backends finish their statement
@@ -352,6 +359,14 @@ def _data_directory_of(pid: int) -> Path | None:
     if "-D" in argv[:-1]:
         return Path(argv[argv.index("-D") + 1]).resolve()
     return None
+
+
+def _lock_file_pid(lock: Path) -> int:
+    """The pid a PostgreSQL lock file names (0 when unreadable: no process)."""
+    try:
+        return int(lock.read_text().split()[0])
+    except (OSError, IndexError, ValueError):
+        return 0
 
 
 def _processes_serving(cluster_dir: Path) -> list[int]:

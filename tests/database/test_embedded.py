@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from bi_workbench.database import EmbeddedServer, create_engine
+from bi_workbench.database import EmbeddedServer, create_engine, server_user
 from bi_workbench.errors import EmbeddedServerError, PortInUseError
 from tests.conftest import free_port
 
@@ -71,6 +71,25 @@ def test_a_stale_pid_file_from_a_crashed_run_does_not_block_the_start(server):
     # What a crash (kill -9, power loss) leaves: a postmaster.pid naming a dead process.
     (server.pgdata / "postmaster.pid").write_text(f"999999\n{server.pgdata}\n0\n{server.port}\n\n\n\n")
     assert server.start().running
+
+
+def test_lock_files_naming_an_unreaped_zombie_do_not_block_the_start(server):
+    server.start()
+    server.stop()
+    # A kill -9 of the postmaster under a PID 1 that never reaps: its pid stays
+    # a zombie, which kill(pid, 0) - PostgreSQL's own liveness check - calls alive.
+    # It runs as the server's user, as the postmaster did (another user's pid is EPERM: taken for dead).
+    zombie = subprocess.Popen(["sleep", "600"], user=server_user.system_user())
+    zombie.kill()
+    try:
+        Path(f"/proc/{zombie.pid}/stat").read_text()  # still there, unreaped
+        socket_lock = server.cluster_dir / f".s.PGSQL.{server.port}.lock"
+        socket_lock.write_text(f"{zombie.pid}\n{server.cluster_dir}\n0\n{server.port}\n")
+        (server.pgdata / "postmaster.pid").write_text(f"{zombie.pid}\n{server.cluster_dir}\n0\n{server.port}\n\n\n\n")
+        status = server.start()
+        assert status.running and status.pid != zombie.pid
+    finally:
+        zombie.wait()
 
 
 def test_a_non_empty_directory_without_a_cluster_is_refused_with_advice(tmp_path):
