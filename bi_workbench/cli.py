@@ -551,10 +551,10 @@ def report_history(obj, name, limit):
     engine = obj.engine()
     with engine.connect() as conn:
         apply.require_schema(conn)
+    from .reports.history import describe_run
+
     for run in recent_runs(engine, name, limit):
-        where = f" schedule {run['schedule_name']} slot {run['slot']:%Y-%m-%d %H:%M}" if run["schedule_name"] else ""
-        detail = run["error"] or run["output_paths"].get("html") or run["output_paths"].get("folder", "")
-        click.echo(f"#{run['id']} {run['started_at']:%Y-%m-%d %H:%M:%S} {run['report']} {run['status']}{where} {detail}")
+        click.echo(describe_run(run))
 
 
 @report_group.command("new")
