@@ -148,8 +148,8 @@ def recover(engine: Engine) -> list[Recovered]:
 def _remove_leftovers(run_id: int, folder: str | None) -> int:
     removed = outputs.remove_staging(folder) if folder else 0
     root = worker.work_root()
-    if root.is_dir():
-        for path in root.glob(f"{worker.work_prefix(run_id)}*"):
+    if folder and root.is_dir():  # a run claimed without a folder never had a work folder
+        for path in root.glob(f"{worker.work_prefix(run_id, folder)}*"):
             shutil.rmtree(path, ignore_errors=True)
             removed += 1
     return removed

@@ -142,5 +142,8 @@ def test_an_unreachable_cluster_fails_in_one_line_before_any_run_is_claimed(repo
     address = f"tcp://127.0.0.1:{free_port()}"
     code, _, err = _cli(workdir, "run", "example_users", "--cluster", address, env_url=url_of(report_database))
     assert code == 2 and err.startswith(f"error: cannot reach the Dask scheduler at {address}: ") and err.count("\n") == 1
+    for malformed in ("", "http://x:8786", "tls://x:8786"):
+        code, _, err = _cli(workdir, "run", "example_users", "--cluster", malformed, env_url=url_of(report_database))
+        assert code == 2 and "is not a Dask scheduler address" in err and err.count("\n") == 1, err
     with report_database.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM report_runs")).scalar() == 0
