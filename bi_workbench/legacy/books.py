@@ -35,6 +35,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from ..errors import MigrationError
 from ..schema.bookkeeping import legacy_id_map, migration_quarantine
+from ..schema.sqlfiles import select_columns
 from .carry import carried_table, pending, text_value
 from .contract import tier2_users
 
@@ -131,7 +132,7 @@ def _quarantine(judged, source: LegacySource, carried: Table, phase: int) -> sa.
 
 def _migrate(connection: Connection, sql: str, source: LegacySource, carried: Table) -> sa.Select:
     """Return the statement inserting the new rows and mapping them; its result: rows per table."""
-    names = _output_columns(connection, _body(sql))
+    names = select_columns(connection, _body(sql))
     target = source.new_table
     values = [name for name in names if name not in BOOK_COLUMNS]
     unknown = [name for name in values if name not in target.c]
@@ -169,8 +170,3 @@ def _counts(written: dict[str, sa.CTE]) -> sa.Select:
     pairs = [part for table, cte in written.items()
              for part in (text_value(table), sa.select(sa.func.count()).select_from(cte).scalar_subquery())]
     return sa.select(sa.func.jsonb_build_object(*pairs))
-
-
-def _output_columns(connection: Connection, select: str) -> list[str]:
-    """The output columns of a step's SELECT, in order (asked of the server, no row read)."""
-    return list(connection.exec_driver_sql(f"SELECT * FROM (\n{select}) AS q LIMIT 0").keys())
