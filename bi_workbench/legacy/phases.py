@@ -41,8 +41,8 @@ Phase 4, compatibility views
 Phase 5, drop the legacy tables
     Only when asked (``drop_legacy=True``) and only after the checks pass.
 
-Orphans (a row whose user id names no migrated user) and values that would break
-the new scales are quarantined whole, with the reason. Every phase reads its legacy
+Orphans (a row whose user id names no migrated user; one rule, `books.orphans`) and
+values that would break the new scales are quarantined whole, with the reason. Every phase reads its legacy
 rows in their carried form (`bi_workbench.legacy.carry`): a value the new schema, its
 indexes or pandas cannot carry (a timestamp outside 1678-2261, an indexed text over
 2000 bytes, JSON nested deeper than 64 levels) is carried as NULL, and the whole legacy
@@ -218,7 +218,7 @@ def run_step(connection: Connection, phase: Phase, step: Step) -> dict[str, int]
 
     A step that books rows of a legacy table then prunes its ``carried_<table>`` to the rows
     still pending (`books.prune`), so each later step reads only what is left to move.
-    A database error becomes a MigrationError naming the phase and the step's file; the
+    A database error becomes a MigrationError naming the phase and the step (`Step.name`); the
     caller's transaction is then rolled back by its context manager.
     """
     sql = read_sql(SQL_PACKAGE, step.file) if step.file else None
