@@ -235,8 +235,9 @@ def db_partitions(obj, months_ahead):
 def db_refresh(obj, every, crontab):
     """Refresh the materialized read models without blocking readers."""
     if crontab:
-        click.echo(f"*/15 * * * * {_cron_environment()}{sys.executable} -m bi_workbench.cli db refresh "
-                   ">> /tmp/bi-workbench-refresh.log 2>&1")
+        from .reports.schedule import cron_line, write_cron_environment
+
+        click.echo(cron_line(15, ["db", "refresh"], "db-refresh.log", write_cron_environment(_cron_settings())))
         return
     engine = obj.engine()
     while True:
@@ -550,10 +551,10 @@ def report_history(obj, name, limit):
     engine = obj.engine()
     with engine.connect() as conn:
         apply.require_schema(conn)
+    from .reports.history import describe_run
+
     for run in recent_runs(engine, name, limit):
-        where = f" schedule {run['schedule_name']} slot {run['slot']:%Y-%m-%d %H:%M}" if run["schedule_name"] else ""
-        detail = run["error"] or run["output_paths"].get("html") or run["output_paths"].get("folder", "")
-        click.echo(f"#{run['id']} {run['started_at']:%Y-%m-%d %H:%M:%S} {run['report']} {run['status']}{where} {detail}")
+        click.echo(describe_run(run))
 
 
 @report_group.command("new")
@@ -705,14 +706,6 @@ def tenant_remove(obj, organization_id):
     from .database.tenant_logins import remove_login
 
     click.echo(f"tenant login {remove_login(obj.engine(), organization_id)} removed")
-
-
-def _cron_environment() -> str:
-    """The BI_WORKBENCH_* settings of this shell, as assignments for a crontab line (cron starts bare)."""
-    import os
-    import shlex
-
-    return "".join(f"{k}={shlex.quote(v)} " for k, v in sorted(os.environ.items()) if k.startswith("BI_WORKBENCH_"))
 
 
 def _cron_settings() -> dict[str, str]:

@@ -36,6 +36,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from .. import metrics
+from .report_selection import checked
 from .report_selection import resolve as report_bounds  # noqa: F401 - the reports' one resolution
 from ..errors import InvalidParameterError
 from ..metrics.catalog import FUNNEL_STEPS
@@ -359,7 +360,7 @@ def data_as_of(conn: Connection):
 
     Without an as_of, every report is bounded by the end of that UTC day (`report_bounds`).
     """
-    return latest_data_time(_check(conn), metrics.Selection())
+    return latest_data_time(checked(conn), metrics.Selection())
 
 
 # --- shared expressions --------------------------------------------------------------------
@@ -401,14 +402,6 @@ def _percentiles(value) -> list:
 
 
 # --- typed frames -----------------------------------------------------------------------
-
-
-def _check(conn) -> Connection:
-    """Return ``conn`` if it is an SQLAlchemy Connection; raise InvalidParameterError otherwise."""
-    if not isinstance(conn, Connection):
-        raise InvalidParameterError(f"conn must be an SQLAlchemy Connection (engine.connect()); "
-                                    f"got {type(conn).__name__}")
-    return conn
 
 
 def typed_frame(rows: Iterable, columns: Mapping[str, str]) -> pd.DataFrame:

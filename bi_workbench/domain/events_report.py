@@ -40,7 +40,8 @@ from ..events.consistency import check_consistency
 from ..metrics.entities import ENTITIES
 from ..schema import tables as t
 from ..schema.sqlfiles import read_sql
-from .analytics import _check, _text
+from .analytics import _text
+from .report_selection import checked
 
 #: The monthly-partitioned tables whose partitions `partition_rows` counts.
 PARTITIONED_TABLES = ("audit_log", "analytics_events")
@@ -93,7 +94,7 @@ def _streams(bounds: metrics.Bounds, aggregate_type=None):
 def _rows(conn: Connection, name: str, params: dict) -> list[tuple]:
     """Return the rows of a schema query of ``bi_workbench/domain/sql/events_report/`` run with ``params``."""
     query = sa.text(read_sql("bi_workbench.domain", f"events_report/{name}.sql"))
-    return [tuple(row) for row in _check(conn).execute(query, params)]
+    return [tuple(row) for row in checked(conn).execute(query, params)]
 
 
 def _empty(columns: Sequence[str], dtypes: Mapping[str, str]) -> pd.DataFrame:
@@ -124,7 +125,7 @@ def events_by_month(conn: Connection, bounds: metrics.Bounds, aggregate_type=Non
     events = selected_events(bounds, aggregate_type, grain="month").subquery("selected")
     query = (sa.select(events.c.period, events.c.aggregate_type, sa.func.count())
              .group_by(events.c.period, events.c.aggregate_type).order_by(events.c.period, events.c.aggregate_type))
-    found = pd.DataFrame(_check(conn).execute(query).all(), columns=["period", "aggregate_type", "events"])
+    found = pd.DataFrame(checked(conn).execute(query).all(), columns=["period", "aggregate_type", "events"])
     complete = metrics.period_complete(found["period"], "month", bounds)
     rows = zip([p.date() for p in pd.to_datetime(found["period"])], complete, found["aggregate_type"], found["events"])
     return _frame(rows, MONTH_COLUMNS, {"complete": "bool", "aggregate_type": "string", "events": "int64"})
@@ -157,7 +158,7 @@ def events_by_type(conn: Connection, bounds: metrics.Bounds, aggregate_type=None
     query = (sa.select(e.c.aggregate_type, e.c.event_type, sa.func.count(), sa.func.count(sa.distinct(e.c.aggregate_id)),
                        sa.func.min(_utc_date(e.c.created_at)), sa.func.max(_utc_date(e.c.created_at)))
              .group_by(e.c.aggregate_type, e.c.event_type).order_by(e.c.aggregate_type, e.c.event_type))
-    return _frame(_check(conn).execute(query), TYPE_COLUMNS,
+    return _frame(checked(conn).execute(query), TYPE_COLUMNS,
                   {"aggregate_type": "string", "event_type": "string", "events": "int64", "aggregates": "int64"})
 
 
@@ -194,7 +195,7 @@ def replay_check(conn: Connection, bounds: metrics.Bounds, aggregate_type=None) 
     mismatches are empty and consistent_share is 1.0.
     """
     streams = _streams(bounds, aggregate_type)
-    chosen = {(kind, i) for kind, i in _check(conn).execute(sa.select(streams))}
+    chosen = {(kind, i) for kind, i in checked(conn).execute(sa.select(streams))}
     found = check_consistency(conn)
     keep = [(t, i) in chosen for t, i in zip(found["aggregate_type"], found["aggregate_id"])]
     mismatches = found[keep].copy() if len(found) else found.copy()
@@ -230,7 +231,7 @@ def snapshot_coverage(conn: Connection, bounds: metrics.Bounds, aggregate_type=N
     Example: 174 simulations of 2 events, 58 snapshotted at version 2 ->
     ("simulation", 174, 58, 0.3333, 2, 1.3333, 2).
     """
-    frame = _frame(_check(conn).execute(_snapshot_query(_streams(bounds, aggregate_type))), SNAPSHOT_COLUMNS,
+    frame = _frame(checked(conn).execute(_snapshot_query(_streams(bounds, aggregate_type))), SNAPSHOT_COLUMNS,
                    {"aggregate_type": "string", "aggregates": "int64", "with_snapshot": "int64", "coverage": "float64",
                     "longest_stream": "int64", "mean_events_to_replay": "float64", "max_events_to_replay": "int64"})
     return frame.round({"coverage": 4, "mean_events_to_replay": 4})
@@ -314,7 +315,7 @@ def audit_activity(conn: Connection, bounds: metrics.Bounds) -> pd.DataFrame:
                        sa.func.max(_utc_date(a.c.created_at)))
              .where(*bounds.where(AUDIT_CHANGE)).group_by(a.c.table_name, a.c.operation)
              .order_by(a.c.table_name, a.c.operation))
-    return _frame(_check(conn).execute(query), AUDIT_COLUMNS,
+    return _frame(checked(conn).execute(query), AUDIT_COLUMNS,
                   {"table_name": "string", "operation": "string", "changes": "int64", "records": "int64",
                    "users": "int64"})
 

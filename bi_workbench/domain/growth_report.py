@@ -40,7 +40,7 @@ from ..metrics.catalog import PLAN_PRICES, monthly_price  # noqa: F401 - PLAN_PR
 from ..schema import tables as t
 from .analytics import _instant
 from .levers import progress_rollup, rice_table, roi_estimates
-from .report_selection import labelled, metric_frame, resolve, run
+from .report_selection import checked, labelled, metric_frame, resolve, run
 from .simulation import SimulationResult
 
 #: The headline numbers of the report (metric names), shown at its top.
@@ -161,7 +161,7 @@ def latest_category_scores(conn: Connection, bounds: metrics.Bounds) -> pd.DataF
     if org is None:
         return frame
     scored = metrics.selected_rows("assessment", bounds, stock=True).subquery("scored")
-    row = _check(conn).execute(sa.select(scored.c.category_scores, scored.c.scored_at)
+    row = checked(conn).execute(sa.select(scored.c.category_scores, scored.c.scored_at)
                                .where(scored.c.score_id.is_not(None))
                                .order_by(scored.c.scored_at.desc(), scored.c.score_id.desc()).limit(1)).first()
     if row is None:
@@ -508,13 +508,6 @@ def stored_simulations_by_month(conn: Connection, bounds: metrics.Bounds) -> pd.
 
 
 # --- helpers ----------------------------------------------------------------------------------
-
-
-def _check(conn) -> Connection:
-    """Return ``conn`` if it is an SQLAlchemy Connection; raise InvalidParameterError otherwise."""
-    if not isinstance(conn, Connection):
-        raise InvalidParameterError(f"conn must be an SQLAlchemy Connection (engine.connect()); got {type(conn).__name__}")
-    return conn
 
 
 def _empty(columns: Sequence[str], dtypes: Mapping[str, str] | None = None) -> pd.DataFrame:

@@ -119,29 +119,17 @@ def kind_of(type_: sa.types.TypeEngine) -> str:
         >>> kind_of(TIMESTAMP(timezone=True)), kind_of(Numeric(3, 2)), kind_of(ARRAY(Text))
         ('timestamptz', 'numeric', 'array')
     """
-    if isinstance(type_, sa.Uuid):
-        return "uuid"
     if isinstance(type_, sa.DateTime):
         return "timestamptz" if type_.timezone else "timestamp"
-    if isinstance(type_, sa.Date):
-        return "date"
-    if isinstance(type_, sa.Boolean):
-        return "boolean"
-    if isinstance(type_, sa.Integer):
-        return "integer"
-    if isinstance(type_, sa.Float):
-        return "float"
-    if isinstance(type_, sa.Numeric):
-        return "numeric"
-    if isinstance(type_, sa.JSON):
-        return "json"
-    if isinstance(type_, sa.ARRAY):
-        return "array"
-    if isinstance(type_, (pg.INET, pg.CIDR)):
-        return "inet"
-    if isinstance(type_, (sa.String, sa.Enum)):
-        return "text"
-    return "other"
+    return next((kind for types, kind in _KINDS if isinstance(type_, types)), "other")
+
+
+#: Type classes and their kind, most specific first (Float is a Numeric).
+_KINDS = (
+    (sa.Uuid, "uuid"), (sa.Date, "date"), (sa.Boolean, "boolean"), (sa.Integer, "integer"),
+    (sa.Float, "float"), (sa.Numeric, "numeric"), (sa.JSON, "json"), (sa.ARRAY, "array"),
+    ((pg.INET, pg.CIDR), "inet"), ((sa.String, sa.Enum), "text"),
+)
 
 
 @dataclass(frozen=True)

@@ -17,18 +17,20 @@ from ..schema import tables as t
 class Entity:
     """One kind of row.
 
-    ``time``: the column that places a row in time (selection ranges, grains,
-    as_of); ``ownership``: one of `ownership.OWNERSHIPS`; ``user``: the column
-    naming the row's user (ownership through memberships, the user's industry);
+    ``ownership``: one of `ownership.OWNERSHIPS`; ``time``: the column that
+    places a row in time (selection ranges, grains, as_of; the schema's
+    ``created_at`` unless named); ``user``: the column naming the row's user
+    (ownership through memberships, the user's industry; ``user_id`` unless
+    named, None for reference data);
     ``industry``: the row's own industry column, if it has one; ``dimensions``:
     columns an analyst may group by, besides ``organization`` and ``industry``.
     """
 
     name: str
     table: object
-    time: str
     ownership: str
-    user: str | None = None
+    time: str = "created_at"
+    user: str | None = "user_id"
     industry: str | None = None
     dimensions: tuple[str, ...] = field(default_factory=tuple)
     description: str = ""
@@ -41,49 +43,47 @@ class Entity:
 
 
 ENTITIES: dict[str, Entity] = {entity.name: entity for entity in (
-    Entity("user", t.users, "created_at", "members", user="id", industry="industry",
-           dimensions=("company_size", "role", "status"), description="a person with an account"),
-    Entity("organization", t.organizations, "created_at", "self", user="owner_id", dimensions=("status",),
+    Entity("user", t.users, "members", user="id", industry="industry", dimensions=("company_size", "role", "status"),
+           description="a person with an account"),
+    Entity("organization", t.organizations, "self", user="owner_id", dimensions=("status",),
            description="a customer organization; its industry is its owner's"),
-    Entity("membership", t.organization_members, "joined_at", "row", user="user_id",
-           dimensions=("role", "status"), description="a user's membership of an organization"),
-    Entity("subscription", t.subscriptions, "created_at", "members", user="user_id",
-           dimensions=("plan", "status", "billing_cycle"), description="a user's plan (one per user)"),
-    Entity("assessment", t.assessments, "created_at", "row_or_members", user="user_id",
-           dimensions=("assessment_type", "status"), description="an assessment a user took"),
-    Entity("market_insight", t.market_insights, "created_at", "row_or_members", user="user_id",
-           industry="industry", dimensions=("source",), description="a market intelligence document"),
-    Entity("business_trend", t.business_trends, "created_at", "global", industry="industry",
+    Entity("membership", t.organization_members, "row", time="joined_at", dimensions=("role", "status"),
+           description="a user's membership of an organization"),
+    Entity("subscription", t.subscriptions, "members", dimensions=("plan", "status", "billing_cycle"),
+           description="a user's plan (one per user)"),
+    Entity("assessment", t.assessments, "row_or_members", dimensions=("assessment_type", "status"),
+           description="an assessment a user took"),
+    Entity("market_insight", t.market_insights, "row_or_members", industry="industry", dimensions=("source",),
+           description="a market intelligence document"),
+    Entity("business_trend", t.business_trends, "global", user=None, industry="industry",
            dimensions=("trend_type", "source"), description="a business trend (reference data)"),
-    Entity("news_item", t.news_feed, "created_at", "global", dimensions=("category", "source"),
+    Entity("news_item", t.news_feed, "global", user=None, dimensions=("category", "source"),
            description="a news item (reference data)"),
-    Entity("engagement_signal", t.engagement_intelligence, "created_at", "row_or_members", user="user_id",
-           dimensions=("source",), description="an engagement intelligence record"),
-    Entity("growth_lever", t.growth_levers, "created_at", "row_or_members", user="user_id",
-           dimensions=("status",), description="a lever plan suggested to a user or organization"),
-    Entity("simulation", t.simulations, "created_at", "row_or_members", user="user_id",
-           dimensions=("simulation_type", "status"), description="a stored growth simulation run"),
-    Entity("growth_progress", t.growth_progress, "created_at", "row_or_members", user="user_id",
-           dimensions=("status",), description="a milestone of a lever plan"),
-    Entity("store_event", t.events, "created_at", "row_or_members", user="user_id",
-           dimensions=("aggregate_type", "event_type"), description="an event of the event store"),
-    Entity("analytics_event", t.analytics_events, "created_at", "row_or_members", user="user_id",
-           dimensions=("event_type", "source"), description="a product analytics event"),
-    Entity("session", t.user_sessions, "started_at", "members", user="user_id",
-           description="a user's session"),
-    Entity("notification", t.notifications, "created_at", "row_or_members", user="user_id",
-           dimensions=("type", "priority"), description="a notification sent to a user"),
-    Entity("team_message", t.team_messages, "created_at", "row", user="sender_id",
-           dimensions=("message_type",), description="a message between members of an organization"),
-    Entity("widget", t.dashboard_widgets, "created_at", "row_or_members", user="user_id",
-           dimensions=("widget_type",), description="a dashboard widget a user configured"),
-    Entity("invitation", t.assessment_invitations, "created_at", "row", user="inviter_id",
-           dimensions=("assessment_type", "status"), description="an invitation to take an assessment"),
-    Entity("audit_change", t.audit_log, "created_at", "members", user="user_id", dimensions=("table_name", "operation"),
-           description="a change recorded by the audit trail, owned by the organizations of the user who made it",
-           tenant_readable=False),
-    Entity("email_subscription", t.email_subscriptions, "created_at", "members", user="user_id",
-           dimensions=("email_type",), description="a user's e-mail subscription"),
+    Entity("engagement_signal", t.engagement_intelligence, "row_or_members", dimensions=("source",),
+           description="an engagement intelligence record"),
+    Entity("growth_lever", t.growth_levers, "row_or_members", dimensions=("status",),
+           description="a lever plan suggested to a user or organization"),
+    Entity("simulation", t.simulations, "row_or_members", dimensions=("simulation_type", "status"),
+           description="a stored growth simulation run"),
+    Entity("growth_progress", t.growth_progress, "row_or_members", dimensions=("status",),
+           description="a milestone of a lever plan"),
+    Entity("store_event", t.events, "row_or_members", dimensions=("aggregate_type", "event_type"),
+           description="an event of the event store"),
+    Entity("analytics_event", t.analytics_events, "row_or_members", dimensions=("event_type", "source"),
+           description="a product analytics event"),
+    Entity("session", t.user_sessions, "members", time="started_at", description="a user's session"),
+    Entity("notification", t.notifications, "row_or_members", dimensions=("type", "priority"),
+           description="a notification sent to a user"),
+    Entity("team_message", t.team_messages, "row", user="sender_id", dimensions=("message_type",),
+           description="a message between members of an organization"),
+    Entity("widget", t.dashboard_widgets, "row_or_members", dimensions=("widget_type",),
+           description="a dashboard widget a user configured"),
+    Entity("invitation", t.assessment_invitations, "row", user="inviter_id", dimensions=("assessment_type", "status"),
+           description="an invitation to take an assessment"),
+    Entity("audit_change", t.audit_log, "members", dimensions=("table_name", "operation"), tenant_readable=False,
+           description="a change recorded by the audit trail, owned by the organizations of the user who made it"),
+    Entity("email_subscription", t.email_subscriptions, "members", dimensions=("email_type",),
+           description="a user's e-mail subscription"),
 )}
 
 #: Tables whose rows belong to their parent's owner (scores to their assessment).

@@ -264,6 +264,7 @@ _FILE_KEYS = {"ipynb": ".ipynb", "html": ".html", "json": ".json"}
 def _file(engine: Engine, request: RunRequest, result: RunResult, outcome: dict, options: RenderOptions) -> RunResult:
     """Publish a finished task into the run's folder, close the run, record it for the index; return the result."""
     result.status, result.error = outcome["status"], outcome.get("error")
+    result.started_at = outcome.get("started_at") or result.started_at
     files = outcome.get("files", {})
     if result.status == "succeeded":
         result.outputs = {key: result.folder / f"{request.report.name}{suffix}" for key, suffix in _FILE_KEYS.items()}
@@ -286,7 +287,7 @@ def _file(engine: Engine, request: RunRequest, result: RunResult, outcome: dict,
 def _close(engine: Engine, result: RunResult) -> None:
     paths = {"folder": str(result.folder), **{k: str(v) for k, v in result.outputs.items()}}
     try:
-        history.finish_run(engine, result.run_id, result.status, paths, result.error)
+        history.finish_run(engine, result.run_id, result.status, paths, result.error, started_at=result.started_at)
     except Exception as exc:  # noqa: BLE001 - the database went away: the next command closes it from run.json
         result.note = (f"run #{result.run_id} could not be closed in the history ({worker.describe_error(exc)}); "
                        "the next report command closes it from its run.json")

@@ -28,6 +28,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from datetime import datetime, timezone
 from pathlib import Path
 
 EXECUTING = "executing.ipynb"
@@ -48,11 +49,13 @@ def work_prefix(run_id: int) -> str:
 
 
 def render_task(job: dict) -> dict:
-    """Render ``job`` (see `bi_workbench.reports.render.build_job`); return status, error and {file name: bytes}.
+    """Render ``job`` (see `bi_workbench.reports.render.build_job`); return status, error, {file name: bytes}
+    and ``started_at`` (aware UTC datetime: when this worker began it).
 
     Never raises for a failure of the report: a failed notebook, a time limit
     or a crashed rendering process are a ``failed`` status with a one-line error.
     """
+    started = datetime.now(timezone.utc)
     root = work_root()
     root.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=work_prefix(job["run_id"]), dir=root))
@@ -67,6 +70,7 @@ def render_task(job: dict) -> dict:
         names = [f"{job['stem']}{suffix}" for suffix in (".ipynb", ".html", ".json")] \
             if outcome["status"] == "succeeded" else [FAILED]
         outcome["files"] = {name: (work / name).read_bytes() for name in names if (work / name).exists()}
+        outcome["started_at"] = started  # when rendering began, not when the run was queued
         return outcome
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -79,7 +79,11 @@ def test_run_renders_reports_and_a_failure_exits_non_zero(report_database, workd
     assert code == 9 and "example_users: FAILED (RuntimeError: example_users was asked to fail" in out
     assert err.startswith("error: 1 of 1 report(s) failed (example_users); their last good reports were kept")
     code, out, _ = _cli(workdir, "history", "example_users", env_url=url_of(report_database))
-    assert code == 0 and len(out.splitlines()) == 2 and " example_users failed " in out.splitlines()[0]
+    failed, succeeded = out.splitlines()
+    assert code == 0 and failed.startswith("#") and " example_users failed " in failed and " fail=True " in failed
+    assert failed.endswith("-> RuntimeError: example_users was asked to fail in cell [4]")
+    assert re.search(r" example_users succeeded \d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4} \(\d+\.\d s\) "
+                     r"as_of=2024-01-31 .*-> \S+/run-\d+/example_users\.html$", succeeded), succeeded
 
 
 def test_schedule_renders_what_is_due_once_and_prints_its_crontab_line(report_database, workdir):

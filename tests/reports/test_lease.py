@@ -106,3 +106,20 @@ def test_the_heartbeat_extends_the_lease_of_running_runs_only(schema_database, t
     assert history.finish_run(schema_database, run_id, "succeeded", {}) is True
     assert history.extend_leases(schema_database, [run_id], 60) == 0     # a closed run's lease is never revived
     assert history.finish_run(schema_database, run_id, "failed", {}) is False
+
+
+def test_closing_a_run_records_when_rendering_began_not_when_it_was_queued(schema_database, tmp_path):
+    from datetime import datetime, timedelta, timezone
+
+    queued = _claim(schema_database, tmp_path, "this-host:1:1", 3600)
+    claimed_at = _run(schema_database, queued)["started_at"]
+    began = datetime.now(timezone.utc) + timedelta(milliseconds=1)
+    assert history.finish_run(schema_database, queued, "succeeded", {"folder": "x"}, started_at=began)
+    row = _run(schema_database, queued)
+    assert row["started_at"] == began > claimed_at and row["finished_at"] >= row["started_at"]
+    future = _claim(schema_database, tmp_path, "this-host:1:2", 3600)  # a worker's clock ahead of the database's
+    assert history.finish_run(schema_database, future, "failed", {}, "boom",
+                              started_at=datetime.now(timezone.utc) + timedelta(hours=1))
+    row = _run(schema_database, future)
+    assert row["started_at"] <= row["finished_at"] <= datetime.now(timezone.utc) + timedelta(minutes=1)
+

@@ -1,7 +1,7 @@
 """Report runs as leases: an owner and an expiry, an ``abandoned`` status, a slot claim that abandoned runs free.
 
-Idempotent: a database that revision 0001 built from a model that already has
-them is left as it is.
+Each statement checks first, so it changes nothing on a database built by
+revision 0001 from a model that has these already.
 
 Revision ID: 0009
 Revises: 0008
