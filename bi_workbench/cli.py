@@ -493,6 +493,9 @@ def report_run(obj, names, all_reports, parameters, per_organization, **options)
         for line in fanout.left_out:
             click.echo(f"note: {line}", err=True)
         requests = fanout.requests
+        if not requests:
+            raise ConfigurationError("--per-organization found nothing to render: no organization has both an active "
+                                     "member and a tenant login (`bi-workbench tenant add ORGANIZATION_ID`).")
     _echo_report_results(render(engine, requests, settings, kernel_engine=kernels), settings.output_dir)
 
 

@@ -109,7 +109,9 @@ class RunResult:
             return f"{self.report}: succeeded -> {_shown(self.outputs.get('html'))}{note}"
         if self.status == "skipped":
             return f"{self.report}: skipped (slot {self.slot} of schedule {self.schedule_name} already claimed)"
-        return f"{self.report}: FAILED ({self.error}); error notebook {_shown(self.outputs.get('error_notebook'))}{note}"
+        kept = self.outputs.get("error_notebook")
+        where = f"; error notebook {_shown(kept)}" if kept else "; no notebook was kept"
+        return f"{self.report}: FAILED ({self.error}){where}{note}"
 
 
 def _shown(path: Path | None):

@@ -35,6 +35,8 @@ from pathlib import Path
 EXECUTING = "executing.ipynb"
 FAILED = "failed.ipynb"
 RESULT = "result.json"
+#: File of a work folder naming the process that renders in it (`lease.owner_id`).
+OWNER = "owner"
 #: Seconds a kernel may take to start (a loaded machine needs more than papermill's 60).
 KERNEL_START_TIMEOUT = 180
 
@@ -66,6 +68,9 @@ def render_task(job: dict) -> dict:
     root.mkdir(mode=0o700, parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=work_prefix(job["run_id"], job["folder"]), dir=root))
     try:
+        from .lease import owner_id
+
+        (work / OWNER).write_text(owner_id())  # a worker killed mid-render leaves it: the next command sweeps it
         notebook = work / "input.ipynb"
         notebook.write_text(job["notebook_source"], encoding="utf-8")
         spec = {**job, "notebook": str(notebook), "workdir": str(work)}

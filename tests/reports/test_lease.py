@@ -142,3 +142,16 @@ def test_claims_keep_working_once_the_server_plans_the_statement_generically(sch
         with schema_database.begin() as conn:  # free the slot for the next round
             conn.execute(sa.text("UPDATE report_runs SET status = 'abandoned' WHERE id = :id"), {"id": first})
 
+
+def test_work_folders_of_a_dead_render_are_swept_and_live_ones_kept(private_tmp):
+    dead_process = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead_process.wait()
+    live, dead, foreign = (worker.work_root() / f"run-{i}-key-x" for i in (1, 2, 3))
+    for path in (live, dead, foreign):
+        path.mkdir(parents=True)
+    (live / worker.OWNER).write_text(lease.owner_id())
+    (dead / worker.OWNER).write_text(f"{socket.gethostname()}:{dead_process.pid}:1")
+    (dead / "job.json").write_text('{"environment": {"BI_WORKBENCH_DATABASE_URL": "postgresql://u:secret@h/db"}}')
+    assert lease.sweep_work_folders() == 1
+    assert live.exists() and not dead.exists() and foreign.exists()   # no owner file: not a render's, left alone
+
