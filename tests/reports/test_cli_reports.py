@@ -123,6 +123,11 @@ def test_run_per_organization_names_what_it_leaves_out(report_database, workdir)
     code, _out, err = _cli(workdir, "run", "example_counts", "--per-organization", env_url=url_of(report_database))
     assert code == 2 and err == ("error: report example_counts has no organization_id parameter, so it cannot render "
                                  "per organization; leave it out or drop --per-organization.\n")
+    code, _out, err = _cli(workdir, "run", "05_events_audit", "--per-organization", "--notebooks", str(ROOT / "notebooks"),
+                           env_url=url_of(report_database))
+    assert code == 2, err
+    assert err == ("error: report 05_events_audit reads the platform's own records, so it renders only "
+                                 "for the platform; leave it out or drop --per-organization.\n")
 
 
 def test_new_writes_a_skeleton_that_matches_the_catalog_and_never_overwrites(tmp_path):
