@@ -48,7 +48,7 @@ def connect(value: object, *, as_default: bool = False):
 
     address = scheduler_address(value)
     _handshake(address)
-    with _quiet():
+    with quiet_dask_logs():
         try:
             client = Client(address, timeout=CONNECT_TIMEOUT, set_as_default=as_default)
         except (OSError, TimeoutError, ValueError) as exc:
@@ -86,7 +86,7 @@ def _handshake(address: str) -> None:
         await comm.close()
 
     # In a thread of its own: a notebook kernel's thread already runs an event loop.
-    with _quiet(), ThreadPoolExecutor(max_workers=1) as thread:
+    with quiet_dask_logs(), ThreadPoolExecutor(max_workers=1) as thread:
         try:
             thread.submit(asyncio.run, probe()).result()
         except (OSError, TimeoutError, asyncio.TimeoutError, ValueError) as exc:
@@ -97,8 +97,9 @@ def _handshake(address: str) -> None:
 
 
 @contextmanager
-def _quiet():
-    # A failed connection is reported in one line; Dask would also log it with a traceback.
+def quiet_dask_logs():
+    """Silence Dask's own logging below CRITICAL inside the block: the workbench reports each failure
+    (a lost scheduler, a failed connection) in one line of its own; Dask would add tracebacks."""
     logger = logging.getLogger("distributed")
     level = logger.level
     logger.setLevel(logging.CRITICAL)

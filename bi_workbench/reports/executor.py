@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from ..cluster import client_for
+from ..cluster import client_for, quiet_dask_logs
 
 
 @contextmanager
@@ -27,12 +27,13 @@ def dask_client(cluster: str | None, workers: int) -> Iterator:
     """
     from distributed import Client
 
-    if cluster is not None:
-        with client_for(cluster) as client:
+    with quiet_dask_logs():
+        if cluster is not None:
+            with client_for(cluster) as client:
+                yield client
+            return
+        with local_cluster(workers) as local, Client(local, set_as_default=False) as client:
             yield client
-        return
-    with local_cluster(workers) as local, Client(local, set_as_default=False) as client:
-        yield client
 
 
 def local_cluster(workers: int):
