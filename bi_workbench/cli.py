@@ -483,6 +483,8 @@ def report_run(obj, names, all_reports, parameters, per_organization, **options)
                                  f"{TENANT_ENV} set.")
     if kernels is not None and per_organization:
         raise ConfigurationError(f"--per-organization chooses each run's tenant; unset {TENANT_ENV} to use it.")
+    if per_organization and "organization_id" in dict(parameters):
+        raise ConfigurationError("--per-organization chooses the organizations; do not also give -p organization_id.")
     requests = prepare(kernels or engine, list(names), dict(parameters), all_reports=all_reports,
                        notebooks_dir=settings.notebooks_dir)
     if kernels is not None:

@@ -123,6 +123,9 @@ def test_run_per_organization_names_what_it_leaves_out(report_database, workdir)
     code, _out, err = _cli(workdir, "run", "example_counts", "--per-organization", env_url=url_of(report_database))
     assert code == 2 and err == ("error: report example_counts has no organization_id parameter, so it cannot render "
                                  "per organization; leave it out or drop --per-organization.\n")
+    code, _out, err = _cli(workdir, "run", "example_users", "--per-organization", "-p", "organization_id", "none",
+                           env_url=url_of(report_database))
+    assert code == 2 and err == "error: --per-organization chooses the organizations; do not also give -p organization_id.\n"
     code, _out, err = _cli(workdir, "run", "05_events_audit", "--per-organization", "--notebooks", str(ROOT / "notebooks"),
                            env_url=url_of(report_database))
     assert code == 2, err
