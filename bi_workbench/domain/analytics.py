@@ -136,8 +136,8 @@ def funnel(conn: Connection, steps: Sequence[str] = DEFAULT_FUNNEL, since=None, 
     """Return the metric ``funnel_conversion``: step_number, step, users, conversion_from_previous/first.
 
     A user enters at their first ``steps[0]`` event in the selection; step k+1 counts
-    at the first event of its type strictly after step k's (the same instant allowed
-    when the types differ), within `bi_workbench.metrics.special.FUNNEL_WINDOW_DAYS`
+    at the first event of its type at or after step k's (strictly after when the step
+    repeats), within `bi_workbench.metrics.special.FUNNEL_WINDOW_DAYS`
     days of entering. A step no one reached has 0 users; a conversion over 0 users is
     NaN. Example: ``funnel(conn, ["signup", "upgrade"])`` -> rows (1, "signup", 120, 1.0,
     1.0) and (2, "upgrade", 6, 0.05, 0.05).

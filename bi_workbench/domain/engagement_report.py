@@ -104,8 +104,9 @@ def funnel_steps(conn: Connection, bounds: metrics.Bounds,
 
     Columns of `bi_workbench.domain.analytics.funnel`: step_number, step, users,
     conversion_from_previous, conversion_from_first. Users enter at their first
-    ``steps[0]`` in the selection; each later step counts strictly after the previous
-    one, within 30 days of entering. Without data each step has 0 users and NaN conversions.
+    ``steps[0]`` in the selection; each later step counts at or after the previous
+    one (a repeated step strictly after), within 30 days of entering. Without data each step has 0 users and NaN
+    conversions.
     """
     frame = analytics.funnel(conn, steps, bounds=bounds)
     return frame.round({"conversion_from_previous": 4, "conversion_from_first": 4})

@@ -84,7 +84,8 @@ def funnel(frame: pd.DataFrame) -> go.Figure:
     """Return the funnel: users reaching each step, in step order, with the share of the first step.
 
     ``frame``: `engagement_report.funnel_steps`; a funnel that no user entered has no trace. The caption
-    states the rule: each step counts strictly after the previous one, within `FUNNEL_WINDOW_DAYS` of entering.
+    states the rule: each step counts at or after the previous one (a repeated step strictly after), within
+    `FUNNEL_WINDOW_DAYS` of entering.
     """
     title, x_title, y_title = FUNNEL_TITLE, "users", "step"
     if frame.empty or int(frame["users"].max()) == 0:
@@ -96,7 +97,7 @@ def funnel(frame: pd.DataFrame) -> go.Figure:
 
 
 #: The funnel's title and caption: the strict order of its steps.
-FUNNEL_TITLE = ("Funnel: users reaching each step<br><sup>in this order, each step strictly after the previous one, "
+FUNNEL_TITLE = ("Funnel: users reaching each step<br><sup>in this order, each step at or after the previous one, "
                 f"within {FUNNEL_WINDOW_DAYS} days of the first</sup>")
 
 

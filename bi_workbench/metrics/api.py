@@ -154,11 +154,16 @@ def period_offset(grain: str) -> pd.DateOffset:
 
 
 def period_complete(periods: pd.Series, grain: str, bounds: Bounds) -> pd.Series:
-    """Return, per period start (naive UTC), whether the period is over before the selection's as_of bound."""
-    if bounds.cutoff is None:
+    """Return, per period start (naive UTC), whether the whole period lies inside what the selection observes:
+    it starts on or after ``since`` and is over before ``until``'s end and the as_of bound (`Bounds.end`).
+    A period cut by the date range or not over yet holds part of its rows, so it must not read as a drop."""
+    if bounds.end is None:
         return pd.Series(False, index=periods.index, dtype=bool)
-    ends = pd.to_datetime(periods) + period_offset(grain)
-    return (ends <= pd.Timestamp(bounds.cutoff).tz_convert(None)).astype(bool)
+    starts = pd.to_datetime(periods)
+    inside = (starts + period_offset(grain)) <= pd.Timestamp(bounds.end).tz_convert(None)
+    if bounds.start is not None:
+        inside &= starts >= pd.Timestamp(bounds.start).tz_convert(None)
+    return inside.astype(bool)
 
 
 class connection:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from ..errors import InvalidParameterError
+from .ownership import counted_membership
 
 #: Time grains, finest first.
 GRAINS = ("day", "week", "month", "quarter", "year")
@@ -91,7 +92,9 @@ def notification_read(rows):
 _METRICS = (
     Metric("users", "Users who signed up (users.created_at in the range).", "users", "user", _count),
     Metric("organizations", "Organizations created in the range.", "organizations", "organization", _count),
-    Metric("memberships", "Memberships started (joined_at) in the range.", "memberships", "membership", _count),
+    Metric("memberships", "Memberships started (joined_at) in the range; invitations not accepted (status "
+           "invited) do not count, as in the ownership rule.", "memberships", "membership", _count,
+           where=counted_membership),
     Metric("subscriptions", "Subscriptions started in the range, any plan and status.", "subscriptions",
            "subscription", _count),
     Metric("paying_customers", "Subscriptions on a plan other than free whose status is active or past_due, "
@@ -129,10 +132,11 @@ _METRICS = (
     Metric("widgets", "Dashboard widgets created in the range.", "widgets", "widget", _count),
     Metric("team_messages", "Team messages sent in the range.", "messages", "team_message", _count),
     Metric("retention", "Share of a signup cohort with an analytics event in the n-th period after signup; "
-           "periods not yet over are NULL.", "share", "user", None, ("week", "month")),
-    Metric("funnel_conversion", "Users reaching each step of the platform funnel in order (strictly after the "
-           "previous step, within 30 days of entering), and the share of those entering.", "share",
-           "analytics_event", None, ()),
+           "periods not yet over, or past the range's end, are NULL or left out.", "share", "user", None,
+           ("week", "month")),
+    Metric("funnel_conversion", "Users reaching each step of the platform funnel in order (each step's first event "
+           "at or after the previous step's, a repeated step strictly after, within 30 days of entering), and the "
+           "share of those entering.", "share", "analytics_event", None, ()),
 )
 METRICS: dict[str, Metric] = {metric.name: metric for metric in _METRICS}
 #: Metrics with their own query shape (cohort x period, funnel steps): queried alone.

@@ -101,6 +101,9 @@ def selected_rows(entity_name: str, bounds: Bounds, *, stock: bool = False, dime
         expression, join = _dimension(entity, table, rows, name)
         if join is not None:
             frm = frm.join(*join)
+        if name == "organization" and bounds.selection.organization_id is not None:
+            # A row of a shared member belongs to other organizations too; only the selected one is asked about.
+            clauses.append(expression == bounds.selection.organization_id)
         columns.append(expression.label(f"dim_{name}"))
     if grain is not None:
         columns.append(period_of(table.c[entity.time], grain).label("period"))

@@ -93,13 +93,18 @@ def owner_organization(ownership: str, table, *, user_column: str | None = None)
     raise ValueError(f"rows owned as {ownership!r} have no organization")
 
 
-def industry_key(expression) -> ColumnElement[str]:
-    """Return the comparison key of an industry: lower case, every whitespace character removed.
+#: Every Unicode white space (what Python's str.isspace calls one), as a PostgreSQL regular expression: the
+#: server's ``\s`` follows its locale, and in the C locale stops at ASCII.
+WHITESPACE = r"[\s\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u001c-\u001f]+"
 
-    ``'Real Estate'``, ``' real  estate'`` and ``'REALESTATE'`` share one key;
+
+def industry_key(expression) -> ColumnElement[str]:
+    """Return the comparison key of an industry: lower case, every white space character removed (`WHITESPACE`).
+
+    ``'Real Estate'``, ``' real  estate'``, ``'Real\u00a0Estate'`` and ``'REALESTATE'`` share one key;
     NULL and blank have no industry (NULL key).
     """
-    key = sa.func.lower(sa.func.regexp_replace(expression, r"\s+", "", "g"))
+    key = sa.func.lower(sa.func.regexp_replace(expression, WHITESPACE, "", "g"))
     return sa.func.nullif(key, "")
 
 

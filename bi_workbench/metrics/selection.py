@@ -102,11 +102,9 @@ class Selection:
                 raise InvalidParameterError(f"organization_id {self.organization_id} is no organization of this "
                                             f"database; known ones include: {shown or 'none'}")
         if self.industry is not None:
-            industries = known_industries(conn)
-            key = _python_industry_key(self.industry)
-            if key not in {_python_industry_key(name) for name in industries}:
+            if not industry_known(conn, self.industry):
                 raise InvalidParameterError(f"industry {self.industry!r} matches no data; known industries: "
-                                            f"{', '.join(industries) or 'none'}")
+                                            f"{', '.join(known_industries(conn)) or 'none'}")
 
 
 @dataclass(frozen=True)
@@ -192,6 +190,14 @@ def known_industries(conn: Connection) -> list[str]:
     return sorted(rows)
 
 
+def industry_known(conn: Connection, industry: str) -> bool:
+    """Return whether any row's industry has the key of ``industry`` (`ownership.industry_key`, computed by the
+    server for both sides, so the check and the filter can never disagree)."""
+    wanted = industry_key(sa.literal(industry, sa.Text))
+    return bool(conn.execute(sa.select(sa.or_(*(sa.exists().where(industry_key(column) == wanted) for column in (
+        t.users.c.industry, t.market_insights.c.industry, t.business_trends.c.industry))))).scalar())
+
+
 def latest_data_time(conn: Connection, selection: Selection) -> dt.datetime | None:
     """Return the latest time of any row in the selection (ignoring since/until), or None when there is none."""
     unbounded = Bounds(Selection(selection.organization_id, selection.industry), None)
@@ -201,10 +207,6 @@ def latest_data_time(conn: Connection, selection: Selection) -> dt.datetime | No
 
 
 # --- reading loosely typed values ------------------------------------------------------------------------------
-
-
-def _python_industry_key(value: str) -> str:
-    return "".join(value.split()).lower()
 
 
 def _uuid(value) -> uuid.UUID | None:
@@ -236,7 +238,7 @@ def _date(value, name: str) -> dt.date | None:
 def _as_of(value) -> dt.date | dt.datetime | None:
     if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
         return value
-    if isinstance(value, str) and len(value.strip()) == 10:
+    if isinstance(value, str) and ":" not in value:   # text without a time of day is a date, however written
         return _date(value, "as_of")
     instant = parse_instant(value)
     if instant is None:

@@ -3,10 +3,10 @@
 Both start from `selected_rows`, so the selection means the same as everywhere:
 a cohort is the users who signed up in the range (grain: the cohort length),
 active in period n with an analytics event of the selection in the n-th
-period after their signup period; a period not yet over at the as_of bound has
+period after their signup period; a period not over at the as_of bound (or past ``until``) has
 ``retention`` NULL and ``complete`` False. The funnel enters a user at their
 first ``steps[0]`` event in the range; step k+1 counts at the first event of its
-type strictly after step k's (same time allowed when the types differ), within
+type at or after step k's (strictly after when the step repeats), within
 30 days of entering.
 """
 
@@ -47,13 +47,13 @@ def retention(conn: Connection, bounds: Bounds, grain: str, periods: int) -> pd.
         .join_from(cohorts, events, events.c.user_id == cohorts.c.id)
         .where(events.c.period >= cohorts.c.period)
         .group_by(cohorts.c.period, events.c.period)).all()
-    return _retention_cells(sizes, active, grain, periods, bounds.cutoff)
+    return _retention_cells(sizes, active, grain, periods, bounds.end)
 
 
-def _retention_cells(sizes, active, grain: str, periods: int, cutoff) -> pd.DataFrame:
+def _retention_cells(sizes, active, grain: str, periods: int, observed_end) -> pd.DataFrame:
     step = pd.DateOffset(months=1) if grain == "month" else pd.DateOffset(weeks=1)
     counts = {(pd.Timestamp(c), pd.Timestamp(p)): n for c, p, n in active}
-    end = None if cutoff is None else pd.Timestamp(cutoff).tz_convert(None)
+    end = None if observed_end is None else pd.Timestamp(observed_end).tz_convert(None)
     rows = []
     for cohort, size in sorted(sizes):
         cohort = pd.Timestamp(cohort)

@@ -49,7 +49,7 @@ def test_funnel_draws_the_steps_in_order():
     fig = figures.funnel(frame)
     assert fig.data[0].type == "funnel"
     assert list(fig.data[0].y) == ["signup", "upgrade"] and list(fig.data[0].x) == [10, 3]
-    assert "strictly after the previous one" in fig.layout.title.text  # the caption says the order is strict
+    assert "at or after the previous one" in fig.layout.title.text  # the caption says the order rule
 
 
 def test_a_funnel_no_one_entered_has_no_data():

@@ -95,6 +95,23 @@ def test_industries_compare_case_and_space_insensitively_and_follow_the_user(eng
     assert dict(zip(by["industry"], by["users"])) == {"Fintech": 1, "Real Estate": 1, "SaaS": 2}
 
 
+@pytest.mark.parametrize("spelling", ["Real\u00a0Estate", "\u3000real\u2009estate\u202f", "REAL\u2028ESTATE"])
+def test_an_industry_written_with_unicode_spaces_selects_the_same_rows(engine, spelling):
+    assert one(metrics.query("users", industry=spelling, engine=engine), "users") == 1
+
+
+def test_grouping_by_organization_under_an_organization_filter_shows_only_that_organization(engine):
+    # l2 (u3's, no organization of its own) belongs to A and B; asked about A, it is A's only
+    by_org = metrics.query("levers", by="organization", organization_id=A, engine=engine)
+    assert dict(zip(by_org["organization"], by_org["levers"])) == {str(A): 1}
+
+
+def test_text_dates_mean_the_end_of_that_day_however_written(engine):
+    counts = {spelling: one(metrics.query("events", as_of=spelling, engine=engine), "events")
+              for spelling in ("2026-03-31", "2026-3-31", "20260331", " 2026-03-31 ")}
+    assert set(counts.values()) == {3}, counts
+
+
 def test_the_average_score_takes_the_latest_score_of_each_assessment(engine):
     assert one(metrics.query("avg_overall_score", engine=engine), "avg_overall_score") == pytest.approx(3.5)
     assert one(metrics.query("scored_assessments", engine=engine), "scored_assessments") == 2
@@ -143,6 +160,21 @@ def test_a_grain_gives_one_row_per_period_with_its_completeness(engine):
     assert list(frame["period"]) == [pd.Timestamp("2026-01-01"), pd.Timestamp("2026-02-01"), pd.Timestamp("2026-03-01")]
     assert list(frame["complete"]) == [True, True, False]
     assert list(frame["users"]) == [1, 1, 1]
+
+
+def test_periods_cut_by_the_date_range_are_not_complete(engine):
+    def completeness(since, until):
+        frame = metrics.query("events", grain="month", since=since, until=until, engine=engine)
+        return dict(zip(frame["period"].dt.month, frame["complete"]))
+
+    assert completeness("2026-01-05", "2026-02-10") == {1: False, 2: False}    # events on 01-10 and 02-02
+    assert completeness("2026-01-01", "2026-03-31") == {1: True, 2: True, 3: True}
+
+
+def test_retention_past_the_ranges_end_is_not_shown_as_zero(engine):
+    frame = metrics.query("retention", grain="month", until="2026-01-31", engine=engine)
+    january = frame[frame["cohort"] == pd.Timestamp("2026-01-01")]
+    assert list(january["period_number"]) == [0]   # February is outside the range: not observed, not 0
 
 
 def test_retention_leaves_periods_not_yet_over_empty(engine):

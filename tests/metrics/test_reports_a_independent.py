@@ -70,7 +70,7 @@ LATEST_SCORE = ("LEFT JOIN LATERAL (SELECT s.overall_score, s.confidence_score F
 HEADLINE_SQL = {
     "users": ("users", "count(*)", "", "true"),
     "organizations": ("organizations", "count(*)", "", "true"),
-    "memberships": ("organization_members", "count(*)", "", "true"),
+    "memberships": ("organization_members", "count(*)", "", "coalesce(lower(x.status), 'active') <> 'invited'"),
     "paying_customers": ("subscriptions", "count(*)", "", PAYING),
     "mrr": ("subscriptions", f"coalesce(sum({PRICE}), 0)", "", PAYING),
     "arpa": ("subscriptions", f"avg({PRICE})", "", PAYING),
