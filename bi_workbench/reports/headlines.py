@@ -13,7 +13,16 @@ a stock (the state at the end: paying customers, MRR, ARPA, churn rate; ``kind``
 the metrics catalogue) is read at its end. A record's ``change`` is relative
 (``change_unit`` "relative": 0.125 = +12.5 %) except for shares, whose change is
 the difference in share (``change_unit`` "points": 0.021 = +2.1 points); it is
-None when the previous value is 0 or undefined, or there is no previous period. The rendered notebook keeps them in an
+None when the previous value is 0 or undefined, or there is no previous period.
+
+Kinds where the choice is not obvious: ``active_users`` is a flow of distinct users
+(those active in the period, not a running total); averages and shares over the
+period's rows (``avg_overall_score``, ``avg_confidence``, ``notification_read_rate``)
+compare as flows, over the previous period's rows; ``customer_churn_rate`` is a stock
+(canceled among the paid subscriptions started up to the end). Statuses are read as
+they are now (the schema keeps no history), so a notification of the previous period
+has had longer to be read, and a stock read at an earlier end counts a subscription
+canceled since as canceled then too. The rendered notebook keeps them in an
 output of MIME type `MIME_TYPE` (a recorded output, as papermill/scrapbook
 record values); `collect` reads them back and the renderer writes them to
 ``<stem>.json`` beside the report's ``.html``.
