@@ -235,8 +235,9 @@ def db_partitions(obj, months_ahead):
 def db_refresh(obj, every, crontab):
     """Refresh the materialized read models without blocking readers."""
     if crontab:
-        click.echo(f"*/15 * * * * {_cron_environment()}{sys.executable} -m bi_workbench.cli db refresh "
-                   ">> /tmp/bi-workbench-refresh.log 2>&1")
+        from .reports.schedule import cron_line, write_cron_environment
+
+        click.echo(cron_line(15, ["db", "refresh"], "db-refresh.log", write_cron_environment(_cron_settings())))
         return
     engine = obj.engine()
     while True:
@@ -482,8 +483,12 @@ def report_run(obj, names, all_reports, parameters, per_organization, **options)
                                  f"{TENANT_ENV} set.")
     if kernels is not None and per_organization:
         raise ConfigurationError(f"--per-organization chooses each run's tenant; unset {TENANT_ENV} to use it.")
+    if per_organization and "organization_id" in dict(parameters):
+        raise ConfigurationError("--per-organization chooses the organizations; do not also give -p organization_id.")
     requests = prepare(kernels or engine, list(names), dict(parameters), all_reports=all_reports,
                        notebooks_dir=settings.notebooks_dir)
+    if kernels is not None:
+        requests = _tenant_renderable(requests, named=not all_reports)
     _recover_runs(engine)
     if per_organization:
         from .reports.fanout import per_organization as fan_out
@@ -492,7 +497,21 @@ def report_run(obj, names, all_reports, parameters, per_organization, **options)
         for line in fanout.left_out:
             click.echo(f"note: {line}", err=True)
         requests = fanout.requests
+        if not requests:
+            raise ConfigurationError("--per-organization found nothing to render: no organization has both an active "
+                                     "member and a tenant login (`bi-workbench tenant add ORGANIZATION_ID`).")
     _echo_report_results(render(engine, requests, settings, kernel_engine=kernels), settings.output_dir)
+
+
+def _tenant_renderable(requests: list, *, named: bool) -> list:
+    """The requests a tenant may render: a platform-only report named is an error, left out of --all with a note."""
+    platform = [r.report.name for r in requests if r.report.platform_only]
+    if platform and named:
+        raise ConfigurationError(f"report {platform[0]} reads the platform's own records and does not render as a "
+                                 f"tenant; unset {TENANT_ENV} to render it as the platform analyst.")
+    for name in platform:
+        click.echo(f"note: report {name} reads the platform's own records; left out under {TENANT_ENV}.", err=True)
+    return [r for r in requests if not r.report.platform_only]
 
 
 @report_group.command("schedule")
@@ -550,10 +569,10 @@ def report_history(obj, name, limit):
     engine = obj.engine()
     with engine.connect() as conn:
         apply.require_schema(conn)
+    from .reports.history import describe_run
+
     for run in recent_runs(engine, name, limit):
-        where = f" schedule {run['schedule_name']} slot {run['slot']:%Y-%m-%d %H:%M}" if run["schedule_name"] else ""
-        detail = run["error"] or run["output_paths"].get("html") or run["output_paths"].get("folder", "")
-        click.echo(f"#{run['id']} {run['started_at']:%Y-%m-%d %H:%M:%S} {run['report']} {run['status']}{where} {detail}")
+        click.echo(describe_run(run))
 
 
 @report_group.command("new")
@@ -705,14 +724,6 @@ def tenant_remove(obj, organization_id):
     from .database.tenant_logins import remove_login
 
     click.echo(f"tenant login {remove_login(obj.engine(), organization_id)} removed")
-
-
-def _cron_environment() -> str:
-    """The BI_WORKBENCH_* settings of this shell, as assignments for a crontab line (cron starts bare)."""
-    import os
-    import shlex
-
-    return "".join(f"{k}={shlex.quote(v)} " for k, v in sorted(os.environ.items()) if k.startswith("BI_WORKBENCH_"))
 
 
 def _cron_settings() -> dict[str, str]:

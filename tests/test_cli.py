@@ -160,3 +160,18 @@ def test_a_date_no_report_can_hold_is_refused_before_any_cell_runs(schema_databa
     assert_one_line(code, err, 2, "report 01_users_orgs: parameter until='9999-12-31' is outside the dates a report "
                                   "can hold (1677-09-23 to 2262-04-10).")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_refresh_crontab_line_keeps_the_url_out_and_logs_under_the_state_folder(tmp_path):
+    import os
+    import stat
+
+    secret = "postgresql://analyst:s3cr%et@db.example:5432/bi"
+    state = tmp_path / "state"
+    code, out, err = run_cli("db", "refresh", "--crontab", env_url=secret, extra_env={"XDG_STATE_HOME": str(state)})
+    assert code == 0, err
+    line = out.strip()
+    environment = state / "bi-workbench" / "cron.env"
+    assert line.startswith(f"*/15 * * * * . {environment} && ") and "s3cr" not in line and "analyst" not in line
+    assert line.endswith(f"-m bi_workbench.cli db refresh >> {state / 'bi-workbench' / 'db-refresh.log'} 2>&1")
+    assert stat.S_IMODE(os.stat(environment).st_mode) == 0o600 and "s3cr%et" in environment.read_text()

@@ -26,7 +26,9 @@ from ..schema.report_runs import report_runs
 
 #: The slot claim: the partial unique index of `bi_workbench.schema.report_runs`.
 _CLAIM_COLUMNS = ["report", "schedule_name", "slot"]
-_NOT_ABANDONED = report_runs.c.status != "abandoned"
+# A literal, as the partial index's own predicate: a bound value stops matching the index once
+# the server plans the prepared statement generically (from its sixth run on).
+_NOT_ABANDONED = report_runs.c.status != sa.literal_column("'abandoned'")
 
 
 def _lease_until(lease_seconds: float):
@@ -69,16 +71,21 @@ def extend_leases(engine: Engine, run_ids: Iterable[int], lease_seconds: float) 
         return conn.execute(statement).rowcount
 
 
-def finish_run(engine: Engine, run_id: int, status: str, output_paths: dict[str, str], error: str | None = None) -> bool:
+def finish_run(engine: Engine, run_id: int, status: str, output_paths: dict[str, str], error: str | None = None,
+               *, started_at: datetime | None = None) -> bool:
     """Close running run ``run_id`` with ``status``, its files and its error; return False if it was not running.
 
-    A run closed meanwhile (found abandoned by another command) is left as it is.
+    ``started_at``: when rendering really began (a run queued behind others is
+    claimed earlier); it replaces the claim time, never later than now. A run
+    closed meanwhile (found abandoned by another command) is left as it is.
     Database errors propagate (the caller decides that closing is not fatal).
     """
+    now = sa.func.clock_timestamp()
+    start = report_runs.c.started_at if started_at is None else sa.func.least(sa.literal(started_at, sa.DateTime(timezone=True)), now)
     statement = (
         sa.update(report_runs)
         .where(report_runs.c.id == run_id, report_runs.c.status == "running")
-        .values(status=status, finished_at=sa.func.greatest(sa.func.clock_timestamp(), report_runs.c.started_at),
+        .values(status=status, started_at=start, finished_at=sa.func.greatest(now, start),
                 output_paths=output_paths, error=error, lease_expires_at=None)
     )
     with engine.begin() as conn:
@@ -103,3 +110,21 @@ def recent_runs(engine: Engine, report: str | None = None, limit: int = 20) -> l
         query = query.where(report_runs.c.report == report)
     with engine.connect() as conn:
         return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def describe_run(run: dict[str, Any]) -> str:
+    """Return one line of `recent_runs`' ``run``: id, report, status, start (local time), duration,
+    parameters, schedule slot, then the output path (the error for a failed run).
+
+    ``#12 users_orgs succeeded 2026-11-30 14:02:11 +0000 (7.4 s) industry=Technology since=2025-01-01 -> reports/...``
+    """
+    started = run["started_at"].astimezone()
+    duration = (f"{(run['finished_at'] - run['started_at']).total_seconds():.1f} s" if run["finished_at"]
+                else "running")
+    shown = " ".join(f"{key}={value}" for key, value in sorted(run["parameters"].items())
+                     if value not in (None, "", []))
+    where = f" [schedule {run['schedule_name']}, slot {run['slot']:%Y-%m-%d %H:%M}]" if run["schedule_name"] else ""
+    paths = run["output_paths"]
+    detail = run["error"] or paths.get("html") or paths.get("error_notebook") or paths.get("folder", "")
+    return (f"#{run['id']} {run['report']} {run['status']} {started:%Y-%m-%d %H:%M:%S %z} ({duration})"
+            f"{' ' + shown if shown else ''}{where} -> {detail}")

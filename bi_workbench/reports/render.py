@@ -109,7 +109,9 @@ class RunResult:
             return f"{self.report}: succeeded -> {_shown(self.outputs.get('html'))}{note}"
         if self.status == "skipped":
             return f"{self.report}: skipped (slot {self.slot} of schedule {self.schedule_name} already claimed)"
-        return f"{self.report}: FAILED ({self.error}); error notebook {_shown(self.outputs.get('error_notebook'))}{note}"
+        kept = self.outputs.get("error_notebook")
+        where = f"; error notebook {_shown(kept)}" if kept else "; no notebook was kept"
+        return f"{self.report}: FAILED ({self.error}){where}{note}"
 
 
 def _shown(path: Path | None):
@@ -212,7 +214,7 @@ def _run_all(client, engine: Engine, claimed: list, options: RenderOptions, hear
     done: dict[int, RunResult] = {}
     futures = {}
     for position, request, result in claimed:
-        job = build_job(request, result.run_id, kernel_engine, options)
+        job = build_job(request, result.run_id, result.folder, kernel_engine, options)
         key = f"render-{request.report.name}-run{result.run_id}-{uuid.uuid4().hex[:8]}"
         futures[client.submit(worker.render_task, job, key=key, pure=False)] = (position, request, result)
     with tqdm(total=len(futures), desc="rendering", unit="report", disable=not options.progress, file=sys.stderr) as bar:
@@ -229,14 +231,14 @@ def _run_all(client, engine: Engine, claimed: list, options: RenderOptions, hear
     return done
 
 
-def build_job(request: RunRequest, run_id: int, kernel_engine: Engine, options: RenderOptions) -> dict[str, Any]:
-    """Return the task's job: everything a worker on any machine needs to render ``request`` as run ``run_id``.
-
-    The kernel connects with ``kernel_engine``'s URL.
+def build_job(request: RunRequest, run_id: int, folder: Path, kernel_engine: Engine,
+              options: RenderOptions) -> dict[str, Any]:
+    """Return the task's job: everything a worker on any machine needs to render ``request`` as run ``run_id``
+    (whose output folder is ``folder``). The kernel connects with ``kernel_engine``'s URL.
     """
     notebook = Path(options.notebooks_dir) / request.report.notebook
     return {
-        "run_id": run_id, "notebook_source": notebook.read_text(encoding="utf-8"), "stem": request.report.name,
+        "run_id": run_id, "folder": str(Path(folder).absolute()), "notebook_source": notebook.read_text(encoding="utf-8"), "stem": request.report.name,
         "title": request.report.title, "parameters": request.notebook_parameters(),
         "mask_contacts": bool(request.parameters.get("mask_contacts", True)), "show_code": options.show_code,
         "cell_timeout": options.cell_timeout, "run_timeout": options.run_timeout,
@@ -264,6 +266,7 @@ _FILE_KEYS = {"ipynb": ".ipynb", "html": ".html", "json": ".json"}
 def _file(engine: Engine, request: RunRequest, result: RunResult, outcome: dict, options: RenderOptions) -> RunResult:
     """Publish a finished task into the run's folder, close the run, record it for the index; return the result."""
     result.status, result.error = outcome["status"], outcome.get("error")
+    result.started_at = outcome.get("started_at") or result.started_at
     files = outcome.get("files", {})
     if result.status == "succeeded":
         result.outputs = {key: result.folder / f"{request.report.name}{suffix}" for key, suffix in _FILE_KEYS.items()}
@@ -286,7 +289,7 @@ def _file(engine: Engine, request: RunRequest, result: RunResult, outcome: dict,
 def _close(engine: Engine, result: RunResult) -> None:
     paths = {"folder": str(result.folder), **{k: str(v) for k, v in result.outputs.items()}}
     try:
-        history.finish_run(engine, result.run_id, result.status, paths, result.error)
+        history.finish_run(engine, result.run_id, result.status, paths, result.error, started_at=result.started_at)
     except Exception as exc:  # noqa: BLE001 - the database went away: the next command closes it from run.json
         result.note = (f"run #{result.run_id} could not be closed in the history ({worker.describe_error(exc)}); "
                        "the next report command closes it from its run.json")

@@ -332,26 +332,34 @@ def write_cron_environment(settings: dict[str, str]) -> Path | None:
 
 def crontab_line(every_minutes: int, schedules_file: Path, options: RenderOptions,
                  environment_file: Path | None = None) -> str:
-    """Return the crontab line that calls `bi-workbench report schedule` every ``every_minutes`` minutes.
-
-    It sources ``environment_file`` (see `write_cron_environment`) if given,
-    logs to ``<state folder>/report-schedule.log`` (created now, since cron
-    does not create it), and escapes ``%`` (which cron turns into a newline).
-    """
-    minute = "*" if every_minutes == 1 else f"*/{every_minutes}"
+    """Return the crontab line that calls `bi-workbench report schedule` every ``every_minutes`` minutes
+    (see `cron_line`; its log is ``<state folder>/report-schedule.log``)."""
     here = Path.cwd()
     args = [
-        sys.executable, "-m", "bi_workbench.cli", "report", "schedule",
+        "report", "schedule",
         "--schedules", str(_absolute(schedules_file, here)),
         "--notebooks", str(_absolute(options.notebooks_dir, here)),
         "--output", str(_absolute(options.output_dir, here)), "--no-progress",
         *(["--cluster", options.cluster] if options.cluster else ["--workers", str(options.workers)]),
     ]
-    log = state_dir() / "report-schedule.log"
+    return cron_line(every_minutes, args, "report-schedule.log", environment_file)
+
+
+def cron_line(every_minutes: int, command: list[str], log_name: str, environment_file: Path | None = None) -> str:
+    """Return a crontab line that runs ``bi-workbench COMMAND...`` every ``every_minutes`` minutes (1-59).
+
+    It sources ``environment_file`` (see `write_cron_environment`) if given, so no
+    setting stands in the crontab in clear; runs from the current folder with this
+    Python; logs to ``<state folder>/<log_name>`` (its folder created now, since cron
+    does not); every word is shell-quoted, and ``%`` (which cron turns into a newline) escaped.
+    """
+    minute = "*" if every_minutes == 1 else f"*/{every_minutes}"
+    log = state_dir() / log_name
     log.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     source = f". {shlex.quote(str(environment_file))} && " if environment_file else ""
-    command = f"{source}cd {shlex.quote(str(here))} && {shlex.join(args)} >> {shlex.quote(str(log))} 2>&1"
-    return f"{minute} * * * * {command.replace('%', chr(92) + '%')}"
+    args = shlex.join([sys.executable, "-m", "bi_workbench.cli", *command])
+    line = f"{source}cd {shlex.quote(str(Path.cwd()))} && {args} >> {shlex.quote(str(log))} 2>&1"
+    return f"{minute} * * * * {line.replace('%', chr(92) + '%')}"
 
 
 def _absolute(path: Path | str, here: Path) -> Path:
