@@ -48,6 +48,8 @@ ALL = "all"
 NO_BRACKET = "(none)"
 #: The headline numbers of the report (metric names), shown at its top.
 HEADLINES = ("assessments", "completed_assessments", "scored_assessments", "avg_overall_score", "avg_confidence")
+#: (metric, dimension) of the key findings' breakdown: the brackets' share of scored assessments.
+SHARE = ("scored_assessments", "bracket")
 #: Row labels of `comparison_summary`, in order, with the key of LegacyComparison.summary each shows.
 #: What the legacy comparison says to a role that cannot read the migration's bookkeeping.
 BOOKKEEPING_UNREADABLE = ("not shown to an organization's analyst: which scores were migrated is recorded in the "

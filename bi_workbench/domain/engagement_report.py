@@ -34,6 +34,8 @@ RETENTION_MONTHS = (1, 2, 3, 6, 12)
 TABLE_ROWS = 15
 #: The report's headline numbers (metric names).
 HEADLINES = ("active_users", "events", "sessions", "widgets")
+#: (metric, dimension) of the key findings' breakdown: the analytics events by type.
+SHARE = ("events", "event_type")
 #: Sources of analytics events shown apart; any other counts in ``other_sources``.
 SOURCES = ("web", "mobile", "api")
 

@@ -49,6 +49,8 @@ PARTITIONED_TABLES = ("audit_log", "analytics_events")
 MONTHS_SHOWN = 12
 #: The report's headline numbers (metric names): events appended, and the aggregates whose streams they are.
 HEADLINES = ("store_events", "assessments", "levers", "simulations")
+#: (metric, dimension) of the key findings' breakdown: the events by aggregate type.
+SHARE = ("store_events", "aggregate_type")
 #: An audited change, owned by the organizations of the user who made it (the rules of `bi_workbench.metrics`).
 AUDIT_CHANGE = ENTITIES["audit_change"]
 

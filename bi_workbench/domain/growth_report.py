@@ -45,6 +45,8 @@ from .simulation import SimulationResult
 
 #: The headline numbers of the report (metric names), shown at its top.
 HEADLINES = ("paying_customers", "mrr", "arpa", "customer_churn_rate", "levers", "simulations")
+#: (metric, dimension) of the key findings' breakdown: the lever plans by status.
+SHARE = ("levers", "status")
 #: The target of the simulations: this multiple of the starting MRR, within the horizon.
 TARGET_GROWTH = 1.25
 #: Months of subscription history that set new customers per month and churn when ``since`` is None.

@@ -45,6 +45,8 @@ SIGNAL_BIN_WIDTH = 0.1
 NEUTRAL_BAND = 0.2
 #: The headline numbers of the report (metric names), shown at its top.
 HEADLINES = ("market_insights", "business_trends")
+#: (metric, dimension) of the key findings' breakdown: the industries' share of market insights.
+SHARE = ("market_insights", "industry")
 
 
 def selection(conn: Connection, params: Mapping) -> metrics.Bounds:

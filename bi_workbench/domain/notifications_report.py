@@ -35,6 +35,8 @@ PRIORITY_ORDER = ("urgent", "high", "medium", "low")
 FREQUENCY_ORDER = ("daily", "weekly", "monthly")
 #: The report's headline numbers (metric names).
 HEADLINES = ("notifications", "notification_read_rate", "team_messages")
+#: (metric, dimension) of the key findings' breakdown: the notifications by type.
+SHARE = ("notifications", "type")
 
 
 def _period(granularity: str) -> str:

@@ -41,6 +41,8 @@ ROLE_ORDER = ("owner", "admin", "analyst", "member")
 MAX_ROWS = 15
 #: The headline numbers of the report (metric names), shown at its top.
 HEADLINES = ("users", "organizations", "memberships", "paying_customers", "mrr")
+#: (metric, dimension) of the key findings' breakdown: the industries' share of users.
+SHARE = ("users", "industry")
 
 
 def selection(conn: Connection, params: Mapping) -> metrics.Bounds:

@@ -35,6 +35,8 @@ UTC = dt.timezone.utc
 #: The parameters of a report or a query that make its selection.
 SELECTION_KEYS = ("organization_id", "industry", "since", "until", "as_of")
 ONE_DAY = dt.timedelta(days=1)
+#: How far back a selection without ``since`` (everything up to its bound) is compared: its value this many days earlier.
+EARLIER_DAYS = 30
 #: Entities whose latest row dates the data when no as_of is given.
 DATING_ENTITIES = ("user", "organization", "membership", "subscription", "assessment", "market_insight",
                    "business_trend", "growth_lever", "simulation", "store_event", "analytics_event", "session",
@@ -137,6 +139,33 @@ class Bounds:
         if self.cutoff.time() == dt.time():
             return f"data up to {last.date().isoformat()} (end of day, UTC)"
         return f"data up to {last.isoformat(timespec='seconds')} UTC"
+
+    def previous(self, *, earlier_days: int = EARLIER_DAYS) -> "Bounds | None":
+        """Return the bounds of the period before this one, of the same length; None when there is none.
+
+        With ``since``: the ``n`` whole days before ``since`` (``n`` = days from ``since`` to `end`, a part
+        day counting whole), bounded by the midnight of ``since``. A flow metric counts what happened in
+        those days; a stock metric is read at their end.
+        Without ``since`` (everything up to the bound): the same selection ``earlier_days`` days earlier
+        (its bound moved back), so a cumulative count compares with itself then.
+        Organization and industry are kept. None when the selection holds no data (no cutoff) or ends
+        where it starts. Stocks read at an earlier bound keep the subscriptions' current status (the
+        schema keeps no status history): a subscription canceled since counts as canceled then too.
+        """
+        end, start, s = self.end, self.start, self.selection
+        if end is None or (start is not None and end <= start):
+            return None
+        if start is None:
+            return Bounds(Selection(s.organization_id, s.industry), end - dt.timedelta(days=earlier_days))
+        days = -((start - end) // ONE_DAY)
+        return Bounds(Selection(s.organization_id, s.industry, since=s.since - dt.timedelta(days=days),
+                                until=s.since - ONE_DAY), start)
+
+    def compared(self, previous: "Bounds") -> str:
+        """Name ``previous`` (from `previous`) against this selection: 'previous 30 days' or '30 days earlier'."""
+        if self.start is None:
+            return f"{(self.end - previous.end) // ONE_DAY} days earlier"
+        return f"previous {(previous.end - previous.start) // ONE_DAY} days"
 
     def where(self, entity: Entity, table=None, *, counted: bool = True) -> list:
         """Return the WHERE clauses of this selection for ``entity``'s rows (``table``: an alias of its table).

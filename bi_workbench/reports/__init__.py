@@ -5,6 +5,7 @@ In a notebook (see `bi_workbench.reports.kernel`)::
     from bi_workbench import reports
     params = reports.setup("01_users_orgs", globals())   # typed, validated parameters
     reports.controls("01_users_orgs", globals(), draw)   # widgets when interactive
+    reports.key_findings(headline, conn, bounds, share=("users", "industry"))   # sentences with numbers
     reports.hide_contacts(frame, params["mask_contacts"])
     reports.provenance(params)                            # the last cell
 
@@ -18,6 +19,7 @@ The parameters of every report are declared once, in `bi_workbench.reports.catal
 """
 
 from .catalog import Parameter, Report, get, register, reports
+from .findings import key_findings
 from .headlines import headlines
 from .kernel import ReportParameters, configure_plotly, controls, is_batch, provenance, setup
 from .masking import hide_contacts, mask_notebook, mask_text
@@ -40,6 +42,6 @@ def __getattr__(name: str):
 
 
 __all__ = [
-    "Parameter", "Report", "ReportParameters", "configure_plotly", "controls", "get", "headlines", "hide_contacts", "is_batch",
+    "Parameter", "Report", "ReportParameters", "configure_plotly", "controls", "get", "headlines", "hide_contacts", "is_batch", "key_findings",
     "mask_notebook", "mask_text", "provenance", "register", "reports", "setup", *_LAZY,
 ]

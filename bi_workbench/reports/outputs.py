@@ -32,13 +32,13 @@ def publish(folder: Path, files: dict[str, bytes], record: dict[str, Any]) -> bo
 
     Raises OSError (disk full, permissions) with nothing left behind.
     """
-    from .html import write_plotly_asset
+    from .html import write_assets
 
     folder = Path(folder)
     if folder.exists():
         return False
     folder.parent.mkdir(parents=True, exist_ok=True)
-    write_plotly_asset(folder.parents[2])
+    write_assets(folder.parents[2])
     staging = Path(tempfile.mkdtemp(prefix=f"{_STAGING}{folder.name}-", dir=folder.parent.parent))
     try:
         for name, content in files.items():

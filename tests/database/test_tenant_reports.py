@@ -62,4 +62,7 @@ def test_a_tenants_headline_numbers_are_the_platform_analysts_for_its_organizati
         values = {r["metric"]: r["value"] for r in platform}
         assert {r["metric"]: r["value"] for r in filtered} == values
         assert {r["metric"]: r["value"] for r in unfiltered} == values
+        before = {r["metric"]: r["previous_value"] for r in platform}  # the previous period too
+        assert {r["metric"]: r["previous_value"] for r in filtered} == before
+        assert {r["metric"]: r["previous_value"] for r in unfiltered} == before
     assert sum(1 for value in values.values() if value) >= len(names) // 2  # mostly non-empty numbers

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from bi_workbench.figures.common import NO_DATA
+from bi_workbench.figures.common import NO_DATA, uses_template
 
 
 def naive(*texts: str) -> pd.Series:
@@ -19,8 +19,9 @@ def is_no_data(fig: go.Figure) -> bool:
 
 
 def has_titles(fig: go.Figure) -> bool:
-    """The figure and both its axes have titles."""
-    return bool(fig.layout.title.text and fig.layout.xaxis.title.text and fig.layout.yaxis.title.text)
+    """The figure and both its axes have titles, and it is drawn with the reports' template."""
+    return bool(fig.layout.title.text and fig.layout.xaxis.title.text and fig.layout.yaxis.title.text
+                and uses_template(fig))
 
 
 def shaded(fig: go.Figure) -> list:

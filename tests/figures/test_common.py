@@ -38,3 +38,47 @@ NO_ROWS = {
 def test_every_figure_of_no_rows_is_titled_and_says_no_data(draw):
     fig = draw(pd.DataFrame(columns=NO_ROWS[draw]))
     assert is_no_data(fig) and has_titles(fig)
+
+
+#: Columns a few builders read before they see that a frame is empty.
+READ_BEFORE_EMPTY = ["bracket", "category", "question", "stage", "plans", "tam_median_usd_bn", "cagr_median_pct",
+                     "insights", "legacy_table"]
+
+
+def figure_builders() -> list:
+    """Every public function of the figure modules that returns a plotly Figure from a frame (helpers excepted)."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import bi_workbench.figures as package
+
+    found = []
+    for info in pkgutil.iter_modules(package.__path__):
+        if info.name == "common":
+            continue
+        module = importlib.import_module(f"{package.__name__}.{info.name}")
+        found += [fn for name, fn in inspect.getmembers(module, inspect.isfunction)
+                  if fn.__module__ == module.__name__ and not name.startswith("_")
+                  and "Figure" in str(inspect.signature(fn).return_annotation)]
+    return found
+
+
+@pytest.mark.parametrize("draw", figure_builders(), ids=lambda fn: f"{fn.__module__.rsplit('.', 1)[-1]}.{fn.__name__}")
+def test_every_figure_builder_draws_with_the_reports_template(draw):
+    import inspect
+
+    import plotly.io as pio
+
+    from bi_workbench.figures.common import COLORWAY, TEMPLATE
+
+    required = [p for p in inspect.signature(draw).parameters.values() if p.default is p.empty]
+    fig = draw(pd.DataFrame(columns=READ_BEFORE_EMPTY), *["week"] * (len(required) - 1))
+    assert fig.layout.template == pio.templates[TEMPLATE]
+    assert list(fig.layout.template.layout.colorway) == list(COLORWAY)
+    assert pio.templates.default == TEMPLATE
+
+
+def test_the_builders_found_are_every_report_figure():
+    names = {f"{fn.__module__.rsplit('.', 1)[-1]}.{fn.__name__}" for fn in figure_builders()}
+    assert len(names) >= 50 and {"engagement.funnel", "growth_report.roi_ranges", "users_orgs.signups_per_month"} <= names

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 
 import nbformat
 import sqlalchemy as sa
@@ -10,7 +12,7 @@ import sqlalchemy as sa
 from bi_workbench.database.tenancy import tenant_engine
 from bi_workbench.database.tenant_logins import add_login
 from bi_workbench.reports import index
-from bi_workbench.reports.html import escape_markdown_outputs, notebook_to_html
+from bi_workbench.reports.html import TOC_MIN_SECTIONS, contents, escape_markdown_outputs, notebook_to_html
 from bi_workbench.reports.kernel import provenance
 from bi_workbench.reports.render import prepare, render
 from tests.reports.conftest import render_example
@@ -71,3 +73,23 @@ def test_under_a_tenant_the_kernels_connect_as_its_login(report_database, render
     assert result.status == "succeeded", result.error
     page = result.outputs["html"].read_text()
     assert f"{role}:***@" in page and "postgres:***@" not in page  # the provenance's database: the login's URL
+
+
+def test_a_long_report_gets_a_table_of_contents_of_its_sections_with_escaped_text():
+    sections = ["The selection", f"Findings {ATTACK.replace('<', '&lt;')}", "Sign-ups & churn", "Appendix: method"]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Title\n\nWhat it answers.")] + [
+        nbformat.v4.new_markdown_cell(f"## {heading}\n\ntext") for heading in sections])
+    page = notebook_to_html(nb, "title")
+    nav = page[page.index('<nav class="bw-toc"'):page.index("</nav>")]
+    assert page.index("</h1>") < page.index("<nav") < page.index("What it answers")
+    assert [text for _, text in contents(page)] == ["The selection", f"Findings {ATTACK}", "Sign-ups & churn",
+                                                    "Appendix: method"]
+    assert "<img" not in nav and "&lt;img src=x onerror=alert(1)&gt;" in nav and "Sign-ups &amp; churn" in nav
+    links = [html.unescape(href) for href in re.findall(r'href="#([^"]*)"', nav)]
+    assert links == [id_ for id_, _ in contents(page)]  # every entry links to its heading's id
+    assert nav.count("<li>") == len(sections) >= TOC_MIN_SECTIONS
+
+
+def test_a_short_report_has_no_table_of_contents():
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Title\n\n## One\n\n## Two")])
+    assert 'class="bw-toc"' not in notebook_to_html(nb, "title")

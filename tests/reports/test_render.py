@@ -10,7 +10,7 @@ from datetime import date
 import nbformat
 import sqlalchemy as sa
 
-from bi_workbench.reports.html import plotly_asset
+from bi_workbench.reports.html import plotly_asset, stylesheet_asset
 from tests.reports.conftest import render_example
 
 
@@ -41,6 +41,9 @@ def test_a_report_renders_to_a_dated_notebook_and_a_self_contained_html(report_d
     asset = options.output_dir / plotly_asset()
     assert f'src="../../../{plotly_asset()}"' in html and 'class="plotly-graph-div"' in html  # plotly.js once per folder
     assert "plotly.js v" in asset.read_text() and "plotly.js v" not in html
+    stylesheet = options.output_dir / stylesheet_asset()                    # the lab CSS once per folder too
+    assert f'href="../../../{stylesheet_asset()}"' in html and ".jp-Notebook" in stylesheet.read_text()
+    assert ".jp-Notebook {" not in html and len(html) < 100_000
     assert not re.search(r"<script[^>]+src=\"https?://", html)              # nothing from a CDN
     assert "CODE-CELL-MARKER" not in html and not re.search(r'class="[^"]*jp-InputArea-editor', html)  # code hidden
     assert "Provenance" in html and "bi-workbench" in html
