@@ -7,10 +7,12 @@ run the suite there instead (each test still gets its own database).
 
 from __future__ import annotations
 
+import glob
 import os
 import socket
 import uuid
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -160,3 +162,21 @@ def demo(demo_engine):
     """A connection on the shared small demo database (modules may override it)."""
     with demo_engine.connect() as conn:
         yield conn
+
+
+def _system_bin_dir() -> Path | None:
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/postgres"), key=lambda p: int(Path(p).parts[-3]))
+    return Path(candidates[-1]).parent if candidates else None
+
+
+@pytest.fixture(scope="session")
+def system_server_url(tmp_path_factory):
+    """Superuser URL of a second, independent server: the distribution's PostgreSQL (15 on Debian 12),
+    started once for the session (.ci/run installs Debian's `postgresql`)."""
+    bin_dir = _system_bin_dir()
+    if bin_dir is None:
+        pytest.skip("no system PostgreSQL under /usr/lib/postgresql (.ci/run installs Debian's `postgresql`)")
+    server = EmbeddedServer(tmp_path_factory.mktemp("system-pg") / "pgdata", free_port(), bin_dir=bin_dir)
+    server.start()
+    yield server.url("postgres")
+    server.destroy()

@@ -222,9 +222,14 @@ def known_industries(conn: Connection) -> list[str]:
 def industry_known(conn: Connection, industry: str) -> bool:
     """Return whether any row's industry has the key of ``industry`` (`ownership.industry_key`, computed by the
     server for both sides, so the check and the filter can never disagree)."""
-    wanted = industry_key(sa.literal(industry, sa.Text))
-    return bool(conn.execute(sa.select(sa.or_(*(sa.exists().where(industry_key(column) == wanted) for column in (
-        t.users.c.industry, t.market_insights.c.industry, t.business_trends.c.industry))))).scalar())
+    return bool(conn.execute(industry_known_query(sa.literal(industry, sa.Text))).scalar())
+
+
+def industry_known_query(industry) -> sa.Select:
+    """Return the one-boolean SELECT of `industry_known` for the SQL expression ``industry`` (a literal or a bind)."""
+    wanted = industry_key(industry)
+    return sa.select(sa.or_(*(sa.exists().where(industry_key(column) == wanted) for column in (
+        t.users.c.industry, t.market_insights.c.industry, t.business_trends.c.industry))))
 
 
 def latest_data_time(conn: Connection, selection: Selection) -> dt.datetime | None:

@@ -46,9 +46,9 @@ class Parameter:
     ``type`` is one of `TYPES`; ``default`` is the notebook's literal; ``choices``
     lists the allowed values (None: any value of the type); ``nullable`` allows
     None; ``minimum``/``maximum`` bound numbers; ``validator`` receives the typed
-    value and returns an error message or None; ``exists_sql`` is a query with a
-    ``:value`` placeholder that must return true for a non-None value (checked
-    against the database before rendering); ``options_sql`` is a query whose
+    value and returns an error message or None; ``exists_sql`` is a query (text,
+    or a SQLAlchemy SELECT) with a ``:value`` placeholder that must return true for
+    a non-None value (checked against the database before rendering); ``options_sql`` is a query whose
     rows (value, label) fill the interactive drop-down.
     """
 
@@ -61,7 +61,7 @@ class Parameter:
     minimum: float | None = None
     maximum: float | None = None
     validator: Callable[[Any], str | None] | None = None
-    exists_sql: str | None = None
+    exists_sql: Any = None
     options_sql: str | None = None
 
     def describe(self) -> str:
@@ -130,9 +130,18 @@ ORGANIZATION_ID = Parameter(
     nullable=True, exists_sql="SELECT EXISTS (SELECT 1 FROM organizations WHERE id = CAST(:value AS uuid))",
     options_sql="SELECT id::text, name FROM organizations ORDER BY name, id LIMIT 1000",
 )
+def _industry_exists():
+    # The metrics layer's own rule (case and every white space ignored), with the value bound as :value.
+    import sqlalchemy as sa
+
+    from ..metrics.selection import industry_known_query
+
+    return industry_known_query(sa.bindparam("value", type_=sa.Text))
+
+
 INDUSTRY = Parameter(
     "industry", "str", None, "only users and insights of this industry; None for every industry",
-    nullable=True,
+    nullable=True, exists_sql=_industry_exists(),
     options_sql="SELECT DISTINCT industry, industry FROM users WHERE industry IS NOT NULL AND industry <> '' ORDER BY 1 LIMIT 200",
 )
 SINCE = Parameter("since", "date", None, "first day of the period (inclusive); None for no lower bound", nullable=True)

@@ -59,7 +59,7 @@ def setup(report_name: str, namespace: dict) -> ReportParameters:
     """
     report = catalog.get(report_name)
     typed = from_namespace(report, namespace)
-    if any(p.exists_sql and typed[p.name] is not None for p in report.parameters):
+    if any(p.exists_sql is not None and typed[p.name] is not None for p in report.parameters):
         from ..database import get_engine
 
         with get_engine().connect() as conn:

@@ -136,7 +136,8 @@ def check_database(report: Report, typed: Mapping[str, Any], connection) -> None
         if parameter.exists_sql is None or value is None:
             continue
         try:
-            found = connection.execute(sa.text(parameter.exists_sql), {"value": str(value)}).scalar()
+            query = parameter.exists_sql if isinstance(parameter.exists_sql, sa.Select) else sa.text(parameter.exists_sql)
+            found = connection.execute(query, {"value": str(value)}).scalar()
         except sa.exc.OperationalError as exc:
             raise DatabaseUnavailableError(f"the database stopped answering: {str(exc.orig).strip().splitlines()[0]}") from None
         if not found:

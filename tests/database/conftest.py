@@ -14,7 +14,6 @@ from bi_workbench.database.tenancy import tenant_engine
 from bi_workbench.database.tenant_logins import add_login, remove_login
 from bi_workbench.schema import init_schema
 from tests.database.tenant_world import World, build_world
-from tests.schema.test_second_server import system_server_url  # noqa: F401  (the PostgreSQL 15 server fixture)
 
 
 @dataclass

@@ -18,8 +18,9 @@ from bi_workbench.reports.parameters import validate
 from bi_workbench.reports.render import RenderOptions, RunRequest, prepare, render
 
 ROOT = Path(__file__).resolve().parents[2]
-#: The assessments report is the one whose migrated rows once went missing under a tenant.
-REPORTS = ["02_assessments", "06_dashboard_analytics"]
+#: The assessments report: its migrated rows once went missing under a tenant, and it reads the migration's
+#: bookkeeping, which a tenant may not (the other reports' headline numbers are compared in test_tenant_reports).
+REPORTS = ["02_assessments"]
 
 
 @pytest.fixture
@@ -42,8 +43,8 @@ def test_reports_rendered_as_a_tenant_write_the_platform_analysts_headline_numbe
     platform = prepare(demo_engine, REPORTS, {"organization_id": org}, notebooks_dir=options.notebooks_dir)
     tenant = [RunRequest(r.report, validate(r.report, r.notebook_parameters()), tenant=(org, user)) for r in platform]
     results = render(demo_engine, [*platform, *tenant], options)
-    assert [r.status for r in results] == ["succeeded"] * 4, [r.error for r in results]
-    for as_platform, as_tenant in zip(results[:2], results[2:]):
+    assert [r.status for r in results] == ["succeeded"] * 2, [r.error for r in results]
+    for as_platform, as_tenant in zip(results[:1], results[1:]):
         numbers = [[(h["metric"], h["value"]) for h in json.loads(r.outputs["json"].read_text())["headlines"]]
                    for r in (as_platform, as_tenant)]
         assert numbers[0] == numbers[1] and len(numbers[0]) >= 3

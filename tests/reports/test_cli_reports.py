@@ -51,6 +51,7 @@ def test_list_shows_every_report_with_parameter_types_defaults_and_allowed_value
     (["-p", "since", "yesterday"], 2, "error: report example_users: parameter since='yesterday' is not a date (YYYY-MM-DD)"),
     (["-p", "as_of", str(date.today() + timedelta(days=3))], 2, "is in the future"),
     (["-p", "organization_id", "00000000-0000-4000-8000-000000000000"], 2, "names nothing in the database"),
+    (["-p", "industry", "Spaceships"], 2, "parameter industry='Spaceships' names nothing in the database"),
 ])
 def test_bad_parameters_fail_in_one_line_before_any_cell_runs(report_database, workdir, args, code, message):
     done_code, out, err = _cli(workdir, "run", "example_users", *args, env_url=url_of(report_database))
