@@ -298,7 +298,7 @@ class EmbeddedServer:
     def _run(self, program: str, *args: str, failure: str) -> str:
         try:
             done = subprocess.run(
-                [str(self._bins() / program), *args], user=server_user.system_user(), capture_output=True,
+                [str(self._bins() / program), *args], **server_user.process_identity(), capture_output=True,
                 text=True, timeout=START_TIMEOUT_S + 30, stdin=subprocess.DEVNULL,
             )
         except subprocess.TimeoutExpired:
