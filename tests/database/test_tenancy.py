@@ -184,6 +184,41 @@ def test_every_relation_and_command_leaks_nothing_of_b_and_allows_only_the_docum
     assert attempts >= 4 * len(relations)
 
 
+def _organizationless(owner, name: str, ids: set) -> set:
+    """Those of ``ids`` whose row has no organization of its own (visible to A through a member only)."""
+    table = metadata.tables[name]
+    with owner.connect() as conn:
+        return set(conn.execute(sa.select(table.c.id).where(table.c.id.in_(ids), table.c.organization_id.is_(None)))
+                   .scalars())
+
+
+def test_writes_reach_and_leave_only_rows_of_as_own_organization_and_counted_members(tenancy):
+    """The write rule, not the read rule: no org-less row (it would be B's too), no user who is not A's counted member."""
+    world, written, reached = tenancy.world, [], {}
+    with tenancy.a.connect() as conn:
+        for name, privileges in ANALYST_WRITES.items():
+            table = metadata.tables[name]
+            if "INSERT" in privileges:
+                for organization, user in ((None, "both"), (None, "a"), (world.a, "b"), (world.a, "invited"),
+                                           (world.a, "outsider")):
+                    values = row_values(table, organization, world.users[user])
+                    if attempt(conn, table.insert().values(**values)):
+                        written.append((name, organization and "A", user))
+            column = _writable_column(name)
+            if column is None:
+                continue
+            seen = world.ids(name, "A", "AB")
+            for kind, ids in (("org-less", _organizationless(tenancy.owner, name, seen)),
+                              ("own", seen - _organizationless(tenancy.owner, name, seen))):
+                assert ids, (name, kind)  # the world has rows of both kinds
+                reached[name, kind] = attempt(conn, table.update().where(table.c.id.in_(ids))
+                                              .values({column: table.c[column]}))
+        conn.rollback()
+    assert written == []
+    assert {key: count for key, count in reached.items() if key[1] == "org-less" and count} == {}
+    assert all(count for key, count in reached.items() if key[1] == "own")
+
+
 # --- the escapes of the issue, each followed by a probe ------------------------------------
 
 

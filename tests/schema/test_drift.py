@@ -71,8 +71,10 @@ SECURITY_DRIFT = [
      "different row-level security: assessments (database has enabled, not forced; model has enabled, forced)"),
     ("DROP POLICY tenant_isolation ON notifications", "missing policy: notifications.tenant_isolation"),
     ("ALTER POLICY tenant_isolation ON organizations USING (true)",
-     "different policy: organizations.tenant_isolation (database has permissive for ALL to PUBLIC using (true)"),
+     "different policy: organizations.tenant_isolation (database has permissive for SELECT to PUBLIC using (true)"),
     ("CREATE POLICY peek ON assessments FOR SELECT USING (true)", "extra policy: assessments.peek"),
+    ("ALTER POLICY tenant_insert ON simulations WITH CHECK (true)",
+     "different policy: simulations.tenant_insert (database has permissive for INSERT to PUBLIC using () with check (true)"),
     ("ALTER VIEW organization_analytics RESET (security_invoker)",
      "different view option: organization_analytics (database has none; model has security_invoker=true)"),
     ("CREATE OR REPLACE VIEW user_dashboard_summary WITH (security_invoker = true) AS "
