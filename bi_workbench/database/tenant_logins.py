@@ -23,6 +23,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine
+from sqlalchemy.exc import DBAPIError
 
 from ..errors import InvalidParameterError, TenantAccessError
 from ..schema.tables import organizations
@@ -127,17 +128,31 @@ def list_logins(engine: Engine, *, store: Path | None = None) -> list[TenantLogi
 def remove_login(engine: Engine, organization_id, *, store: Path | None = None) -> str:
     """Drop ``organization_id``'s tenant login (ending its sessions) and forget its password; return the role.
 
-    Raises TenantAccessError if the organization has no tenant login.
+    In one transaction: the binding goes, the login's sessions end, whatever it
+    owns in this database is given to the owner (``REASSIGN OWNED``) and every
+    privilege granted to it is revoked (``DROP OWNED``), then the role is
+    dropped. Raises TenantAccessError if the organization has no tenant login,
+    or, with nothing changed, if the role cannot be dropped (e.g. it owns
+    something in another database of the server).
     """
     organization = as_uuid(organization_id, "organization_id")
     store = store or store_path()
-    with engine.begin() as conn:
-        role = login_role(conn, organization)
-        if role is None:
-            raise TenantAccessError(f"organization {organization} has no tenant login")
-        conn.execute(tenant_logins.delete().where(tenant_logins.c.role_name == role))
-        conn.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = :r"), {"r": role})
-        conn.exec_driver_sql(f"DROP ROLE IF EXISTS {_quote(conn, role)}")
+    try:
+        with engine.begin() as conn:
+            role = login_role(conn, organization)
+            if role is None:
+                raise TenantAccessError(f"organization {organization} has no tenant login")
+            quoted = _quote(conn, role)
+            conn.execute(tenant_logins.delete().where(tenant_logins.c.role_name == role))
+            conn.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = :r"),
+                         {"r": role})
+            conn.exec_driver_sql(f"REASSIGN OWNED BY {quoted} TO CURRENT_USER")
+            conn.exec_driver_sql(f"DROP OWNED BY {quoted}")
+            conn.exec_driver_sql(f"DROP ROLE IF EXISTS {quoted}")
+    except DBAPIError as exc:
+        reason = str(exc.orig).strip().splitlines()[0]
+        raise TenantAccessError(f"removing the tenant login of organization {organization} failed, nothing was "
+                                f"changed: {reason}") from None
     secrets.save_tenant_password(store, engine.url, role, None)
     return role
 

@@ -79,3 +79,48 @@ def test_tenant_add_list_and_remove(tenancy, secret_store):
     assert code != 0 and output == f"error: organization {organization} has no tenant login\n"
     code, output = _run(tenancy, "tenant", "add", str(uuid.UUID(int=7)))
     assert code != 0 and "does not exist" in output
+
+
+def _new_login(tenancy, name: str):
+    with tenancy.owner.begin() as conn:
+        organization = conn.execute(sa.text("INSERT INTO organizations (name, slug) VALUES (:n, :s) RETURNING id"),
+                                    {"n": name, "s": uuid.uuid4().hex}).scalar()
+    code, output = _run(tenancy, "tenant", "add", str(organization))
+    assert code == 0, output
+    with tenancy.owner.connect() as conn:
+        role = conn.execute(sa.text("SELECT role_name FROM tenant_logins WHERE organization_id = :o"),
+                            {"o": organization}).scalar_one()
+    return organization, role
+
+
+def test_tenant_remove_ends_access_even_when_the_login_owns_or_was_granted_something(tenancy):
+    organization, role = _new_login(tenancy, "Org D")
+    with tenancy.owner.begin() as conn:  # what a login could have made or been given before (a large object, a grant)
+        large_object = conn.execute(sa.text("SELECT lo_create(0)")).scalar()
+        conn.exec_driver_sql(f"ALTER LARGE OBJECT {large_object} OWNER TO {role}")
+        conn.exec_driver_sql(f"GRANT SELECT ON migration_ledger TO {role}")
+    code, output = _run(tenancy, "tenant", "remove", str(organization))
+    assert (code, output) == (0, f"tenant login {role} removed\n")
+    with tenancy.owner.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM pg_roles WHERE rolname = :r"), {"r": role}).scalar() == 0
+
+
+def test_a_tenant_remove_that_cannot_finish_fails_in_one_line_and_changes_nothing(tenancy):
+    organization, role = _new_login(tenancy, "Org E")
+    other = sa.create_engine(tenancy.owner.url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    table = f"owned_elsewhere_{uuid.uuid4().hex[:8]}"
+    with other.connect() as conn:  # something of the login's in another database: DROP ROLE must fail
+        conn.exec_driver_sql(f"CREATE TABLE {table} (x int)")
+        conn.exec_driver_sql(f"ALTER TABLE {table} OWNER TO {role}")
+    try:
+        code, output = _run(tenancy, "tenant", "remove", str(organization))
+        assert code != 0 and output.count("\n") == 1 and "Traceback" not in output
+        assert output.startswith(f"error: removing the tenant login of organization {organization} failed")
+        with tenancy.owner.connect() as conn:
+            assert conn.execute(sa.text("SELECT organization_id FROM tenant_logins WHERE role_name = :r"),
+                                {"r": role}).scalar() == organization
+    finally:
+        with other.connect() as conn:
+            conn.exec_driver_sql(f"DROP TABLE {table}")
+        other.dispose()
+    assert _run(tenancy, "tenant", "remove", str(organization))[0] == 0
