@@ -10,7 +10,10 @@ user's secret store (`bi_workbench.database.secrets`).
 
 Role settings pin what a session starts with: ``search_path`` with
 ``pg_temp`` last, a ``statement_timeout``, a ``lock_timeout`` and an idle
-transaction timeout, and a connection limit.
+transaction timeout (`bi_workbench.schema.tenant_roles.LOGIN_SETTINGS`), and a
+connection limit. A login can change its own settings and password (PostgreSQL
+lets every role); `add_login` run again (and `db init`) resets them, and the
+tenant engine sets what it needs on every session instead of trusting them.
 """
 
 from __future__ import annotations
@@ -27,17 +30,12 @@ from sqlalchemy.exc import DBAPIError
 
 from ..errors import InvalidParameterError, TenantAccessError
 from ..schema.tables import organizations
-from ..schema.tenancy import ANALYST_ROLE
+from ..schema.tenancy import ANALYST_ROLE, login_search_path
+from ..schema.tenant_roles import pin_login_settings
 from ..schema.tenant_logins import tenant_logins
 from ..settings import load_settings
 from . import secrets
 
-#: Session defaults of every tenant login (ALTER ROLE ... SET).
-ROLE_SETTINGS = {
-    "statement_timeout": "5min",
-    "lock_timeout": "5s",
-    "idle_in_transaction_session_timeout": "10min",
-}
 #: Connections one tenant login may hold at once.
 CONNECTION_LIMIT = 20
 
@@ -102,10 +100,8 @@ def add_login(engine: Engine, organization_id, *, store: Path | None = None) -> 
         # A database copied from a template does not inherit the template's database
         # privileges: take TEMP and CREATE from PUBLIC here too (tenancy.sql does at init).
         conn.exec_driver_sql(f"REVOKE TEMPORARY, CREATE ON DATABASE {_quote(conn, conn.engine.url.database)} FROM PUBLIC")
-        settings = {"role": _literal(ANALYST_ROLE), "search_path": _search_path(conn),
-                    **{name: _literal(value) for name, value in ROLE_SETTINGS.items()}}
-        for setting, value in settings.items():
-            conn.exec_driver_sql(f"ALTER ROLE {_quote(conn, role)} SET {setting} = {value}")
+        # Whatever the login set for itself (ALTER ROLE ... [IN DATABASE ...] SET) goes.
+        pin_login_settings(conn, _quote(conn, role), ANALYST_ROLE, login_search_path(conn))
         conn.execute(sa.text("INSERT INTO tenant_logins (role_name, organization_id) VALUES (:r, :o) "
                              "ON CONFLICT (role_name) DO NOTHING"), {"r": role, "o": organization})
         secrets.save_tenant_password(store, engine.url, role, password)
@@ -178,11 +174,6 @@ def login_url(owner_url: URL, role: str, *, store: Path | None = None) -> URL:
 def _attributes(verifier: str) -> str:
     return (f"LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS "
             f"CONNECTION LIMIT {CONNECTION_LIMIT} PASSWORD {_literal(verifier)}")
-
-
-def _search_path(conn) -> str:
-    schema = conn.execute(sa.text("SELECT current_schema()")).scalar_one()
-    return f"{_quote(conn, schema)}, pg_temp"
 
 
 def _quote(conn, identifier: str) -> str:

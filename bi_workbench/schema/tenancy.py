@@ -16,7 +16,10 @@
    the write rule (``writable_by``): only rows of the tenant's own
    organization and of its counted members, both to reach and to leave;
 4. grants ``bi_analyst`` SELECT on those tables and the two security-invoker
-   views, and the few writes of `ANALYST_WRITES`, nothing else.
+   views, and the few writes of `ANALYST_WRITES`, nothing else;
+5. keeps what the boundary needs outside the schema (`tenant_roles.secure_roles`):
+   no large-object or advisory-lock function for anyone but the owner,
+   nothing owned by the analysts' roles, their role settings pinned.
 
 The analyst never gets table-level UPDATE, DELETE or TRUNCATE: those are what
 ``LOCK TABLE`` in a strong mode needs, and one analyst's lock must never stop
@@ -35,6 +38,7 @@ from ..metrics.entities import ENTITIES, PARENT_ENTITY, entity_of_table
 from ..metrics.ownership import counted_membership, policy_expression
 from .sqlfiles import run_sql_file
 from .tables import TENANT_COLUMN, metadata, organization_members
+from .tenant_roles import secure_roles
 from .tenant_logins import tenant_logins
 
 #: The NOLOGIN group role holding the analysts' privileges (tenant logins are its members).
@@ -139,6 +143,13 @@ def apply_tenancy(connection: Connection) -> None:
     for table_name, policies in tenant_policies().items():
         driver.execute(_policy_statements(table_name, policies))
     driver.execute(_grant_statements())
+    secure_roles(connection, ANALYST_ROLE, login_search_path(connection))
+
+
+def login_search_path(connection: Connection) -> str:
+    """The tenant logins' search_path as SQL: the schema, then ``pg_temp`` (never first: nothing shadows a table)."""
+    schema = connection.execute(sa.text("SELECT current_schema()")).scalar_one()
+    return f"{connection.dialect.identifier_preparer.quote(schema)}, pg_temp"
 
 
 def apply_audit_and_tenancy(connection: Connection) -> None:

@@ -18,6 +18,8 @@ from sqlalchemy.exc import DBAPIError
 from bi_workbench.database.tenancy import current_tenant, tenant_engine, tenant_tables, tenant_transaction
 from bi_workbench.errors import InvalidParameterError, TenantAccessError
 from bi_workbench.events.audit import acting_as
+from bi_workbench.schema import init_schema
+from bi_workbench.schema.drift import compare_catalog
 from bi_workbench.schema.tables import metadata
 from bi_workbench.schema.tenancy import ANALYST_METADATA, ANALYST_ROLE, ANALYST_VIEWS, ANALYST_WRITES
 from tests.database.tenant_world import VISIBLE_TO_A, row_values
@@ -360,6 +362,45 @@ def test_the_analyst_cannot_write_the_event_log_audit_trail_snapshots_or_members
         done = {statement: attempt(conn, statement) for statement in statements}
         conn.rollback()
     assert {statement: result for statement, result in done.items() if result is not None} == {}
+
+
+@pytest.mark.parametrize("call", [
+    "lo_from_bytea(0, 'secret of A')", "lo_create(0)", "lo_creat(-1)", "lo_import('/etc/hostname')",
+    "lo_open(1, 262144)", "lo_get(1)", "lo_put(1, 0, 'x')", "lo_unlink(1)",
+    "pg_advisory_lock(1651073901)", "pg_try_advisory_lock(1651073901)", "pg_advisory_xact_lock(7)",
+    "pg_try_advisory_xact_lock_shared(7)", "pg_advisory_lock(1, 2)", "pg_advisory_unlock_all()",
+])
+def test_no_large_object_or_advisory_lock_function_runs_for_a_tenant(tenancy, call):
+    """Large objects are one area shared by every role; an advisory lock could hold the migration's key."""
+    done = []
+    with tenancy.a.connect() as conn:
+        for prefix in ("RESET ROLE", "SET ROLE NONE"):  # as bi_analyst, and as the login itself
+            conn.exec_driver_sql(prefix)
+            done.append(attempt(conn, f"SELECT {call}", scalar=True) is not None)
+        conn.rollback()
+    assert done == [False, False]
+
+
+def test_role_settings_a_tenant_gives_itself_are_reported_and_reset_by_db_init(tenancy):
+    """ALTER ROLE self ... SET cannot be forbidden; `db check` reports it and `db init` / `tenant add` put it back."""
+    database = tenancy.owner.url.database
+    statements = ["ALTER ROLE current_user SET statement_timeout = 0", "ALTER ROLE current_user SET row_security = off",
+                  "SET ROLE NONE", "ALTER ROLE current_user SET lock_timeout = 0",
+                  f"ALTER ROLE current_user IN DATABASE {database} SET role = none"]
+    with tenancy.a.execution_options(isolation_level="AUTOCOMMIT").connect() as conn:
+        for statement in statements:
+            conn.exec_driver_sql(statement)
+    with tenancy.owner.connect() as conn:
+        found = {str(d).split(" (")[0] for d in compare_catalog(conn)}
+    assert found == {"extra role setting: bi_analyst in every database", f"extra role setting: {tenancy.a_role} in "
+                     f"{database}", f"different role setting: {tenancy.a_role} in every database"}
+    init_schema(tenancy.owner)
+    with tenancy.owner.connect() as conn:
+        assert compare_catalog(conn) == []
+    tenancy.a.dispose()
+    with tenancy.a.connect() as conn:
+        assert conn.execute(sa.text("SELECT current_user, current_setting('lock_timeout')")).one() == (
+            ANALYST_ROLE, "5s")
 
 
 # --- the audit trail -----------------------------------------------------------------------

@@ -102,6 +102,17 @@ SECURITY_DRIFT = [
     ("CREATE OR REPLACE FUNCTION current_tenant() RETURNS uuid LANGUAGE sql STABLE SECURITY DEFINER "
      "AS $$ SELECT organization_id FROM organization_members LIMIT 1 $$", "different function: current_tenant()"),
     ("CREATE FUNCTION stray() RETURNS int LANGUAGE sql AS 'SELECT 1'", "extra function: stray()"),
+    # Outside the schema: the guarded server functions, the analysts' roles' objects and settings.
+    ("GRANT EXECUTE ON FUNCTION lo_from_bytea(oid, bytea) TO PUBLIC",
+     "extra grant: pg_catalog.lo_from_bytea(oid, bytea) to PUBLIC (EXECUTE)"),
+    ("GRANT EXECUTE ON FUNCTION pg_advisory_lock(bigint) TO bi_analyst",
+     "extra grant: pg_catalog.pg_advisory_lock(bigint) to bi_analyst (EXECUTE)"),
+    ("SELECT lo_create(4242424); ALTER LARGE OBJECT 4242424 OWNER TO bi_analyst",
+     "extra object owned by an analyst role: large object 4242424 owned by bi_analyst"),
+    ("ALTER ROLE bi_analyst SET statement_timeout = 0",
+     "extra role setting: bi_analyst in every database (statement_timeout=0)"),
+    ("DO $$ BEGIN EXECUTE format('ALTER ROLE bi_analyst IN DATABASE %%I SET row_security = off', current_database()); "
+     "END $$", "extra role setting: bi_analyst in t_"),
 ]
 
 
