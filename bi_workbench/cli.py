@@ -173,12 +173,19 @@ def db_url(obj):
 @click.pass_obj
 @_fail_cleanly
 def db_init(obj, months_ahead):
-    """Create the schema, or upgrade an existing one in place; repair drifted rights, policies, triggers, checks."""
+    """Create the schema, or upgrade an existing one in place; repair drifted rights, policies, triggers, checks.
+
+    Also resets the analysts' roles (their settings, anything they own) and sets
+    each tenant login's password back to the stored one.
+    """
     engine = obj.engine()
     with engine.connect() as conn:
         at_head = apply.current_revision(conn) == apply.head_revision()
         drifted = drift.compare_catalog(conn, ignore_tables=_known_foreign_tables()) if at_head else []
     before, after = apply.init_schema(engine, months_ahead=months_ahead)
+    from .database.tenant_logins import restore_passwords
+
+    restore_passwords(engine)  # a login may have changed its own; the workbench's stored one is the login's
     if before == after:
         click.echo(f"schema is up to date (revision {after})")
     else:

@@ -92,7 +92,7 @@ def add_login(engine: Engine, organization_id, *, store: Path | None = None) -> 
             raise TenantAccessError(f"organization {organization} does not exist")
         role = role_name(conn.engine.url.database, organization)
         driver = conn.connection.driver_connection
-        verifier = driver.pgconn.encrypt_password(password.encode(), role.encode(), b"scram-sha-256").decode()
+        verifier = _verifier(driver, role, password)
         exists = conn.execute(sa.text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first()
         conn.exec_driver_sql(("ALTER ROLE {} " if exists else "CREATE ROLE {} ").format(_quote(conn, role))
                              + _attributes(verifier))
@@ -106,6 +106,26 @@ def add_login(engine: Engine, organization_id, *, store: Path | None = None) -> 
                              "ON CONFLICT (role_name) DO NOTHING"), {"r": role, "o": organization})
         secrets.save_tenant_password(store, engine.url, role, password)
     return next(login for login in list_logins(engine, store=store) if login.role == role)
+
+
+def restore_passwords(engine: Engine, *, store: Path | None = None) -> list[str]:
+    """Set every tenant login's password back to the one stored for the workbench; return the roles set.
+
+    A login may change its own password (PostgreSQL lets every role), which
+    would lock the workbench out of it; `db init` runs this. Logins without a
+    stored password are left as they are (`tenant add` renews them).
+    """
+    store = store or store_path()
+    restored = []
+    with engine.begin() as conn:
+        driver = conn.connection.driver_connection
+        for role in conn.execute(sa.select(tenant_logins.c.role_name).order_by(tenant_logins.c.role_name)).scalars():
+            password = secrets.tenant_password(store, engine.url, role)
+            if password is None:
+                continue
+            conn.exec_driver_sql(f"ALTER ROLE {_quote(conn, role)} PASSWORD {_literal(_verifier(driver, role, password))}")
+            restored.append(role)
+    return restored
 
 
 def list_logins(engine: Engine, *, store: Path | None = None) -> list[TenantLogin]:
@@ -174,6 +194,11 @@ def login_url(owner_url: URL, role: str, *, store: Path | None = None) -> URL:
 def _attributes(verifier: str) -> str:
     return (f"LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS "
             f"CONNECTION LIMIT {CONNECTION_LIMIT} PASSWORD {_literal(verifier)}")
+
+
+def _verifier(driver, role: str, password: str) -> str:
+    """The SCRAM verifier of ``password`` for ``role``: all the server ever receives."""
+    return driver.pgconn.encrypt_password(password.encode(), role.encode(), b"scram-sha-256").decode()
 
 
 def _quote(conn, identifier: str) -> str:

@@ -403,6 +403,31 @@ def test_role_settings_a_tenant_gives_itself_are_reported_and_reset_by_db_init(t
             ANALYST_ROLE, "5s")
 
 
+def test_the_tenant_engine_does_not_depend_on_role_defaults_the_login_can_change(tenancy):
+    """A login that gave itself role=none, no timeouts and another search_path still gets the pinned session."""
+    database = tenancy.owner.url.database
+    with tenancy.a.execution_options(isolation_level="AUTOCOMMIT").connect() as conn:
+        for statement in ("SET ROLE NONE", f"ALTER ROLE current_user IN DATABASE {database} SET role = none",
+                          "ALTER ROLE current_user SET statement_timeout = 0",
+                          "ALTER ROLE current_user SET idle_in_transaction_session_timeout = 0",
+                          f"ALTER ROLE current_user IN DATABASE {database} SET search_path = pg_temp, public"):
+            conn.exec_driver_sql(statement)
+    try:
+        tenancy.a.dispose()
+        states = []
+        for _checkout in range(2):  # a new connection, then the same one after DISCARD ALL
+            with tenancy.a.connect() as conn:
+                states.append(tuple(conn.execute(sa.text(
+                    "SELECT current_user, current_setting('search_path'), current_setting('statement_timeout'), "
+                    "current_setting('idle_in_transaction_session_timeout'), current_tenant() IS NOT NULL")).one()))
+        assert states == [(ANALYST_ROLE, "public, pg_temp", "5min", "10min", True)] * 2
+    finally:
+        init_schema(tenancy.owner)  # `db init`: the login's own settings go
+        tenancy.a.dispose()
+    with tenancy.owner.connect() as conn:
+        assert compare_catalog(conn) == []
+
+
 # --- the audit trail -----------------------------------------------------------------------
 
 

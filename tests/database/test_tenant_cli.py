@@ -124,3 +124,39 @@ def test_a_tenant_remove_that_cannot_finish_fails_in_one_line_and_changes_nothin
             conn.exec_driver_sql(f"DROP TABLE {table}")
         other.dispose()
     assert _run(tenancy, "tenant", "remove", str(organization))[0] == 0
+
+
+def test_tenant_add_again_resets_what_the_login_set_for_itself(tenancy):
+    organization, role = _new_login(tenancy, "Org F")
+    login = sa.create_engine(make_url(_run(tenancy, "db", "url", tenant=str(organization))[1].strip())
+                             .set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
+    with login.connect() as conn:
+        for statement in ("SET ROLE NONE", "ALTER ROLE current_user SET statement_timeout = 0",
+                          f"ALTER ROLE current_user IN DATABASE {tenancy.owner.url.database} SET role = none"):
+            conn.exec_driver_sql(statement)
+    login.dispose()
+    assert _run(tenancy, "tenant", "add", str(organization))[0] == 0
+    with tenancy.owner.connect() as conn:
+        settings = conn.execute(sa.text(
+            "SELECT coalesce(d.datname, ''), s.setconfig FROM pg_db_role_setting s JOIN pg_roles r ON r.oid = s.setrole "
+            "LEFT JOIN pg_database d ON d.oid = s.setdatabase WHERE r.rolname = :r"), {"r": role}).all()
+    assert [(database, sorted(config)) for database, config in settings] == [("", sorted([
+        "role=bi_analyst", "search_path=public, pg_temp", "statement_timeout=5min", "lock_timeout=5s",
+        "idle_in_transaction_session_timeout=10min"]))]
+    assert _run(tenancy, "tenant", "remove", str(organization))[0] == 0
+
+
+def test_db_init_sets_a_password_the_login_changed_back_to_the_stored_one(tenancy):
+    organization, role = _new_login(tenancy, "Org G")
+    url = make_url(_run(tenancy, "db", "url", tenant=str(organization))[1].strip()).set(drivername="postgresql+psycopg")
+    login = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with login.connect() as conn:
+        conn.exec_driver_sql("SET ROLE NONE")
+        conn.exec_driver_sql("ALTER ROLE current_user PASSWORD 'locked-out'")
+    login.dispose()
+    assert _run(tenancy, "db", "init")[0] == 0
+    login = sa.create_engine(url)
+    with login.connect() as conn:  # the stored password works again
+        assert conn.execute(sa.text("SELECT current_tenant()")).scalar() == organization
+    login.dispose()
+    assert _run(tenancy, "tenant", "remove", str(organization))[0] == 0
