@@ -199,9 +199,13 @@ def db_init(obj, months_ahead):
 @_fail_cleanly
 def db_check(obj):
     """Compare the live database with the schema model; exit non-zero on any drift."""
-    with obj.engine().connect() as conn:
+    from .schema.locking import with_lock_timeout
+
+    def check(conn):  # the check rehearses the repair (in a savepoint it rolls back): it takes locks too
         apply.require_schema(conn)
         drift.check(conn, ignore_tables=_known_foreign_tables())
+
+    with_lock_timeout(obj.engine(), check, what="db check")
     click.echo("schema matches the model")
 
 

@@ -8,6 +8,7 @@ sends what a notebook cell could, then counts what it got of B.
 
 from __future__ import annotations
 
+import threading
 import uuid
 
 import psycopg
@@ -16,9 +17,10 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 
 from bi_workbench.database.tenancy import current_tenant, tenant_engine, tenant_tables, tenant_transaction
-from bi_workbench.errors import InvalidParameterError, TenantAccessError
+from bi_workbench.errors import InvalidParameterError, LockBusyError, TenantAccessError
 from bi_workbench.events.audit import acting_as
-from bi_workbench.schema import init_schema
+from bi_workbench.schema import init_schema, locking
+from bi_workbench.schema.apply import ensure_partitions_ahead
 from bi_workbench.schema.drift import compare_catalog
 from bi_workbench.schema.tables import metadata
 from bi_workbench.schema.tenancy import ANALYST_METADATA, ANALYST_ROLE, ANALYST_VIEWS, ANALYST_WRITES
@@ -426,6 +428,40 @@ def test_the_tenant_engine_does_not_depend_on_role_defaults_the_login_can_change
         tenancy.a.dispose()
     with tenancy.owner.connect() as conn:
         assert compare_catalog(conn) == []
+
+
+def test_owner_ddl_does_not_queue_behind_a_tenant_holding_a_table_it_names_the_session(tenancy, monkeypatch):
+    """A tenant idle in a transaction that read analytics_events: `db partitions` gives up in one line, changes nothing."""
+    monkeypatch.setattr(locking, "LOCK_TIMEOUT", "300ms")
+    monkeypatch.setattr(locking, "PAUSE_S", 0.05)
+
+    def partitions(conn) -> int:
+        return conn.execute(sa.text("SELECT count(*) FROM pg_inherits WHERE inhparent = 'analytics_events'::regclass")
+                            ).scalar()
+
+    with tenancy.owner.connect() as conn:
+        before = partitions(conn)
+    with tenancy.a.connect() as conn:
+        conn.execute(sa.text("SELECT count(*) FROM analytics_events")).scalar()  # ACCESS SHARE, held until the end
+        pid = conn.execute(sa.text("SELECT pg_backend_pid()")).scalar()
+        # Without a lock timeout the owner would wait for ever: end the tenant's session after a while instead.
+        rescue = threading.Timer(30, _terminate, (tenancy.owner, pid))
+        rescue.start()
+        try:
+            with pytest.raises(LockBusyError, match=rf"^db partitions could not take its locks .*: session {pid} of "
+                                                    rf"{tenancy.a_role} \(idle in transaction"):
+                ensure_partitions_ahead(tenancy.owner, months_ahead=40)
+        finally:
+            rescue.cancel()
+        conn.rollback()
+    with tenancy.owner.connect() as conn:
+        assert partitions(conn) == before
+    assert ensure_partitions_ahead(tenancy.owner, months_ahead=40) > 0  # the tenant's transaction ended: it goes through
+
+
+def _terminate(owner, pid: int) -> None:
+    with owner.connect() as conn:
+        conn.execute(sa.text("SELECT pg_terminate_backend(:p)"), {"p": pid})
 
 
 # --- the audit trail -----------------------------------------------------------------------
