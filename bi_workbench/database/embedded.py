@@ -120,6 +120,8 @@ class EmbeddedServer:
                 self._require_passwords()
                 return status
             self._ensure_initialised()
+            if not secrets.hba_trusts_anyone(self.pgdata) and not secrets.hba_is_current(self.pgdata):
+                secrets.write_pg_hba(self.pgdata)  # initdb's, or an older workbench's: read at the start below
             self._clear_stale_pid_file()
             self._wait_for_orphans()
             _ensure_port_free(self.port)

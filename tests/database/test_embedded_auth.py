@@ -56,7 +56,7 @@ def test_the_owner_finds_the_secret_without_typing_it(server):
         methods = set(conn.execute(sa.text("SELECT auth_method FROM pg_hba_file_rules")).scalars())
         assert conn.execute(sa.text("SHOW password_encryption")).scalar() == "scram-sha-256"
     engine.dispose()
-    assert methods == {"scram-sha-256"}
+    assert methods == {"scram-sha-256", "reject"}  # reject: tenant logins in the server's own databases
     secret = secrets.superuser_password_file(server.pgdata)
     assert secret.stat().st_mode & 0o777 == 0o600 and secret.stat().st_uid == os.geteuid()
 

@@ -160,3 +160,14 @@ def test_db_init_sets_a_password_the_login_changed_back_to_the_stored_one(tenanc
         assert conn.execute(sa.text("SELECT current_tenant()")).scalar() == organization
     login.dispose()
     assert _run(tenancy, "tenant", "remove", str(organization))[0] == 0
+
+
+@pytest.mark.parametrize("database", ["postgres", "template1"])
+def test_a_tenant_login_cannot_enter_the_servers_own_databases(tenancy, database):
+    """On the embedded server, pg_hba.conf rejects members of bi_analyst outside the workbench's databases."""
+    url = make_url(_run(tenancy, "db", "url", tenant=str(tenancy.world.a))[1].strip())
+    login = sa.create_engine(url.set(drivername="postgresql+psycopg", database=database))
+    with pytest.raises(sa.exc.OperationalError, match="pg_hba.conf rejects connection"):
+        with login.connect():
+            pass
+    login.dispose()
