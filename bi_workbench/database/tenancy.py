@@ -27,6 +27,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, make_url
 
@@ -131,7 +132,13 @@ def _login_engine(url: str, role: str, organization: str, search_path: str) -> E
                              json_serializer=_json_dumps)
 
     def connected(dbapi, _record):
-        _pin_session(dbapi, search_path)
+        try:
+            _pin_session(dbapi, search_path)
+        except psycopg.Error as exc:  # e.g. a role that is no member of bi_analyst
+            reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise TenantAccessError(f"refusing the connection: it cannot be set up as a tenant session ({reason}); "
+                                    f"a tenant connection must be the login {role} as {ANALYST_ROLE}, "
+                                    f"bound to {organization}") from None
         _verify_login(dbapi, role, organization)
 
     sa.event.listen(login, "connect", connected)
