@@ -38,8 +38,8 @@ from ..metrics.entities import ENTITIES, PARENT_ENTITY, entity_of_table
 from ..metrics.ownership import counted_membership, policy_expression
 from .sqlfiles import run_sql_file
 from .tables import TENANT_COLUMN, metadata, organization_members
-from .tenant_roles import secure_roles
 from .tenant_logins import tenant_logins
+from .tenant_roles import secure_roles
 
 #: The NOLOGIN group role holding the analysts' privileges (tenant logins are its members).
 ANALYST_ROLE = "bi_analyst"
