@@ -494,8 +494,12 @@ def report_run(obj, names, all_reports, parameters, per_organization, **options)
                                  f"{TENANT_ENV} set.")
     if kernels is not None and per_organization:
         raise ConfigurationError(f"--per-organization chooses each run's tenant; unset {TENANT_ENV} to use it.")
+    if per_organization and "organization_id" in dict(parameters):
+        raise ConfigurationError("--per-organization chooses the organizations; do not also give -p organization_id.")
     requests = prepare(kernels or engine, list(names), dict(parameters), all_reports=all_reports,
                        notebooks_dir=settings.notebooks_dir)
+    if kernels is not None:
+        requests = _tenant_renderable(requests, named=not all_reports)
     _recover_runs(engine)
     if per_organization:
         from .reports.fanout import per_organization as fan_out
@@ -504,7 +508,21 @@ def report_run(obj, names, all_reports, parameters, per_organization, **options)
         for line in fanout.left_out:
             click.echo(f"note: {line}", err=True)
         requests = fanout.requests
+        if not requests:
+            raise ConfigurationError("--per-organization found nothing to render: no organization has both an active "
+                                     "member and a tenant login (`bi-workbench tenant add ORGANIZATION_ID`).")
     _echo_report_results(render(engine, requests, settings, kernel_engine=kernels), settings.output_dir)
+
+
+def _tenant_renderable(requests: list, *, named: bool) -> list:
+    """The requests a tenant may render: a platform-only report named is an error, left out of --all with a note."""
+    platform = [r.report.name for r in requests if r.report.platform_only]
+    if platform and named:
+        raise ConfigurationError(f"report {platform[0]} reads the platform's own records and does not render as a "
+                                 f"tenant; unset {TENANT_ENV} to render it as the platform analyst.")
+    for name in platform:
+        click.echo(f"note: report {name} reads the platform's own records; left out under {TENANT_ENV}.", err=True)
+    return [r for r in requests if not r.report.platform_only]
 
 
 @report_group.command("schedule")

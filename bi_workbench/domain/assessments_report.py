@@ -20,6 +20,7 @@ data gives an empty frame with the same columns.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 
 import numpy as np
@@ -33,7 +34,7 @@ from ..errors import InvalidParameterError
 from ..schema import tables as t
 from ..schema.bookkeeping import legacy_id_map
 from .analytics import _frame, _text
-from .report_selection import checked, iso_day, measures_frame, metric_frame, monthly, resolve, run
+from .report_selection import checked, iso_day, measures_frame, metric_frame, monthly, readable, resolve, run
 from .scoring import (
     LegacyComparison, assign_brackets, compare_with_legacy, explain, load_rubric, score_assessments, score_responses,
 )
@@ -48,6 +49,10 @@ NO_BRACKET = "(none)"
 #: The headline numbers of the report (metric names), shown at its top.
 HEADLINES = ("assessments", "completed_assessments", "scored_assessments", "avg_overall_score", "avg_confidence")
 #: Row labels of `comparison_summary`, in order, with the key of LegacyComparison.summary each shows.
+#: What the legacy comparison says to a role that cannot read the migration's bookkeeping.
+BOOKKEEPING_UNREADABLE = ("not shown to an organization's analyst: which scores were migrated is recorded in the "
+                          "migration's bookkeeping (legacy_id_map), which only the platform analyst reads")
+
 COMPARISON_MEASURES = (
     ("assessments with both scores", "matched"),
     ("scored by the rubric only", "new_only"),
@@ -405,6 +410,10 @@ def legacy_comparison(conn: Connection, bounds: metrics.Bounds, bracket=None) ->
     responses = run(conn, sa.select(chosen.c.id, chosen.c.responses).order_by(chosen.c.id),
                     ["assessment_id", "responses"]).astype(object)
     s = t.assessment_scores
+    if not readable(conn, legacy_id_map):
+        legacy = pd.DataFrame({"assessment_id": [], "overall_score": [], "bracket": [], "created_at": []})
+        comparison = compare_with_legacy(score_assessments(responses.iloc[:0], errors="skip"), legacy)
+        return dataclasses.replace(comparison, unavailable=BOOKKEEPING_UNREADABLE)
     migrated = sa.exists().where(legacy_id_map.c.new_table == "assessment_scores", legacy_id_map.c.new_id == s.c.id,
                                  legacy_id_map.c.outcome == "migrated")
     legacy = run(conn, sa.select(s.c.assessment_id, sa.cast(s.c.overall_score, sa.Float), s.c.bracket, s.c.created_at)
@@ -422,6 +431,8 @@ def comparison_summary(comparison: LegacyComparison) -> pd.DataFrame:
     Counts are integers; differences, shares and the correlation are rounded to 4
     decimals; None where undefined (nothing matched).
     """
+    if comparison.unavailable:
+        return measures_frame(["legacy comparison"], [comparison.unavailable])
     values = [comparison.summary.get(key) for _, key in COMPARISON_MEASURES]
     values = [v if v is None or isinstance(v, int) else round(float(v), 4) for v in values]
     return measures_frame([label for label, _ in COMPARISON_MEASURES], values)

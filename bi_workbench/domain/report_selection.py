@@ -74,6 +74,12 @@ def iso_day(value) -> str:
     return (stamp.tz_convert("UTC") if stamp.tzinfo else stamp).strftime("%Y-%m-%d")
 
 
+def readable(conn: Connection, table: sa.Table) -> bool:
+    """Return whether this connection's role may read ``table`` (an organization's analyst may not read
+    the platform's own records, e.g. the migration's bookkeeping); a report section then says so."""
+    return bool(conn.execute(sa.select(sa.func.has_table_privilege(table.name, "SELECT"))).scalar())
+
+
 def measures_frame(measures, values) -> pd.DataFrame:
     """Return a two-column table of figures: measure (string) and value (object), one row per measure."""
     return pd.DataFrame({"measure": pd.Series(measures, dtype="string"), "value": pd.Series(values, dtype=object)})

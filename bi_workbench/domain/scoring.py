@@ -674,6 +674,8 @@ class LegacyComparison:
     confusion: pd.DataFrame
     per_bracket: pd.DataFrame
     rows: pd.DataFrame
+    #: Why there is nothing to compare with (the legacy rows cannot be read here), else None.
+    unavailable: str | None = None
 
 
 def _latest_per_assessment(frame: pd.DataFrame, score_column: str) -> pd.DataFrame:

@@ -149,7 +149,7 @@ def prepare_carried(connection: Connection, source: LegacySource, *, only_pendin
     else every row (what the checks read). The table is dropped at the end of the
     transaction, and replaced if it exists.
     """
-    carried = _carried_table(source)
+    carried = carried_table(source)
     recreate(connection, carried)
     query = _carried_rows(source, only_pending)
     connection.execute(carried.insert().from_select([c.name for c in carried.columns], query))
@@ -157,7 +157,7 @@ def prepare_carried(connection: Connection, source: LegacySource, *, only_pendin
     return carried
 
 
-def _carried_table(source: LegacySource) -> Table:
+def carried_table(source: LegacySource) -> Table:
     """Return the temporary table of carried rows: the legacy columns, unfit_reason, legacy_row."""
     return temporary_table(
         carried_name(source),
@@ -179,8 +179,8 @@ def _carried_rows(source: LegacySource, only_pending: bool) -> sa.Select:
     inner = inner.subquery("f")
     flag = {rule.column: inner.c[f"unfit_{i}"] for i, rule in enumerate(found)}
     values = [_carried_value(inner.c[c.name], flag.get(c.name)).label(c.name) for c in legacy.columns]
-    reasons = [sa.case((inner.c[f"unfit_{i}"], _text(rule.reason))) for i, rule in enumerate(found)]
-    unfit_reason = sa.func.nullif(sa.func.concat_ws(_text("; "), *reasons), _text("")) if reasons else sa.null()
+    reasons = [sa.case((inner.c[f"unfit_{i}"], text_value(rule.reason))) for i, rule in enumerate(found)]
+    unfit_reason = sa.func.nullif(sa.func.concat_ws(text_value("; "), *reasons), text_value("")) if reasons else sa.null()
     # The whole row only where a value is set aside (to_jsonb of every row would double the cost);
     # the steps take to_jsonb of the legacy row itself for a row they quarantine or merge.
     any_unfit = sa.or_(*flag.values()) if flag else sa.false()
@@ -196,7 +196,7 @@ def _carried_value(value: ColumnElement, unfit: ColumnElement | None) -> ColumnE
     return sa.case(*whens, else_=value) if whens else value
 
 
-def _text(value: str) -> ColumnElement:
+def text_value(value: str) -> ColumnElement:
     """Return ``value`` as a bound parameter typed text (the server cannot infer it in variadic calls)."""
     return sa.cast(sa.literal(value), Text)
 
@@ -208,6 +208,6 @@ def _legacy_row(inner, found: tuple[Rule, ...]) -> ColumnElement:
         return inner.c.row_json
     replaced = sa.func.jsonb_build_object(*[
         part for name, unfit in deep
-        for part in (_text(name), sa.case((unfit, sa.cast(inner.c[name], Text))))
+        for part in (text_value(name), sa.case((unfit, sa.cast(inner.c[name], Text))))
     ])
     return inner.c.row_json.op("||")(sa.func.jsonb_strip_nulls(replaced))

@@ -1,11 +1,15 @@
 """The phases of the legacy migration, as data, and the machinery that runs one.
 
-Each phase (seed section 4) is a list of named .sql files in ``legacy/sql``, run in
-order inside the caller's transaction. Every step file is one set-based statement
-(``INSERT ... SELECT`` with data-modifying CTEs) that ends by returning the rows it
-wrote per table as one JSONB object; a step that writes no rows (views, ANALYZE)
-returns nothing. Every step skips the legacy rows already in ``legacy_id_map`` or
-``migration_quarantine``, which is what makes a phase idempotent.
+Each phase (seed section 4) is a list of steps (`Step`), run in order inside the caller's
+transaction. A step that moves legacy rows declares the legacy table it reads and the
+outcome it books (migrated, merged, quarantined, or the orphans' quarantine); its .sql file
+in ``legacy/sql`` holds only what is particular to that table, one SELECT (the judgement,
+the column mapping), and `books` writes the new rows, the ``legacy_id_map`` or
+``migration_quarantine`` entries and the rows written per table, in one statement. Other
+steps (views, ANALYZE) are scripts run as they are. The steps read the legacy rows from
+``carried_<table>``, which holds only the rows neither mapped nor quarantined (the one rule
+`carry.pending`): it is written so and pruned after every step that books rows of it,
+which is what makes a phase idempotent.
 
 The documented rules of each step are written at the top of its .sql file:
 
@@ -37,8 +41,8 @@ Phase 4, compatibility views
 Phase 5, drop the legacy tables
     Only when asked (``drop_legacy=True``) and only after the checks pass.
 
-Orphans (a row whose user id names no migrated user) and values that would break
-the new scales are quarantined whole, with the reason. Every phase reads its legacy
+Orphans (a row whose user id names no migrated user; one rule, `books.orphans`) and
+values that would break the new scales are quarantined whole, with the reason. Every phase reads its legacy
 rows in their carried form (`bi_workbench.legacy.carry`): a value the new schema, its
 indexes or pandas cannot carry (a timestamp outside 1678-2261, an indexed text over
 2000 bytes, JSON nested deeper than 64 levels) is carried as NULL, and the whole legacy
@@ -60,6 +64,7 @@ from ..errors import MigrationError
 from ..schema import tables as new
 from ..schema.bookkeeping import migration_ledger
 from ..schema.sqlfiles import read_sql
+from .books import prune, step_statement
 from .carry import prepare_carried
 from .contract import (
     assessment_scoring_results,
@@ -80,17 +85,6 @@ DROP_PHASE = 5
 
 
 @dataclass(frozen=True)
-class Phase:
-    """One phase of the migration: its number, name, the legacy tables it reads, its steps."""
-
-    number: int
-    name: str
-    description: str
-    sources: tuple[Table, ...]
-    steps: tuple[str, ...]
-
-
-@dataclass(frozen=True)
 class LegacySource:
     """A legacy table the migration moves: its key column, its phase and its new table."""
 
@@ -104,6 +98,8 @@ class LegacySource:
     renames: tuple[tuple[str, str], ...] = ()
     #: Columns that are an identity rather than a value (their own rules, see `identity`).
     identity: tuple[str, ...] = ()
+    #: The column holding the legacy user a row belongs to (its orphans are quarantined, `books.orphans`).
+    owner: str | None = None
 
     @property
     def name(self) -> str:
@@ -115,35 +111,74 @@ class LegacySource:
         return dict(self.renames).get(column, column)
 
 
+@dataclass(frozen=True)
+class Step:
+    """One step of a phase: its .sql file and, for a step that books legacy rows, which and how.
+
+    ``source`` and ``outcome`` ('migrated', 'merged', 'quarantined' or 'orphans', see `books`)
+    are set for a step that books the rows of one legacy table its file selects (no file for
+    'orphans', a rule of its own); a step without them runs its file as a script as is.
+    """
+
+    file: str | None
+    source: LegacySource | None = None
+    outcome: str | None = None
+
+    @property
+    def name(self) -> str:
+        """Return the name an error gives the step: its file, else what it does."""
+        return self.file or f"{self.outcome} of {self.source.name}"
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One phase of the migration: its number, name, the legacy tables it reads, its steps."""
+
+    number: int
+    name: str
+    description: str
+    sources: tuple[Table, ...]
+    steps: tuple[Step, ...]
+
+
+USERS = LegacySource(tier2_users, "u_id", 1, new.users, "values_tier2_users.sql", identity=("email",))
+ASSESSMENTS = LegacySource(onboarding_assessments, "o_id", 2, new.assessments, "values_onboarding_assessments.sql",
+                           renames=(("friction_points", "responses"),), owner="u_id")
+SCORES = LegacySource(assessment_scoring_results, "id", 2, new.assessment_scores,
+                      "values_assessment_scoring_results.sql",
+                      renames=(("score", "overall_score"), ("confidence", "confidence_score")), owner="user_id")
+INSIGHTS = LegacySource(enhanced_market_insights, "id", 3, new.market_insights, "values_enhanced_market_insights.sql",
+                        owner="u_id")
+TRENDS = LegacySource(realtime_business_trends, "id", 3, new.business_trends, "values_realtime_business_trends.sql",
+                      renames=(("createdat", "created_at"),))
+PLAYBOOK = LegacySource(realtime_marketing_playbook, "id", 3, new.engagement_intelligence,
+                        "values_realtime_marketing_playbook.sql",
+                        renames=(("createdat", "created_at"), ("insight", "insights")))
+
+#: The legacy tables the migration moves, in phase order (the reconciliation is driven by this).
+SOURCES: tuple[LegacySource, ...] = (USERS, ASSESSMENTS, SCORES, INSIGHTS, TRENDS, PLAYBOOK)
+
+ANALYZE = Step("analyze.sql")
+
 PHASES: tuple[Phase, ...] = (
     Phase(1, "users", "tier2_users -> users, one user per address",
           (tier2_users,),
-          ("analyze.sql", "p1_01_users.sql", "p1_02_merge_users.sql", "p1_03_quarantine_users.sql")),
+          (ANALYZE, Step("p1_01_users.sql", USERS, "migrated"), Step("p1_02_user_keys.sql"),
+           Step("p1_03_merge_users.sql", USERS, "merged"), Step("p1_04_quarantine_users.sql", USERS, "quarantined"))),
     Phase(2, "assessments", "onboarding_assessments -> assessments, assessment_scoring_results -> assessment_scores",
           (onboarding_assessments, assessment_scoring_results),
-          ("analyze.sql", "p2_01_quarantine_assessments.sql", "p2_02_assessments.sql", "analyze.sql",
-           "p2_03_quarantine_scores.sql", "p2_04_scores.sql")),
+          (ANALYZE, Step(None, ASSESSMENTS, "orphans"), Step("p2_01_assessments.sql", ASSESSMENTS, "migrated"),
+           ANALYZE, Step(None, SCORES, "orphans"), Step("p2_02_quarantine_scores.sql", SCORES, "quarantined"),
+           Step("p2_03_scores.sql", SCORES, "migrated"))),
     Phase(3, "intelligence", "market insights, business trends, marketing playbook",
           (enhanced_market_insights, realtime_business_trends, realtime_marketing_playbook),
-          ("analyze.sql", "p3_01_quarantine_insights.sql", "p3_02_market_insights.sql",
-           "p3_03_business_trends.sql", "p3_04_engagement_intelligence.sql")),
+          (ANALYZE, Step(None, INSIGHTS, "orphans"), Step("p3_01_quarantine_insights.sql", INSIGHTS, "quarantined"),
+           Step("p3_02_market_insights.sql", INSIGHTS, "migrated"),
+           Step("p3_03_business_trends.sql", TRENDS, "migrated"),
+           Step("p3_04_engagement_intelligence.sql", PLAYBOOK, "migrated"))),
     Phase(4, "compatibility_views", "tier2_users_compat and onboarding_assessments_compat",
-          (), ("p4_01_compatibility_views.sql",)),
+          (), (Step("p4_01_compatibility_views.sql"),)),
     Phase(DROP_PHASE, "drop_legacy", "drop the legacy tables (after the checks pass)", (), ()),
-)
-
-#: The legacy tables the migration moves, in phase order (the reconciliation is driven by this).
-SOURCES: tuple[LegacySource, ...] = (
-    LegacySource(tier2_users, "u_id", 1, new.users, "values_tier2_users.sql", identity=("email",)),
-    LegacySource(onboarding_assessments, "o_id", 2, new.assessments, "values_onboarding_assessments.sql",
-                 renames=(("friction_points", "responses"),)),
-    LegacySource(assessment_scoring_results, "id", 2, new.assessment_scores, "values_assessment_scoring_results.sql",
-                 renames=(("score", "overall_score"), ("confidence", "confidence_score"))),
-    LegacySource(enhanced_market_insights, "id", 3, new.market_insights, "values_enhanced_market_insights.sql"),
-    LegacySource(realtime_business_trends, "id", 3, new.business_trends, "values_realtime_business_trends.sql",
-                 renames=(("createdat", "created_at"),)),
-    LegacySource(realtime_marketing_playbook, "id", 3, new.engagement_intelligence,
-                 "values_realtime_marketing_playbook.sql", renames=(("createdat", "created_at"), ("insight", "insights"))),
 )
 
 
@@ -167,8 +202,9 @@ def prepare(connection: Connection, phase: Phase) -> None:
 
 
 def run_steps(connection: Connection, phase: Phase) -> dict[str, int]:
-    """Prepare the phase's temporary tables, run its .sql steps in the connection's transaction;
-    return rows written per table."""
+    """Prepare the phase's temporary tables, run its steps in the connection's transaction;
+    return rows written per table.
+    """
     prepare(connection, phase)
     written: dict[str, int] = {}
     for step in phase.steps:
@@ -177,25 +213,39 @@ def run_steps(connection: Connection, phase: Phase) -> dict[str, int]:
     return written
 
 
-def run_step(connection: Connection, phase: Phase, step: str) -> dict[str, int]:
-    """Run one step file; return the rows it wrote per table (empty for a step that returns none).
+def run_step(connection: Connection, phase: Phase, step: Step) -> dict[str, int]:
+    """Run one step; return the rows it wrote per table (empty for a step that returns none).
 
-    A database error becomes a MigrationError naming the phase and the step; the
+    A step that books rows of a legacy table then prunes its ``carried_<table>`` to the rows
+    still pending (`books.prune`), so each later step reads only what is left to move.
+    A database error becomes a MigrationError naming the phase and the step (`Step.name`); the
     caller's transaction is then rolled back by its context manager.
     """
-    sql = read_sql(SQL_PACKAGE, step)
-    # The raw psycopg cursor runs a parameterless script as is (no placeholder
-    # parsing), in the transaction the SQLAlchemy connection has open.
+    sql = read_sql(SQL_PACKAGE, step.file) if step.file else None
+    try:
+        if step.source is None:
+            return _run_script(connection, sql)
+        statement = step_statement(connection, sql, step.source, step.outcome, phase.number)
+        counts = connection.execute(statement).scalar_one()
+        prune(connection, step.source)
+        return {table: int(rows) for table, rows in counts.items()}
+    except (psycopg.Error, sa.exc.DBAPIError) as exc:
+        cause = getattr(exc, "orig", None) or exc
+        first_line = (str(cause).strip().splitlines() or [type(exc).__name__])[0]
+        raise MigrationError(
+            f"migration phase {phase.number} ({phase.name}) failed at step {step.name}: {first_line}; "
+            "the phase was rolled back and the database is as it was before it."
+        ) from exc
+
+
+def _run_script(connection: Connection, sql: str) -> dict[str, int]:
+    """Run a parameterless script as is; return the merged JSONB counts of its result sets (if any)."""
+    # The raw psycopg cursor runs it without placeholder parsing, in the transaction the
+    # SQLAlchemy connection has open.
     cursor = connection.connection.driver_connection.cursor()
     try:
         cursor.execute(sql)
         return _counts(cursor)
-    except psycopg.Error as exc:
-        first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise MigrationError(
-            f"migration phase {phase.number} ({phase.name}) failed at step {step}: {first_line}; "
-            "the phase was rolled back and the database is as it was before it."
-        ) from exc
     finally:
         cursor.close()
 

@@ -18,7 +18,7 @@ integrity
     an implementation independent of the migration's (`identity_check`).
 views
     Each compatibility view diffed row by row against its legacy table, for the
-    rows that survived (``legacy/sql/view_*.sql``).
+    rows that survived (``legacy/sql/view_*.sql``, `compat`).
 
 The legacy side is read in its carried form (`bi_workbench.legacy.carry`: values the new
 schema, its indexes or pandas cannot carry are NULL there, and must be kept whole in
@@ -38,11 +38,14 @@ from sqlalchemy.engine import Connection
 from ..errors import MigrationError
 from ..schema.bookkeeping import legacy_id_map, migration_quarantine
 from .carry import prepare_carried
+from .compat import compared_view
 from .identity_check import identity_findings
 from .values import compared_values
 from .phases import (
+    ASSESSMENTS,
     DROP_PHASE,
     SOURCES,
+    USERS,
     LegacySource,
     clock,
     completed_phases,
@@ -60,10 +63,10 @@ SECTIONS = {
     "views": "Compatibility views (row by row against the legacy tables)",
 }
 
-#: Compatibility views: (view, legacy table it stands in for, .sql file diffing them, phase creating it).
+#: Compatibility views: (view, legacy table it stands in for, .sql file of its legacy side, phase creating it).
 COMPAT_VIEWS = (
-    ("tier2_users_compat", "tier2_users", "view_tier2_users_compat.sql", 4),
-    ("onboarding_assessments_compat", "onboarding_assessments", "view_onboarding_assessments_compat.sql", 4),
+    ("tier2_users_compat", USERS, "view_tier2_users_compat.sql", 4),
+    ("onboarding_assessments_compat", ASSESSMENTS, "view_onboarding_assessments_compat.sql", 4),
 )
 
 
@@ -318,7 +321,8 @@ def _identity_findings(connection: Connection, tier2_present: bool) -> list[Find
 def _view_findings(connection: Connection, present: set[str], done: dict) -> list[Finding]:
     """Return one Finding per compatibility view (not created yet is fine until phase 4 has run)."""
     findings = []
-    for view, legacy, sql_file, phase in COMPAT_VIEWS:
+    for view, source, sql_file, phase in COMPAT_VIEWS:
+        legacy = source.name
         exists = connection.execute(sa.select(sa.func.to_regclass(view))).scalar() is not None
         if not exists:
             ran = phase in done
@@ -329,7 +333,7 @@ def _view_findings(connection: Connection, present: set[str], done: dict) -> lis
         if legacy not in present:
             findings.append(Finding("views", view, False, f"{view}: legacy table {legacy} not found", {}))
             continue
-        (row,) = fetch_rows(connection, sql_file)
+        row = compared_view(connection, view, source, sql_file)
         row = dict(row, examples=list(row["examples"] or []), exists=True)
         ok = row["only_in_legacy"] == 0 and row["only_in_view"] == 0 and row["legacy_rows"] == row["view_rows"]
         if ok:

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from ..schema.sqlfiles import read_sql
+from ..schema.sqlfiles import read_sql, select_columns
 
 SQL_PACKAGE = "bi_workbench.legacy"
 #: Columns of the legacy CTE that are keys, not compared values.
@@ -26,7 +26,7 @@ KEYS = ("legacy_id", "kept_row")
 def values_statement(connection: Connection, source) -> str:
     """Return the whole comparison query of ``source`` (a `phases.LegacySource`): legacy, new, pairs, summary."""
     legacy = read_sql(SQL_PACKAGE, source.values_check)
-    columns = [c for c in _columns(connection, legacy) if c not in KEYS]
+    columns = [c for c in select_columns(connection, f"{legacy}\nSELECT * FROM legacy") if c not in KEYS]
     quote = connection.dialect.identifier_preparer.quote
     compared = [c for c in columns if c != "id"]
     values, joins = _new_side(source.new_table, compared, quote)
@@ -69,11 +69,6 @@ def _new_side(table, compared: list[str], quote) -> tuple[str, str]:
         f"\n    LEFT JOIN {quote(next(fk for fk in table.foreign_keys if fk.parent.name == local).column.table.name)} "
         f"{alias} ON {alias}.id = n.{quote(local)}" for local, alias in joins.items())
     return ", ".join(values), join_text
-
-
-def _columns(connection: Connection, legacy: str) -> list[str]:
-    """The output columns of the ``legacy`` CTE, in order (asked of the server, nothing read)."""
-    return list(connection.exec_driver_sql(f"{legacy}\nSELECT * FROM legacy LIMIT 0").keys())
 
 
 def compared_values(connection: Connection, source) -> list[dict[str, Any]]:

@@ -29,6 +29,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, TIMESTAMP
 from sqlalchemy.engine import Engine
 
 from ..database.connection import create_engine, get_engine
+from ..cluster import connect, scheduler_address
 from ..database import tenancy
 from ..errors import InvalidFilterError, InvalidParameterError
 from ..timeparse import parse_instant
@@ -294,11 +295,8 @@ def _dask_frame(reads: list[PartitionRead], meta: pd.DataFrame, table: str):
         return dd.from_map(read_partition, reads, meta=meta, label=f"load-partitioned-{table}", enforce_metadata=True)
 
 
-@functools.lru_cache(maxsize=4)
-def _client_for(address: str):
-    from distributed import Client
-
-    return Client(address, set_as_default=True)
+#: Clients connected by address, kept for the frames persisted on them (reconnected if closed).
+_CLIENTS: dict = {}
 
 
 def _client(cluster):
@@ -306,9 +304,8 @@ def _client(cluster):
 
     if isinstance(cluster, Client):
         return cluster
-    if isinstance(cluster, str) and cluster:
-        try:
-            return _client_for(cluster)
-        except OSError as exc:
-            raise InvalidParameterError(f"cannot reach the dask scheduler at {cluster}: {exc}") from None
-    raise InvalidParameterError(f"cluster={cluster!r} must be a scheduler address such as 'tcp://host:8786' or a Client")
+    address = scheduler_address(cluster)
+    client = _CLIENTS.get(address)
+    if client is None or client.status != "running":
+        _CLIENTS[address] = client = connect(address, as_default=True)
+    return client

@@ -89,6 +89,9 @@ class Report:
     parameters: tuple[Parameter, ...]
     description: str = ""
     checks: tuple[Callable[[Mapping[str, Any]], str | None], ...] = field(default=())
+    #: It reads the platform's own records (event store internals, audit trail, migration bookkeeping),
+    #: which no organization's analyst may read: it never renders as a tenant.
+    platform_only: bool = False
 
     def parameter(self, name: str) -> Parameter:
         """Return the declared parameter ``name``, or raise UnknownIdentifierError naming the known ones."""
@@ -146,9 +149,10 @@ COMMON = (ORGANIZATION_ID, INDUSTRY, SINCE, UNTIL, AS_OF, MASK_CONTACTS)
 COMMON_CHECKS = (_since_before_until,)
 
 
-def report(name: str, title: str, *extra: Parameter, description: str = "", common=COMMON) -> Report:
+def report(name: str, title: str, *extra: Parameter, description: str = "", common=COMMON,
+           platform_only: bool = False) -> Report:
     """Return a Report on notebook ``<name>.ipynb`` with the common parameters followed by ``extra``."""
-    return Report(name, f"{name}.ipynb", title, tuple(common) + extra, description, COMMON_CHECKS)
+    return Report(name, f"{name}.ipynb", title, tuple(common) + extra, description, COMMON_CHECKS, platform_only)
 
 
 # --- the domain reports ---------------------------------------------------------
@@ -182,6 +186,7 @@ _DECLARED = (
         "05_events_audit", "Event store and audit trail",
         Parameter("aggregate_type", "str", None, "only streams of this aggregate type; None for all", nullable=True),
         description="Event volumes per aggregate, replay consistency, and the audit trail.",
+        platform_only=True,
     ),
     report(
         "06_dashboard_analytics", "Dashboard analytics",
@@ -198,6 +203,7 @@ _DECLARED = (
         Parameter("sample_rows", "int", 20, "quarantined rows shown per reason", minimum=0, maximum=1000),
         common=(AS_OF, MASK_CONTACTS),
         description="Reconciliation of every legacy row: migrated, merged or quarantined, with the reasons.",
+        platform_only=True,
     ),
 )
 

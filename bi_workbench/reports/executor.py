@@ -15,30 +15,25 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from ..errors import ConfigurationError
-
-#: Seconds to wait for a given scheduler to answer.
-CONNECT_TIMEOUT = 10
+from ..cluster import client_for, quiet_dask_logs
 
 
 @contextmanager
 def dask_client(cluster: str | None, workers: int) -> Iterator:
     """Yield a `distributed.Client` on scheduler ``cluster``, or on a `local_cluster` of ``workers`` processes.
 
-    Raises ConfigurationError (one line) if the scheduler cannot be reached.
+    Raises InvalidParameterError (one line) if ``cluster`` is no reachable scheduler with a worker
+    (`bi_workbench.cluster.connect`).
     """
     from distributed import Client
 
-    if cluster:
-        try:
-            client = Client(cluster, timeout=CONNECT_TIMEOUT, set_as_default=False)
-        except (OSError, TimeoutError, ValueError) as exc:
-            raise ConfigurationError(f"cannot reach the Dask scheduler at {cluster}: {_first_line(exc)}") from None
-        with client:
+    with quiet_dask_logs():
+        if cluster is not None:
+            with client_for(cluster) as client:
+                yield client
+            return
+        with local_cluster(workers) as local, Client(local, set_as_default=False) as client:
             yield client
-        return
-    with local_cluster(workers) as local, Client(local, set_as_default=False) as client:
-        yield client
 
 
 def local_cluster(workers: int):
@@ -52,7 +47,3 @@ def local_cluster(workers: int):
     return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
                         memory_limit=0, silence_logs=40)
 
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0][:300]

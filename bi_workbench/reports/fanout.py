@@ -71,8 +71,12 @@ def per_organization(engine: Engine, requests: list[RunRequest], *, named: bool)
     fanned, left_out = [], []
     for request in requests:
         names = {p.name for p in request.report.parameters}
-        if ORGANIZATION_PARAMETER not in names:
+        why = None
+        if request.report.platform_only:
+            why = f"report {request.report.name} reads the platform's own records, so it renders only for the platform"
+        elif ORGANIZATION_PARAMETER not in names:
             why = f"report {request.report.name} has no {ORGANIZATION_PARAMETER} parameter, so it cannot render per organization"
+        if why:
             if named:
                 raise ConfigurationError(f"{why}; leave it out or drop --per-organization.")
             left_out.append(f"{why}; left out.")

@@ -26,7 +26,9 @@ from ..schema.report_runs import report_runs
 
 #: The slot claim: the partial unique index of `bi_workbench.schema.report_runs`.
 _CLAIM_COLUMNS = ["report", "schedule_name", "slot"]
-_NOT_ABANDONED = report_runs.c.status != "abandoned"
+# A literal, as the partial index's own predicate: a bound value stops matching the index once
+# the server plans the prepared statement generically (from its sixth run on).
+_NOT_ABANDONED = report_runs.c.status != sa.literal_column("'abandoned'")
 
 
 def _lease_until(lease_seconds: float):

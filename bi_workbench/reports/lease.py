@@ -125,6 +125,7 @@ def recover(engine: Engine) -> list[Recovered]:
 
     with engine.connect() as conn:
         require_schema(conn)
+    sweep_work_folders()
     found = []
     for run in history.running_runs(engine):
         if not (run["expired"] or owner_is_gone(run["owner"])):
@@ -145,14 +146,31 @@ def recover(engine: Engine) -> list[Recovered]:
     return found
 
 
-def _remove_leftovers(run_id: int, folder: str | None) -> int:
-    removed = outputs.remove_staging(folder) if folder else 0
+def sweep_work_folders() -> int:
+    """Remove this user's work folders whose rendering process is gone (a Dask worker killed mid-render:
+    its task re-ran elsewhere, but its folder, which holds the job and its database URL, stayed); return how many."""
     root = worker.work_root()
-    if root.is_dir():
-        for path in root.glob(f"{worker.work_prefix(run_id)}*"):
+    removed = 0
+    for path in root.glob("run-*") if root.is_dir() else ():
+        try:
+            owner = (path / worker.OWNER).read_text()
+        except OSError:
+            continue  # being created, or not a render's
+        if owner_is_gone(owner):
             shutil.rmtree(path, ignore_errors=True)
             removed += 1
     return removed
 
 
-__all__ = ["DEFAULT_LEASE_SECONDS", "Heartbeat", "Recovered", "owner_id", "owner_is_gone", "recover"]
+def _remove_leftovers(run_id: int, folder: str | None) -> int:
+    removed = outputs.remove_staging(folder) if folder else 0
+    root = worker.work_root()
+    if folder and root.is_dir():  # a run claimed without a folder never had a work folder
+        for path in root.glob(f"{worker.work_prefix(run_id, folder)}*"):
+            shutil.rmtree(path, ignore_errors=True)
+            removed += 1
+    return removed
+
+
+__all__ = ["DEFAULT_LEASE_SECONDS", "Heartbeat", "Recovered", "owner_id", "owner_is_gone", "recover",
+           "sweep_work_folders"]

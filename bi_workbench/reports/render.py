@@ -109,7 +109,9 @@ class RunResult:
             return f"{self.report}: succeeded -> {_shown(self.outputs.get('html'))}{note}"
         if self.status == "skipped":
             return f"{self.report}: skipped (slot {self.slot} of schedule {self.schedule_name} already claimed)"
-        return f"{self.report}: FAILED ({self.error}); error notebook {_shown(self.outputs.get('error_notebook'))}{note}"
+        kept = self.outputs.get("error_notebook")
+        where = f"; error notebook {_shown(kept)}" if kept else "; no notebook was kept"
+        return f"{self.report}: FAILED ({self.error}){where}{note}"
 
 
 def _shown(path: Path | None):
@@ -212,7 +214,7 @@ def _run_all(client, engine: Engine, claimed: list, options: RenderOptions, hear
     done: dict[int, RunResult] = {}
     futures = {}
     for position, request, result in claimed:
-        job = build_job(request, result.run_id, kernel_engine, options)
+        job = build_job(request, result.run_id, result.folder, kernel_engine, options)
         key = f"render-{request.report.name}-run{result.run_id}-{uuid.uuid4().hex[:8]}"
         futures[client.submit(worker.render_task, job, key=key, pure=False)] = (position, request, result)
     with tqdm(total=len(futures), desc="rendering", unit="report", disable=not options.progress, file=sys.stderr) as bar:
@@ -229,14 +231,14 @@ def _run_all(client, engine: Engine, claimed: list, options: RenderOptions, hear
     return done
 
 
-def build_job(request: RunRequest, run_id: int, kernel_engine: Engine, options: RenderOptions) -> dict[str, Any]:
-    """Return the task's job: everything a worker on any machine needs to render ``request`` as run ``run_id``.
-
-    The kernel connects with ``kernel_engine``'s URL.
+def build_job(request: RunRequest, run_id: int, folder: Path, kernel_engine: Engine,
+              options: RenderOptions) -> dict[str, Any]:
+    """Return the task's job: everything a worker on any machine needs to render ``request`` as run ``run_id``
+    (whose output folder is ``folder``). The kernel connects with ``kernel_engine``'s URL.
     """
     notebook = Path(options.notebooks_dir) / request.report.notebook
     return {
-        "run_id": run_id, "notebook_source": notebook.read_text(encoding="utf-8"), "stem": request.report.name,
+        "run_id": run_id, "folder": str(Path(folder).absolute()), "notebook_source": notebook.read_text(encoding="utf-8"), "stem": request.report.name,
         "title": request.report.title, "parameters": request.notebook_parameters(),
         "mask_contacts": bool(request.parameters.get("mask_contacts", True)), "show_code": options.show_code,
         "cell_timeout": options.cell_timeout, "run_timeout": options.run_timeout,

@@ -22,6 +22,7 @@ of runs killed outright are removed by the next command on that machine
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -34,18 +35,25 @@ from pathlib import Path
 EXECUTING = "executing.ipynb"
 FAILED = "failed.ipynb"
 RESULT = "result.json"
+#: File of a work folder naming the process that renders in it (`lease.owner_id`).
+OWNER = "owner"
 #: Seconds a kernel may take to start (a loaded machine needs more than papermill's 60).
 KERNEL_START_TIMEOUT = 180
 
 
 def work_root() -> Path:
-    """Return this machine's folder of the work folders of running renders (``$TMPDIR/bi-workbench-runs``)."""
-    return Path(tempfile.gettempdir()) / "bi-workbench-runs"
+    """Return this user's folder of the work folders of running renders (``$TMPDIR/bi-workbench-runs-<uid>``)."""
+    return Path(tempfile.gettempdir()) / f"bi-workbench-runs-{os.getuid()}"
 
 
-def work_prefix(run_id: int) -> str:
-    """Return the name prefix of the work folders of run ``run_id``."""
-    return f"run-{run_id}-"
+def work_prefix(run_id: int, folder: str | os.PathLike) -> str:
+    """Return the name prefix of the work folders of run ``run_id`` whose output folder is ``folder``.
+
+    Run ids are per database; the output folder's path (unique to one run of one
+    database) tells apart two databases' runs with the same id on one machine.
+    """
+    key = hashlib.sha1(str(Path(folder).absolute()).encode()).hexdigest()[:12]
+    return f"run-{run_id}-{key}-"
 
 
 def render_task(job: dict) -> dict:
@@ -57,9 +65,12 @@ def render_task(job: dict) -> dict:
     """
     started = datetime.now(timezone.utc)
     root = work_root()
-    root.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=work_prefix(job["run_id"]), dir=root))
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=work_prefix(job["run_id"], job["folder"]), dir=root))
     try:
+        from .lease import owner_id
+
+        (work / OWNER).write_text(owner_id())  # a worker killed mid-render leaves it: the next command sweeps it
         notebook = work / "input.ipynb"
         notebook.write_text(job["notebook_source"], encoding="utf-8")
         spec = {**job, "notebook": str(notebook), "workdir": str(work)}

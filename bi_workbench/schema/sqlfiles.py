@@ -17,3 +17,12 @@ def run_sql_file(connection: Connection, package: str, name: str) -> None:
     # The raw psycopg connection runs a parameterless multi-statement script as
     # is; going through SQLAlchemy would treat the '%' of format() as a placeholder.
     connection.connection.driver_connection.execute(read_sql(package, name))
+
+
+def select_columns(connection: Connection, select: str) -> list[str]:
+    """Return the output column names of ``select`` (a read-only query), in order.
+
+    Asked of the server by planning it under ``LIMIT 0``: no row is read. ``select`` may
+    end with a line comment; it must not modify data (a data-modifying CTE would run).
+    """
+    return list(connection.exec_driver_sql(f"SELECT * FROM (\n{select}\n) AS q LIMIT 0").keys())

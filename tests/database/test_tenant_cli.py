@@ -171,3 +171,14 @@ def test_a_tenant_login_cannot_enter_the_servers_own_databases(tenancy, database
         with login.connect():
             pass
     login.dispose()
+
+
+def test_a_platform_only_report_is_refused_under_a_tenant_in_one_line(tenancy, tmp_path, monkeypatch):
+    from bi_workbench.jupyter import shipped_notebooks
+
+    monkeypatch.chdir(tmp_path)
+    code, output = _run(tenancy, "report", "run", "05_events_audit", "--notebooks", str(shipped_notebooks()),
+                        tenant=str(tenancy.world.a))
+    assert code == 2 and output.count("\n") == 1, output
+    assert "report 05_events_audit reads the platform's own records and does not render as a tenant" in output
+    assert not (tmp_path / "reports").exists()   # refused before any run was claimed or rendered

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from distributed import Client
 
-from bi_workbench.domain import simulation, simulation_cluster
+from bi_workbench.domain import simulation
 from bi_workbench.domain.simulation import (
     SimulationInputs, compare_scenarios, sensitivity, simulate, validate_inputs,
 )
@@ -265,10 +265,9 @@ def test_a_simulation_on_the_cluster_equals_the_single_machine_result(dask_clust
     assert simulate(inputs, seed=78, cluster=dask_cluster).summary() != local.summary()
 
 
-def test_a_bad_cluster_is_named(monkeypatch):
-    with pytest.raises(InvalidParameterError, match="cluster=42 must be a dask.distributed Client or a scheduler address"):
+def test_a_bad_cluster_is_named():
+    with pytest.raises(InvalidParameterError, match="cluster=42 is not a Dask scheduler address"):
         simulate(BASE, seed=1, cluster=42)
-    monkeypatch.setattr(simulation_cluster, "CONNECT_TIMEOUT_S", 2)
     address = f"tcp://127.0.0.1:{_free_port()}"
-    with pytest.raises(InvalidParameterError, match=f"cluster='{address}': cannot reach the Dask scheduler"):
+    with pytest.raises(InvalidParameterError, match=f"cannot reach the Dask scheduler at {address}"):
         simulate(BASE, seed=1, cluster=address)

@@ -347,7 +347,7 @@ def test_a_failing_statement_after_ddl_leaves_no_view_behind(migrated, monkeypat
         conn.exec_driver_sql("DROP VIEW tier2_users_compat, onboarding_assessments_compat")
     before = fingerprint(migrated)
     views = phases.get_phase(4)
-    failing = phases.Phase(4, views.name, views.description, views.sources, views.steps + ("boom.sql",))
+    failing = phases.Phase(4, views.name, views.description, views.sources, views.steps + (phases.Step("boom.sql"),))
     monkeypatch.setattr(migration, "get_phase", lambda n: failing if n == 4 else phases.get_phase(n))
     real_read_sql = phases.read_sql
     monkeypatch.setattr(phases, "read_sql", lambda package, name: "SELECT 1 / 0" if name == "boom.sql"

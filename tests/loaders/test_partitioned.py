@@ -192,8 +192,7 @@ def test_persisted_on_a_cluster_given_by_address(cluster, events_engine):
         assert len(events.compute()) == len(load("analytics_events", columns=["event_type"], engine=events_engine,
                                                  event_type="simulation_run"))
     finally:
-        partitioned._client_for(address).close()
-        partitioned._client_for.cache_clear()
+        partitioned._CLIENTS.pop(address).close()
 
 
 @pytest.fixture

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from bi_workbench.reports import worker
+
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_CATALOG = "tests.reports.example_reports"
 
@@ -95,7 +97,7 @@ class DaskProcesses:
 
     def work_folders(self, name: str) -> list[Path]:
         """The work folders of renders currently on worker ``name``."""
-        root = self.tmpdirs[name] / "bi-workbench-runs"
+        root = self.tmpdirs[name] / worker.work_root().name
         return sorted(root.glob("run-*")) if root.is_dir() else []
 
 

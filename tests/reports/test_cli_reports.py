@@ -123,6 +123,14 @@ def test_run_per_organization_names_what_it_leaves_out(report_database, workdir)
     code, _out, err = _cli(workdir, "run", "example_counts", "--per-organization", env_url=url_of(report_database))
     assert code == 2 and err == ("error: report example_counts has no organization_id parameter, so it cannot render "
                                  "per organization; leave it out or drop --per-organization.\n")
+    code, _out, err = _cli(workdir, "run", "example_users", "--per-organization", "-p", "organization_id", "none",
+                           env_url=url_of(report_database))
+    assert code == 2 and err == "error: --per-organization chooses the organizations; do not also give -p organization_id.\n"
+    code, _out, err = _cli(workdir, "run", "05_events_audit", "--per-organization", "--notebooks", str(ROOT / "notebooks"),
+                           env_url=url_of(report_database))
+    assert code == 2, err
+    assert err == ("error: report 05_events_audit reads the platform's own records, so it renders only "
+                                 "for the platform; leave it out or drop --per-organization.\n")
 
 
 def test_new_writes_a_skeleton_that_matches_the_catalog_and_never_overwrites(tmp_path):
@@ -142,5 +150,8 @@ def test_an_unreachable_cluster_fails_in_one_line_before_any_run_is_claimed(repo
     address = f"tcp://127.0.0.1:{free_port()}"
     code, _, err = _cli(workdir, "run", "example_users", "--cluster", address, env_url=url_of(report_database))
     assert code == 2 and err.startswith(f"error: cannot reach the Dask scheduler at {address}: ") and err.count("\n") == 1
+    for malformed in ("", "http://x:8786", "tls://x:8786"):
+        code, _, err = _cli(workdir, "run", "example_users", "--cluster", malformed, env_url=url_of(report_database))
+        assert code == 2 and "is not a Dask scheduler address" in err and err.count("\n") == 1, err
     with report_database.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM report_runs")).scalar() == 0

@@ -14,7 +14,7 @@ import nbformat
 import pytest
 import sqlalchemy as sa
 
-from bi_workbench.reports import catalog
+from bi_workbench.reports import catalog, worker
 from bi_workbench.reports.parameters import validate
 from bi_workbench.reports.render import RunRequest, prepare, render
 
@@ -46,7 +46,7 @@ def test_outputs_index_and_history_on_a_cluster_equal_the_single_machine_run(
     raw = {"as_of": "2024-01-31"}
     here = render(report_database, prepare(report_database, ["example_users", "example_counts"], raw,
                                            notebooks_dir=local.notebooks_dir), local)
-    assert not any((dask_processes.tmpdirs[n] / "bi-workbench-runs").exists() for n in "ab")
+    assert not any((dask_processes.tmpdirs[n] / worker.work_root().name).exists() for n in "ab")
     there = render(report_database, prepare(report_database, ["example_users", "example_counts"], raw,
                                             notebooks_dir=remote.notebooks_dir), remote)
     assert [(r.report, r.status) for r in here] == [(r.report, r.status) for r in there] == [
@@ -60,7 +60,7 @@ def test_outputs_index_and_history_on_a_cluster_equal_the_single_machine_run(
     assert index[0] == index[1]
     runs = _history(report_database)
     assert [tuple(r) for r in runs[::2]] == [tuple(r) for r in runs[1::2]]   # two identical runs per report
-    assert any((dask_processes.tmpdirs[n] / "bi-workbench-runs").is_dir() for n in "ab")  # the cluster rendered
+    assert any((dask_processes.tmpdirs[n] / worker.work_root().name).is_dir() for n in "ab")  # the cluster rendered
 
 
 def test_a_worker_killed_mid_run_leaves_every_report_written_exactly_once(report_database, render_options,

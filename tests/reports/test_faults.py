@@ -55,7 +55,7 @@ def test_report_run_killed_mid_render_is_abandoned_and_cleaned_by_the_next_comma
                "--no-progress"]
     victim = subprocess.Popen([*command, "-p", "sleep_seconds", "120"], cwd=tmp_path, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    work_root = tmp_path / "tmp" / "bi-workbench-runs"
+    work_root = tmp_path / "tmp" / f"bi-workbench-runs-{os.getuid()}"
     executing = _wait_for(lambda: list(work_root.glob("run-*/executing.ipynb")), 240, "the notebook to start executing")
     descendants = psutil.Process(victim.pid).children(recursive=True)
     assert len(descendants) >= 3                                       # a Dask worker, the rendering process, its kernel
@@ -102,7 +102,7 @@ def test_the_server_killed_during_a_render_fails_the_report_without_a_traceback_
         rendering = threading.Thread(target=lambda: results.extend(render(engine, requests, options)))
         rendering.start()
         (run,) = _wait_for(lambda: [r for r in _runs(engine) if r.status == "running"], 120, "the run to be claimed")
-        _wait_for(lambda: list(worker.work_root().glob(f"{worker.work_prefix(run.id)}*/executing.ipynb")), 240,
+        _wait_for(lambda: list(worker.work_root().glob(f"run-{run.id}-*/executing.ipynb")), 240,
                   "the notebook to start executing")
         os.kill(server.status().pid, signal.SIGKILL)
         rendering.join(600)

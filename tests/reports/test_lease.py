@@ -44,9 +44,11 @@ def test_an_expired_run_is_marked_abandoned_and_its_staging_and_work_folders_rem
     alive = _claim(schema_database, tmp_path, "another-host:4343:1", 3600)
     folder = outputs.run_folder(tmp_path / "reports", "example_counts", date(2024, 3, 1), dead)
     staging = folder.parent.parent / f".staging-{folder.name}-x1"
-    work = worker.work_root() / f"{worker.work_prefix(dead)}abc"
-    other_work = worker.work_root() / f"{worker.work_prefix(alive)}abc"
-    for path in (staging, work, other_work):
+    work = worker.work_root() / f"{worker.work_prefix(dead, folder)}abc"
+    other_work = worker.work_root() / f"{worker.work_prefix(alive, folder.parent / f'run-{alive}')}abc"
+    # Another database's run with the same id, rendering on this machine: not ours to remove.
+    other_database = worker.work_root() / f"{worker.work_prefix(dead, tmp_path / 'elsewhere' / f'run-{dead}')}abc"
+    for path in (staging, work, other_work, other_database):
         path.mkdir(parents=True)
         (path / "executing.ipynb").write_text("{}")
     (recovered,) = lease.recover(schema_database)
@@ -55,7 +57,7 @@ def test_an_expired_run_is_marked_abandoned_and_its_staging_and_work_folders_rem
     assert row["status"] == "abandoned" and row["finished_at"] is not None
     assert row["error"] == "abandoned: its lease expired before the run was closed"
     assert row["output_paths"] == {"folder": str(folder)}
-    assert not staging.exists() and not work.exists() and other_work.exists()
+    assert not staging.exists() and not work.exists() and other_work.exists() and other_database.exists()
     assert _run(schema_database, alive)["status"] == "running"          # another machine's live lease is respected
     assert lease.recover(schema_database) == []
 
@@ -122,4 +124,34 @@ def test_closing_a_run_records_when_rendering_began_not_when_it_was_queued(schem
                               started_at=datetime.now(timezone.utc) + timedelta(hours=1))
     row = _run(schema_database, future)
     assert row["started_at"] <= row["finished_at"] <= datetime.now(timezone.utc) + timedelta(minutes=1)
+
+
+def test_claims_keep_working_once_the_server_plans_the_statement_generically(schema_database, tmp_path):
+    # psycopg prepares a statement from its fifth run, PostgreSQL plans it generically after five more.
+    claimed = [_claim(schema_database, tmp_path, f"this-host:1:{i}", 3600) for i in range(25)]
+    assert None not in claimed and len(set(claimed)) == 25
+    from datetime import datetime, timezone
+
+    slot_start = datetime(2024, 3, 1, tzinfo=timezone.utc)
+    slot = dict(schedule_name="nightly", owner="this-host:1:1", lease_seconds=3600)
+    for _ in range(12):
+        first = history.start_run(schema_database, "example_counts", {}, slot=slot_start, **slot)
+        assert first is not None
+        assert history.start_run(schema_database, "example_counts", {}, slot=slot_start, **slot) is None
+        history.finish_run(schema_database, first, "succeeded", {})
+        with schema_database.begin() as conn:  # free the slot for the next round
+            conn.execute(sa.text("UPDATE report_runs SET status = 'abandoned' WHERE id = :id"), {"id": first})
+
+
+def test_work_folders_of_a_dead_render_are_swept_and_live_ones_kept(private_tmp):
+    dead_process = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead_process.wait()
+    live, dead, foreign = (worker.work_root() / f"run-{i}-key-x" for i in (1, 2, 3))
+    for path in (live, dead, foreign):
+        path.mkdir(parents=True)
+    (live / worker.OWNER).write_text(lease.owner_id())
+    (dead / worker.OWNER).write_text(f"{socket.gethostname()}:{dead_process.pid}:1")
+    (dead / "job.json").write_text('{"environment": {"BI_WORKBENCH_DATABASE_URL": "postgresql://u:secret@h/db"}}')
+    assert lease.sweep_work_folders() == 1
+    assert live.exists() and not dead.exists() and foreign.exists()   # no owner file: not a render's, left alone
 

@@ -20,55 +20,25 @@
 --   read from carried_tier2_users; the row's legacy_id_map entry keeps the whole legacy row
 --   and names the columns set aside in its reason;
 -- * a person whose address is already a user's (a platform sign-up) is not inserted:
---   step 2 merges their rows into that user. Blank or over-long addresses are left to step 3.
--- Idempotent: rows already in legacy_id_map or migration_quarantine are skipped.
-WITH pending AS (
-    SELECT t.*, i.clean_email, i.email_key
+--   step 3 merges their rows into that user. Blank or over-long addresses are left to step 4.
+-- The rows read are the pending ones (carried_tier2_users, pruned after each step); the
+-- insert, the legacy_id_map entries and the counts are written by bi_workbench/legacy/books.py.
+WITH ranked AS (
+    SELECT t.*, i.clean_email, i.email_key,
+           row_number() OVER (PARTITION BY i.email_key ORDER BY t.created_at ASC NULLS LAST, t.u_id) AS rank
     FROM carried_tier2_users t
     JOIN legacy_email_identity i ON i.u_id = t.u_id
     WHERE i.problem IS NULL
-      AND NOT EXISTS (SELECT 1 FROM legacy_id_map m
-                      WHERE m.legacy_table = 'tier2_users' AND m.legacy_id = t.u_id::text)
-      AND NOT EXISTS (SELECT 1 FROM migration_quarantine q
-                      WHERE q.legacy_table = 'tier2_users' AND q.legacy_id = t.u_id::text)
-),
-ranked AS (
-    SELECT p.*,
-           row_number() OVER (PARTITION BY p.email_key ORDER BY p.created_at ASC NULLS LAST, p.u_id) AS rank
-    FROM pending p
-),
-survivors AS (
-    SELECT r.* FROM ranked r
-    WHERE r.rank = 1
-      AND NOT EXISTS (SELECT 1 FROM user_email_identity k WHERE k.email_key = r.email_key)
-),
-inserted AS (
-    INSERT INTO users (
-        id, email, first_name, last_name, phone, title, company, company_size, revenue_range,
-        industry, timezone, linkedin_url, profile_pic_url, agreed_terms, agreed_marketing, role,
-        created_at, updated_at
-    )
-    SELECT s.u_id, s.clean_email,
-           CASE WHEN btrim(coalesce(s.first_name, '')) = '' THEN '' ELSE s.first_name END,
-           CASE WHEN btrim(coalesce(s.last_name, '')) = '' THEN '' ELSE s.last_name END,
-           s.phone, s.title, s.company, s.company_size, s.revenue_range,
-           s.industry, s.timezone, s.linkedin_url, s.profile_pic_url, s.agreed_terms, s.agreed_marketing, s.role,
-           s.created_at AT TIME ZONE 'UTC', s.created_at AT TIME ZONE 'UTC'
-    FROM survivors s
-    RETURNING id
-),
-keyed AS (
-    -- The new users' keys, for step 2 (the later rows of the same person merge into them).
-    INSERT INTO user_email_identity (email_key, user_id)
-    SELECT s.email_key, s.u_id FROM survivors s
-    RETURNING 1
-),
-mapped AS (
-    INSERT INTO legacy_id_map (legacy_table, legacy_id, new_table, new_id, outcome, reason, legacy_row)
-    SELECT 'tier2_users', s.u_id::text, 'users', s.u_id, 'migrated', s.unfit_reason,
-           CASE WHEN s.unfit_reason IS NOT NULL THEN s.legacy_row END
-    FROM survivors s
-    RETURNING 1
 )
-SELECT jsonb_build_object('users', (SELECT count(*) FROM inserted),
-                          'legacy_id_map', (SELECT count(*) FROM mapped)) AS counts;
+SELECT s.u_id AS legacy_key,
+       s.u_id AS id,
+       s.clean_email AS email,
+       CASE WHEN btrim(coalesce(s.first_name, '')) = '' THEN '' ELSE s.first_name END AS first_name,
+       CASE WHEN btrim(coalesce(s.last_name, '')) = '' THEN '' ELSE s.last_name END AS last_name,
+       s.phone, s.title, s.company, s.company_size, s.revenue_range,
+       s.industry, s.timezone, s.linkedin_url, s.profile_pic_url, s.agreed_terms, s.agreed_marketing, s.role,
+       s.created_at AT TIME ZONE 'UTC' AS created_at,
+       s.created_at AT TIME ZONE 'UTC' AS updated_at
+FROM ranked s
+WHERE s.rank = 1
+  AND NOT EXISTS (SELECT 1 FROM user_email_identity k WHERE k.email_key = s.email_key)

@@ -11,41 +11,20 @@
 --   created_at outside 1678-2261, an industry over 2000 bytes, JSON nested deeper than 64
 --   levels) are carried as NULL (an industry set aside then follows the rule above), JSON
 --   null as NULL; the legacy_id_map entry keeps the whole legacy row and the reason.
-WITH pending AS (
-    SELECT e.*, um.new_id AS user_id_new, u.industry AS user_industry
-    FROM carried_enhanced_market_insights e
-    JOIN legacy_id_map um ON um.legacy_table = 'tier2_users' AND um.legacy_id = e.u_id::text
-    JOIN users u ON u.id = um.new_id
-    WHERE NOT EXISTS (SELECT 1 FROM legacy_id_map m
-                      WHERE m.legacy_table = 'enhanced_market_insights' AND m.legacy_id = e.id::text)
-      AND NOT EXISTS (SELECT 1 FROM migration_quarantine q
-                      WHERE q.legacy_table = 'enhanced_market_insights' AND q.legacy_id = e.id::text)
-),
-inserted AS (
-    INSERT INTO market_insights (
-        id, user_id, industry, market_size, growth_rate, competition, sentiment, full_insight,
-        data_sources, confidence_score, ai_model_version, created_at, updated_at
-    )
-    SELECT md5('enhanced_market_insights:' || p.id)::uuid, p.user_id_new,
-           CASE WHEN btrim(coalesce(p.industry, '')) <> '' THEN p.industry
-                WHEN btrim(coalesce(p.user_industry, '')) <> '' THEN p.user_industry
-                ELSE 'unknown' END,
-           p.market_size, p.growth_rate, p.competition, p.sentiment, p.full_insight,
-           p.data_sources, round(p.confidence_score / 100, 2), p.ai_model_version,
-           p.created_at AT TIME ZONE 'UTC', p.created_at AT TIME ZONE 'UTC'
-    FROM pending p
-    RETURNING id
-),
-mapped AS (
-    INSERT INTO legacy_id_map (legacy_table, legacy_id, new_table, new_id, outcome, reason, legacy_row)
-    SELECT 'enhanced_market_insights', p.id::text, 'market_insights',
-           md5('enhanced_market_insights:' || p.id)::uuid, 'migrated',
-           nullif(concat_ws('; ',
-                            CASE WHEN p.user_id_new <> p.u_id THEN 'user merged: re-pointed to the surviving user' END,
-                            p.unfit_reason), ''),
-           CASE WHEN p.unfit_reason IS NOT NULL THEN p.legacy_row END
-    FROM pending p
-    RETURNING 1
-)
-SELECT jsonb_build_object('market_insights', (SELECT count(*) FROM inserted),
-                          'legacy_id_map', (SELECT count(*) FROM mapped)) AS counts;
+-- The legacy_id_map entry notes a re-pointed user; the entries, the insert and the counts are
+-- written by bi_workbench/legacy/books.py.
+SELECT p.id AS legacy_key,
+       md5('enhanced_market_insights:' || p.id)::uuid AS id,
+       um.new_id AS user_id,
+       CASE WHEN btrim(coalesce(p.industry, '')) <> '' THEN p.industry
+            WHEN btrim(coalesce(u.industry, '')) <> '' THEN u.industry
+            ELSE 'unknown' END AS industry,
+       p.market_size, p.growth_rate, p.competition, p.sentiment, p.full_insight, p.data_sources,
+       round(p.confidence_score / 100, 2) AS confidence_score,
+       p.ai_model_version,
+       p.created_at AT TIME ZONE 'UTC' AS created_at,
+       p.created_at AT TIME ZONE 'UTC' AS updated_at,
+       CASE WHEN um.new_id <> p.u_id THEN 'user merged: re-pointed to the surviving user' END AS note
+FROM carried_enhanced_market_insights p
+JOIN legacy_id_map um ON um.legacy_table = 'tier2_users' AND um.legacy_id = p.u_id::text
+JOIN users u ON u.id = um.new_id
