@@ -173,12 +173,19 @@ def db_url(obj):
 @click.pass_obj
 @_fail_cleanly
 def db_init(obj, months_ahead):
-    """Create the schema, or upgrade an existing one in place; repair drifted rights, policies, triggers, checks."""
+    """Create the schema, or upgrade an existing one in place; repair drifted rights, policies, triggers, checks.
+
+    Also resets the analysts' roles (their settings, anything they own) and sets
+    each tenant login's password back to the stored one.
+    """
     engine = obj.engine()
     with engine.connect() as conn:
         at_head = apply.current_revision(conn) == apply.head_revision()
         drifted = drift.compare_catalog(conn, ignore_tables=_known_foreign_tables()) if at_head else []
     before, after = apply.init_schema(engine, months_ahead=months_ahead)
+    from .database.tenant_logins import restore_passwords
+
+    restore_passwords(engine)  # a login may have changed its own; the workbench's stored one is the login's
     if before == after:
         click.echo(f"schema is up to date (revision {after})")
     else:
@@ -192,9 +199,13 @@ def db_init(obj, months_ahead):
 @_fail_cleanly
 def db_check(obj):
     """Compare the live database with the schema model; exit non-zero on any drift."""
-    with obj.engine().connect() as conn:
+    from .schema.locking import with_lock_timeout
+
+    def check(conn):  # the check rehearses the repair (in a savepoint it rolls back): it takes locks too
         apply.require_schema(conn)
         drift.check(conn, ignore_tables=_known_foreign_tables())
+
+    with_lock_timeout(obj.engine(), check, what="db check")
     click.echo("schema matches the model")
 
 

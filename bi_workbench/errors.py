@@ -152,3 +152,9 @@ class ScheduleConfigError(WorkbenchError, ValueError):
     """The report schedules file is malformed: the message names the file, the entry and what is wrong."""
 
     exit_code = 2
+
+
+class LockBusyError(WorkbenchError):
+    """An owner's command could not take its locks: another session held them through every retry; nothing changed."""
+
+    exit_code = 10

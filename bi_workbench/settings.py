@@ -82,8 +82,11 @@ def _data_dir_from_env() -> Path:
 
 def _tenant_from_env() -> tuple[str, str | None] | None:
     raw = os.environ.get(TENANT_ENV)
-    if raw is None or not raw.strip():
+    if raw is None:
         return None
+    if not raw.strip():  # set but blank (e.g. an empty $ORG): never fall back to the owner
+        raise ConfigurationError(f"{TENANT_ENV} is set but blank; set it to ORGANIZATION_ID[:USER_ID] "
+                                 f"or unset it to run as the owner.")
     organization, separator, user = (part.strip() for part in raw.partition(":"))
     try:
         return str(uuid.UUID(organization)), (str(uuid.UUID(user)) if separator else None)

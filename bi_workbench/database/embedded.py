@@ -120,6 +120,8 @@ class EmbeddedServer:
                 self._require_passwords()
                 return status
             self._ensure_initialised()
+            if not secrets.hba_trusts_anyone(self.pgdata) and not secrets.hba_is_current(self.pgdata):
+                secrets.write_pg_hba(self.pgdata)  # initdb's, or an older workbench's: read at the start below
             self._clear_stale_pid_file()
             self._wait_for_orphans()
             _ensure_port_free(self.port)
@@ -298,7 +300,7 @@ class EmbeddedServer:
     def _run(self, program: str, *args: str, failure: str) -> str:
         try:
             done = subprocess.run(
-                [str(self._bins() / program), *args], user=server_user.system_user(), capture_output=True,
+                [str(self._bins() / program), *args], **server_user.process_identity(), capture_output=True,
                 text=True, timeout=START_TIMEOUT_S + 30, stdin=subprocess.DEVNULL,
             )
         except subprocess.TimeoutExpired:

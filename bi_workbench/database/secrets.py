@@ -26,8 +26,14 @@ from ..errors import ConfigurationError
 PASSWORD_BYTES = 32
 #: The authentication methods the embedded server's pg_hba.conf allows (no ``trust``).
 AUTH_METHOD = "scram-sha-256"
+#: Databases of the server itself, which no tenant login may enter (it would find TEMP and large objects there).
+SERVER_DATABASES = "postgres,template0,template1"
 PG_HBA = f"""# Written by bi-workbench: every connection proves its password (SCRAM); no trust.
+# Tenant logins (members of bi_analyst) reach the workbench's databases only.
 # TYPE  DATABASE  USER  ADDRESS       METHOD
+local   {SERVER_DATABASES}  +bi_analyst                reject
+host    {SERVER_DATABASES}  +bi_analyst  127.0.0.1/32  reject
+host    {SERVER_DATABASES}  +bi_analyst  ::1/128       reject
 local   all       all                 {AUTH_METHOD}
 host    all       all   127.0.0.1/32  {AUTH_METHOD}
 host    all       all   ::1/128       {AUTH_METHOD}
@@ -100,6 +106,14 @@ def write_pg_hba(pgdata: Path) -> None:
     owner = pgdata.stat()
     if os.geteuid() == 0 and (owner.st_uid, owner.st_gid) != (0, 0):
         os.chown(target, owner.st_uid, owner.st_gid)
+
+
+def hba_is_current(pgdata: Path) -> bool:
+    """Return True if the cluster's pg_hba.conf is the one `write_pg_hba` writes (or cannot be read by us)."""
+    try:
+        return (Path(pgdata) / "pg_hba.conf").read_text() == PG_HBA
+    except (FileNotFoundError, PermissionError):
+        return True
 
 
 def hba_trusts_anyone(pgdata: Path) -> bool:

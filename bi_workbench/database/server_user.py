@@ -50,6 +50,18 @@ def system_user() -> str | None:
     return SYSTEM_USER
 
 
+def process_identity() -> dict:
+    """Return the ``subprocess.run`` arguments that run a program as the server's user and group only.
+
+    Empty when we are not root. As root, the user alone is not enough: the
+    child would keep root's group (gid 0) and supplementary groups.
+    """
+    if system_user() is None:
+        return {}
+    _uid, gid = ids()
+    return {"user": SYSTEM_USER, "group": gid, "extra_groups": []}
+
+
 def ids() -> tuple[int, int]:
     """Return (uid, gid) of the server's system user."""
     entry = pwd.getpwnam(SYSTEM_USER)
@@ -59,7 +71,7 @@ def ids() -> tuple[int, int]:
 def reachable(path: Path, mode: str = "-x") -> bool:
     """True if the server user can reach ``path`` (``test MODE`` run as that user: every parent traversed)."""
     try:
-        return subprocess.run(["test", mode, str(path)], user=SYSTEM_USER, stdin=subprocess.DEVNULL).returncode == 0
+        return subprocess.run(["test", mode, str(path)], **process_identity(), stdin=subprocess.DEVNULL).returncode == 0
     except OSError:
         return False
 
@@ -75,7 +87,7 @@ def _runs(bin_dir: Path) -> bool:
     """True if the server user can run the server and initdb from ``bin_dir`` (libraries found, share readable)."""
     try:
         return all(
-            subprocess.run([str(bin_dir / program), "--version"], user=SYSTEM_USER, capture_output=True,
+            subprocess.run([str(bin_dir / program), "--version"], **process_identity(), capture_output=True,
                            stdin=subprocess.DEVNULL).returncode == 0
             for program in ("postgres", "initdb")
         ) and reachable(bin_dir.parent / "share", "-r")

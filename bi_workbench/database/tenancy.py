@@ -7,11 +7,13 @@ keyed on ``current_tenant()``, the organization bound to the session's login
 the login is no superuser, owns nothing, and can become no one else.
 
 `tenant_engine` connects AS the login (its password from the secret store),
-and on every new connection checks who it is: the expected ``session_user``,
+sets what its sessions need (``bi_analyst``, the pinned ``search_path``, the
+timeouts) instead of trusting the login's role defaults, which the login can
+change itself, and on every new connection checks who it is: the expected ``session_user``,
 running as ``bi_analyst``, neither superuser nor BYPASSRLS, bound to the
 organization asked for; any other answer is refused (TenantAccessError).
-Connections are reset with ``DISCARD ALL`` when they return to the pool, so
-nothing one user set in a session reaches the next.
+Connections are reset with ``DISCARD ALL`` (and those settings set again) when
+they return to the pool, so nothing one user set in a session reaches the next.
 
 The acting user (optional) names the member who works, for the audit trail
 only; it must be a counted member of the organization. Rights never depend
@@ -25,12 +27,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, make_url
 
 from ..errors import TenantAccessError
 from ..schema.tenancy import ANALYST_ROLE, USER_SETTING, tenant_policies
 from .connection import _json_dumps, check_reachable
+from ..schema.tenant_roles import LOGIN_SETTINGS
 from .tenant_logins import as_uuid, login_role, login_url
 
 #: Kept for readers of the tenant option (the ADBC fast path sets it, harmlessly): nothing reads it any more.
@@ -45,6 +49,9 @@ _WHO = sa.text(
 _CAN_MAKE = ("SELECT has_database_privilege(current_database(), 'TEMPORARY') "
              "OR has_database_privilege(current_database(), 'CREATE') OR has_schema_privilege(current_schema(), 'CREATE')")
 _SET_USER = sa.text(f"SELECT set_config('{USER_SETTING}', :user_id, true)")
+#: The schema of the tenancy: where the owner's security-definer current_tenant() lives (no tenant can create one).
+_SCHEMA = sa.text("SELECT DISTINCT pronamespace::regnamespace::text FROM pg_proc "
+                  "WHERE proname = 'current_tenant' AND prosecdef")
 
 
 def tenant_tables() -> tuple[str, ...]:
@@ -72,6 +79,10 @@ def tenant_engine(engine: Engine, organization_id, user_id=None) -> Engine:
     user = None if user_id in (None, "") else as_uuid(user_id, "user_id")
     with engine.connect() as conn:
         session_user, _current, privileged = conn.execute(_WHO).one()
+        schemas = conn.execute(_SCHEMA).scalars().all()
+        if len(schemas) != 1:
+            raise TenantAccessError(f"refusing the connection: the database has {len(schemas)} tenancy schemas "
+                                    "(current_tenant()); run `bi-workbench db init` as the owner")
         if privileged:
             role = login_role(conn, organization)
             if role is None:
@@ -80,7 +91,8 @@ def tenant_engine(engine: Engine, organization_id, user_id=None) -> Engine:
             url = login_url(engine.url, role)
         else:
             role, url = session_user, engine.url
-    login = _login_engine(url.render_as_string(hide_password=False), role, str(organization))
+    search_path = f"{engine.dialect.identifier_preparer.quote(schemas[0])}, pg_temp"
+    login = _login_engine(url.render_as_string(hide_password=False), role, str(organization), search_path)
     _check_acting_user(login, organization, user)
     return login.execution_options(**{TENANT_OPTION: (str(organization), "" if user is None else str(user))})
 
@@ -113,16 +125,44 @@ def is_tenant_engine(engine: Engine) -> bool:
 
 
 @lru_cache(maxsize=32)
-def _login_engine(url: str, role: str, organization: str) -> Engine:
-    """One pooled Engine per login: checked on connect, reset with DISCARD ALL on return."""
+def _login_engine(url: str, role: str, organization: str, search_path: str) -> Engine:
+    """One pooled Engine per login: pinned and checked on connect, reset with DISCARD ALL and pinned again on return."""
     # Prepared statements off: DISCARD ALL drops them server-side on every return.
     login = sa.create_engine(make_url(url), pool_pre_ping=True, connect_args={"prepare_threshold": None},
                              json_serializer=_json_dumps)
-    sa.event.listen(login, "connect", lambda dbapi, _record: _verify_login(dbapi, role, organization))
-    sa.event.listen(login, "checkin", _discard_all)
+
+    def connected(dbapi, _record):
+        try:
+            _pin_session(dbapi, search_path)
+        except psycopg.Error as exc:  # e.g. a role that is no member of bi_analyst
+            reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise TenantAccessError(f"refusing the connection: it cannot be set up as a tenant session ({reason}); "
+                                    f"a tenant connection must be the login {role} as {ANALYST_ROLE}, "
+                                    f"bound to {organization}") from None
+        _verify_login(dbapi, role, organization)
+
+    sa.event.listen(login, "connect", connected)
+    sa.event.listen(login, "checkin", lambda dbapi, record: _discard_all(dbapi, record, search_path))
     sa.event.listen(login, "begin", _name_acting_user)
     check_reachable(login)
     return login
+
+
+def _session_settings(search_path: str) -> dict[str, str]:
+    """What every tenant session runs with: bi_analyst, the pinned search_path, the login timeouts."""
+    return {"role": ANALYST_ROLE, "search_path": search_path, **LOGIN_SETTINGS}
+
+
+def _pin_session(dbapi_connection, search_path: str) -> None:
+    """Set `_session_settings` for the session, committed (the login's role defaults are its own to change)."""
+    settings = _session_settings(search_path)
+    dbapi_connection.autocommit = True
+    try:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SELECT " + ", ".join(["set_config(%s, %s, false)"] * len(settings)),
+                           [item for pair in settings.items() for item in pair])
+    finally:
+        dbapi_connection.autocommit = False
 
 
 def _verify_login(dbapi_connection, role: str, organization: str) -> None:
@@ -147,16 +187,18 @@ def _verify_login(dbapi_connection, role: str, organization: str) -> None:
             f"a tenant connection must be the login {role} as {ANALYST_ROLE}, bound to {organization}")
 
 
-def _discard_all(dbapi_connection, _record) -> None:
+def _discard_all(dbapi_connection, record, search_path: str) -> None:
     # Nothing of one checkout's session (settings, role, prepared statements)
-    # reaches the next; a connection that cannot be reset is not reused.
+    # reaches the next; DISCARD ALL falls back to the login's role defaults,
+    # so the session settings are set again. A connection that cannot be
+    # reset is not reused.
     try:
         dbapi_connection.rollback()
         dbapi_connection.autocommit = True
         dbapi_connection.execute("DISCARD ALL")
-        dbapi_connection.autocommit = False
+        _pin_session(dbapi_connection, search_path)
     except Exception:  # noqa: BLE001 - any failure: close it rather than reuse it
-        _record.invalidate()
+        record.invalidate()
 
 
 def _name_acting_user(conn: Connection) -> None:

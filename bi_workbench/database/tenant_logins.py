@@ -10,7 +10,10 @@ user's secret store (`bi_workbench.database.secrets`).
 
 Role settings pin what a session starts with: ``search_path`` with
 ``pg_temp`` last, a ``statement_timeout``, a ``lock_timeout`` and an idle
-transaction timeout, and a connection limit.
+transaction timeout (`bi_workbench.schema.tenant_roles.LOGIN_SETTINGS`), and a
+connection limit. A login can change its own settings and password (PostgreSQL
+lets every role); `add_login` run again (and `db init`) resets them, and the
+tenant engine sets what it needs on every session instead of trusting them.
 """
 
 from __future__ import annotations
@@ -23,20 +26,16 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine
+from sqlalchemy.exc import DBAPIError
 
 from ..errors import InvalidParameterError, TenantAccessError
 from ..schema.tables import organizations
-from ..schema.tenancy import ANALYST_ROLE
+from ..schema.tenancy import ANALYST_ROLE, login_search_path
+from ..schema.tenant_roles import pin_login_settings
 from ..schema.tenant_logins import tenant_logins
 from ..settings import load_settings
 from . import secrets
 
-#: Session defaults of every tenant login (ALTER ROLE ... SET).
-ROLE_SETTINGS = {
-    "statement_timeout": "5min",
-    "lock_timeout": "5s",
-    "idle_in_transaction_session_timeout": "10min",
-}
 #: Connections one tenant login may hold at once.
 CONNECTION_LIMIT = 20
 
@@ -93,7 +92,7 @@ def add_login(engine: Engine, organization_id, *, store: Path | None = None) -> 
             raise TenantAccessError(f"organization {organization} does not exist")
         role = role_name(conn.engine.url.database, organization)
         driver = conn.connection.driver_connection
-        verifier = driver.pgconn.encrypt_password(password.encode(), role.encode(), b"scram-sha-256").decode()
+        verifier = _verifier(driver, role, password)
         exists = conn.execute(sa.text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first()
         conn.exec_driver_sql(("ALTER ROLE {} " if exists else "CREATE ROLE {} ").format(_quote(conn, role))
                              + _attributes(verifier))
@@ -101,14 +100,32 @@ def add_login(engine: Engine, organization_id, *, store: Path | None = None) -> 
         # A database copied from a template does not inherit the template's database
         # privileges: take TEMP and CREATE from PUBLIC here too (tenancy.sql does at init).
         conn.exec_driver_sql(f"REVOKE TEMPORARY, CREATE ON DATABASE {_quote(conn, conn.engine.url.database)} FROM PUBLIC")
-        settings = {"role": _literal(ANALYST_ROLE), "search_path": _search_path(conn),
-                    **{name: _literal(value) for name, value in ROLE_SETTINGS.items()}}
-        for setting, value in settings.items():
-            conn.exec_driver_sql(f"ALTER ROLE {_quote(conn, role)} SET {setting} = {value}")
+        # Whatever the login set for itself (ALTER ROLE ... [IN DATABASE ...] SET) goes.
+        pin_login_settings(conn, _quote(conn, role), ANALYST_ROLE, login_search_path(conn))
         conn.execute(sa.text("INSERT INTO tenant_logins (role_name, organization_id) VALUES (:r, :o) "
                              "ON CONFLICT (role_name) DO NOTHING"), {"r": role, "o": organization})
         secrets.save_tenant_password(store, engine.url, role, password)
     return next(login for login in list_logins(engine, store=store) if login.role == role)
+
+
+def restore_passwords(engine: Engine, *, store: Path | None = None) -> list[str]:
+    """Set every tenant login's password back to the one stored for the workbench; return the roles set.
+
+    A login may change its own password (PostgreSQL lets every role), which
+    would lock the workbench out of it; `db init` runs this. Logins without a
+    stored password are left as they are (`tenant add` renews them).
+    """
+    store = store or store_path()
+    restored = []
+    with engine.begin() as conn:
+        driver = conn.connection.driver_connection
+        for role in conn.execute(sa.select(tenant_logins.c.role_name).order_by(tenant_logins.c.role_name)).scalars():
+            password = secrets.tenant_password(store, engine.url, role)
+            if password is None:
+                continue
+            conn.exec_driver_sql(f"ALTER ROLE {_quote(conn, role)} PASSWORD {_literal(_verifier(driver, role, password))}")
+            restored.append(role)
+    return restored
 
 
 def list_logins(engine: Engine, *, store: Path | None = None) -> list[TenantLogin]:
@@ -127,17 +144,31 @@ def list_logins(engine: Engine, *, store: Path | None = None) -> list[TenantLogi
 def remove_login(engine: Engine, organization_id, *, store: Path | None = None) -> str:
     """Drop ``organization_id``'s tenant login (ending its sessions) and forget its password; return the role.
 
-    Raises TenantAccessError if the organization has no tenant login.
+    In one transaction: the binding goes, the login's sessions end, whatever it
+    owns in this database is given to the owner (``REASSIGN OWNED``) and every
+    privilege granted to it is revoked (``DROP OWNED``), then the role is
+    dropped. Raises TenantAccessError if the organization has no tenant login,
+    or, with nothing changed, if the role cannot be dropped (e.g. it owns
+    something in another database of the server).
     """
     organization = as_uuid(organization_id, "organization_id")
     store = store or store_path()
-    with engine.begin() as conn:
-        role = login_role(conn, organization)
-        if role is None:
-            raise TenantAccessError(f"organization {organization} has no tenant login")
-        conn.execute(tenant_logins.delete().where(tenant_logins.c.role_name == role))
-        conn.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = :r"), {"r": role})
-        conn.exec_driver_sql(f"DROP ROLE IF EXISTS {_quote(conn, role)}")
+    try:
+        with engine.begin() as conn:
+            role = login_role(conn, organization)
+            if role is None:
+                raise TenantAccessError(f"organization {organization} has no tenant login")
+            quoted = _quote(conn, role)
+            conn.execute(tenant_logins.delete().where(tenant_logins.c.role_name == role))
+            conn.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = :r"),
+                         {"r": role})
+            conn.exec_driver_sql(f"REASSIGN OWNED BY {quoted} TO CURRENT_USER")
+            conn.exec_driver_sql(f"DROP OWNED BY {quoted}")
+            conn.exec_driver_sql(f"DROP ROLE IF EXISTS {quoted}")
+    except DBAPIError as exc:
+        reason = str(exc.orig).strip().splitlines()[0]
+        raise TenantAccessError(f"removing the tenant login of organization {organization} failed, nothing was "
+                                f"changed: {reason}") from None
     secrets.save_tenant_password(store, engine.url, role, None)
     return role
 
@@ -165,9 +196,9 @@ def _attributes(verifier: str) -> str:
             f"CONNECTION LIMIT {CONNECTION_LIMIT} PASSWORD {_literal(verifier)}")
 
 
-def _search_path(conn) -> str:
-    schema = conn.execute(sa.text("SELECT current_schema()")).scalar_one()
-    return f"{_quote(conn, schema)}, pg_temp"
+def _verifier(driver, role: str, password: str) -> str:
+    """The SCRAM verifier of ``password`` for ``role``: all the server ever receives."""
+    return driver.pgconn.encrypt_password(password.encode(), role.encode(), b"scram-sha-256").decode()
 
 
 def _quote(conn, identifier: str) -> str:

@@ -37,6 +37,7 @@ from sqlalchemy.schema import DropTable
 
 from ..errors import MigrationError, MigrationOrderError, ReconciliationFailedError
 from ..schema.apply import require_schema
+from ..schema.locking import with_lock_timeout
 from .phases import (
     DROP_PHASE,
     PHASES,
@@ -95,7 +96,9 @@ def migrate(engine: Engine, phase: int | None = None, dry_run: bool = False,
     """Run one phase, or phases 1-4 (and 5 with ``drop_legacy``); return one PhaseResult per phase.
 
     Each phase commits on its own; with ``dry_run`` all of them run in one
-    transaction that is rolled back at the end.
+    transaction that is rolled back at the end. A phase's lock waits time out
+    and the phase is retried (`bi_workbench.schema.locking`): LockBusyError
+    names the session that kept the locks.
     """
     numbers = _selected(phase, drop_legacy)
     if dry_run:
@@ -107,8 +110,10 @@ def migrate(engine: Engine, phase: int | None = None, dry_run: bool = False,
                 transaction.rollback()
     results = []
     for number in numbers:
-        with _connection_lost(get_phase(number)), engine.begin() as conn:
-            results.append(_run_phase(conn, get_phase(number)))
+        step = get_phase(number)
+        with _connection_lost(step):
+            results.append(with_lock_timeout(engine, lambda conn, step=step: _run_phase(conn, step),
+                                             what=f"migration phase {number} ({step.name})"))
     return results
 
 

@@ -10,6 +10,12 @@ The rules (``../shared/DESIGN.md``, "One definition of every number"):
   status is ``invited`` (an invitation not yet accepted): active and inactive
   members alike, since an inactive member's past work was done for the
   organization. `COUNTED_MEMBERSHIP` is that condition, used everywhere.
+- **Writing.** A tenant writes only rows that are its organization's alone:
+  the row names the organization (``organization_id``) and its user, when the
+  entity has one, is a counted member of it (`writable_by`). A row without an
+  organization would belong to every organization of its user, so a tenant
+  never writes one, and never reaches one it merely sees through a member
+  shared with another organization.
 - **Industry.** A row's industry is its own industry column where the entity
   has one (market insights, business trends), else its user's. Industries
   compare case- and space-insensitively (`industry_key`).
@@ -31,6 +37,8 @@ UNCOUNTED_MEMBERSHIP_STATUSES = ("invited",)
 
 #: How a row of an entity is owned (see `owned_by`).
 OWNERSHIPS = ("row", "row_or_members", "members", "self", "global")
+#: Ownerships whose rows can name one organization as theirs alone: the only ones a tenant may write.
+WRITABLE_OWNERSHIPS = ("row", "row_or_members")
 
 
 def counted_membership(member=organization_members) -> ColumnElement[bool]:
@@ -71,6 +79,24 @@ def owned_by(ownership: str, table, organization, *, user_column: str | None = N
     if ownership == "global":
         return sa.true()
     raise ValueError(f"unknown ownership {ownership!r}; expected one of {', '.join(OWNERSHIPS)}")
+
+
+def writable_by(ownership: str, table, organization, *, user_column: str | None = None) -> ColumnElement[bool]:
+    """Return the condition that ``organization`` (a tenant) may write a row of ``table``.
+
+    The row is the organization's own (``organization_id`` is ``organization``,
+    so no other organization sees it, whatever its user's memberships) and its
+    user (``user_column``, if given) is a counted member of it. It is both the
+    rows an UPDATE may reach and what an INSERT or UPDATE may leave. Raises
+    ValueError for an ownership outside `WRITABLE_OWNERSHIPS`: such a row has no
+    organization of its own and would be visible to every organization of its
+    user, so no tenant may write it.
+    """
+    if ownership not in WRITABLE_OWNERSHIPS:
+        raise ValueError(f"rows owned as {ownership!r} cannot be written by one organization alone; "
+                         f"writable ownerships: {', '.join(WRITABLE_OWNERSHIPS)}")
+    own = table.c.organization_id == organization
+    return own if user_column is None else sa.and_(own, member_of(table.c[user_column], organization))
 
 
 def owner_organization(ownership: str, table, *, user_column: str | None = None):
@@ -125,14 +151,17 @@ def in_industry(industry_expression, industry) -> ColumnElement[bool]:
         industry, str) else industry)
 
 
-def policy_expression(ownership: str, table, organization_sql: str, *, user_column: str | None = None) -> str:
-    """Return `owned_by` as PostgreSQL text for a row-level security policy on ``table``.
+def policy_expression(ownership: str, table, organization_sql: str, *, user_column: str | None = None,
+                      writing: bool = False) -> str:
+    """Return `owned_by` (or, ``writing``, `writable_by`) as PostgreSQL text for a row-level security policy.
 
     ``organization_sql`` is trusted SQL naming the tenant (e.g. ``"(SELECT current_tenant())"``); the
     result is the USING / WITH CHECK expression, with the table's columns unqualified-correlated as a
     policy needs. Example: ``policy_expression("row", assessments, "t()")`` -> ``"assessments.organization_id = t()"``.
+    Raises ValueError as `owned_by` / `writable_by` do.
     """
-    condition = owned_by(ownership, table, sa.literal_column(organization_sql), user_column=user_column)
+    rule = writable_by if writing else owned_by
+    condition = rule(ownership, table, sa.literal_column(organization_sql), user_column=user_column)
     statement = sa.select(sa.literal_column("1")).select_from(table).where(condition)
     text = str(statement.compile(dialect=_dialect(), compile_kwargs={"literal_binds": True}))
     return _top_level_where(text)

@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError
 
 from ..errors import SchemaApplyError, SchemaMissingError
 from . import catalog
+from .locking import with_lock_timeout
 from .tables import metadata
 from .tenancy import apply_tenancy
 
@@ -47,25 +48,31 @@ def current_revision(connection: Connection) -> str | None:
 def init_schema(engine: Engine, *, revision: str = "head", months_ahead: int = DEFAULT_MONTHS_AHEAD) -> tuple[str | None, str]:
     """Create or upgrade the schema to ``revision`` in one transaction; return (before, after) revisions.
 
+    Lock waits time out and the transaction is retried (`locking.with_lock_timeout`):
+    LockBusyError names the session that kept the locks.
+
     On a schema already at the head it also repairs what `db check` reports
     of the security-relevant catalog (`catalog.repair`): row-level security,
     policies, grants, view options, triggers, functions and CHECKs.
     """
+    def upgrade(conn: Connection) -> tuple[str | None, str]:
+        before = current_revision(conn)
+        if before is None:
+            _refuse_foreign_tables(conn)
+        command.upgrade(_alembic_config(conn), revision)
+        after = current_revision(conn)
+        if after == head_revision():
+            if before is not None:  # rights, policies, triggers, checks changed by hand since
+                catalog.repair(conn)
+            conn.execute(sa.text("SELECT ensure_partitions_ahead(:n)"), {"n": months_ahead})
+            # Policies follow the entity declarations of this package, which may have
+            # changed since the revision that last applied them; views recreated since
+            # need security_invoker again.
+            apply_tenancy(conn)
+        return before, after
+
     try:
-        with engine.begin() as conn:
-            before = current_revision(conn)
-            if before is None:
-                _refuse_foreign_tables(conn)
-            command.upgrade(_alembic_config(conn), revision)
-            after = current_revision(conn)
-            if after == head_revision():
-                if before is not None:  # rights, policies, triggers, checks changed by hand since
-                    catalog.repair(conn)
-                conn.execute(sa.text("SELECT ensure_partitions_ahead(:n)"), {"n": months_ahead})
-                # Policies follow the entity declarations of this package, which may have
-                # changed since the revision that last applied them; views recreated since
-                # need security_invoker again.
-                apply_tenancy(conn)
+        before, after = with_lock_timeout(engine, upgrade, what="db init")
     except (DBAPIError, psycopg.Error) as exc:
         # .sql files run on the raw driver connection, so psycopg errors arrive unwrapped.
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
@@ -106,14 +113,24 @@ def _refuse_foreign_tables(conn: Connection) -> None:
 
 
 def ensure_partitions_ahead(engine: Engine, months_ahead: int = DEFAULT_MONTHS_AHEAD) -> int:
-    """Create monthly partitions up to ``months_ahead`` months ahead; return how many were created."""
-    with engine.begin() as conn:
+    """Create monthly partitions up to ``months_ahead`` months ahead; return how many were created.
+
+    Raises LockBusyError when another session kept the partitioned tables locked through every retry.
+    """
+    def create(conn: Connection) -> int:
         require_schema(conn)
         return conn.execute(sa.text("SELECT ensure_partitions_ahead(:n)"), {"n": months_ahead}).scalar_one()
 
+    return with_lock_timeout(engine, create, what="db partitions")
+
 
 def refresh_read_models(engine: Engine) -> None:
-    """Refresh the materialized read models concurrently (readers are not blocked)."""
-    with engine.begin() as conn:
+    """Refresh the materialized read models concurrently (readers are not blocked).
+
+    Raises LockBusyError when another session kept a read model locked through every retry.
+    """
+    def refresh(conn: Connection) -> None:
         require_schema(conn)
         conn.execute(sa.text("SELECT refresh_analytics_views()"))
+
+    with_lock_timeout(engine, refresh, what="db refresh")

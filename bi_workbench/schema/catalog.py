@@ -4,7 +4,10 @@ What the Alembic comparison in `drift` cannot see: row-level security flags
 (enabled, forced), policies and their expressions, privileges of every role
 (tables, views, sequences, columns, functions, the schema), view options
 (``security_invoker``), view definitions, CHECK expressions, triggers and
-whether they are enabled, and function definitions.
+whether they are enabled, and function definitions; and, outside the schema,
+what the tenancy keeps (`tenant_roles.role_state`): the grants of the guarded
+large-object and advisory-lock functions, objects owned by the analysts'
+roles, and those roles' settings.
 
 The expected state is never written down a second time: it is what a repair
 leaves, and a repair is (1) ``sql/repair/clean_slate.sql``, which takes all of
@@ -34,6 +37,8 @@ from sqlalchemy.schema import AddConstraint
 from ..errors import SchemaApplyError
 from .sqlfiles import read_sql, run_sql_file
 from .tables import metadata
+from .tenancy import ANALYST_ROLE
+from .tenant_roles import role_state
 
 #: Revisions whose upgrade is idempotent and declares functions, views, triggers, policies or grants.
 REDECLARING_REVISIONS = ("0002", "0005", "0007", "0008")
@@ -47,7 +52,7 @@ State = dict[tuple[str, str], str]
 def live_state(connection: Connection) -> State:
     """Return {(kind, target): state} of the schema's security-relevant catalog as the database has it."""
     rows = connection.exec_driver_sql(read_sql(PACKAGE, "repair/catalog_state.sql"))
-    return {(kind, target): state for kind, target, state in rows}
+    return {(kind, target): state for kind, target, state in rows} | role_state(connection, ANALYST_ROLE)
 
 
 def expected_state(connection: Connection) -> State:

@@ -7,14 +7,19 @@
    ``bi_analyst`` group role, ``current_tenant()``, revoked TEMP / CREATE);
 2. creates ``acting_user()``: the workbench's named acting user, if a counted
    member of the login's organization (the audit trail's actor);
-3. gives every entity's table (`bi_workbench.metrics.entities`) the policy of
-   its ownership (`bi_workbench.metrics.ownership.policy_expression`): rows
-   of their own organization, or of a counted member's when they have none;
-   scores follow their assessment (``PARENT_ENTITY``); global reference data
-   is readable by all; any other table with an ``organization_id`` is owned
-   by that column;
+3. gives every entity's table (`bi_workbench.metrics.entities`) the read
+   policy of its ownership (`bi_workbench.metrics.ownership.policy_expression`):
+   rows of their own organization, or of a counted member's when they have
+   none; scores follow their assessment (``PARENT_ENTITY``); global reference
+   data is readable by all; any other table with an ``organization_id`` is
+   owned by that column. The tables analysts write get write policies with
+   the write rule (``writable_by``): only rows of the tenant's own
+   organization and of its counted members, both to reach and to leave;
 4. grants ``bi_analyst`` SELECT on those tables and the two security-invoker
-   views, and the few writes of `ANALYST_WRITES`, nothing else.
+   views, and the few writes of `ANALYST_WRITES`, nothing else;
+5. keeps what the boundary needs outside the schema (`tenant_roles.secure_roles`):
+   no large-object or advisory-lock function for anyone but the owner,
+   nothing owned by the analysts' roles, their role settings pinned.
 
 The analyst never gets table-level UPDATE, DELETE or TRUNCATE: those are what
 ``LOCK TABLE`` in a strong mode needs, and one analyst's lock must never stop
@@ -23,29 +28,36 @@ the other tenants. Updates are granted per column.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
-from ..metrics.entities import ENTITIES, PARENT_ENTITY
+from ..metrics.entities import ENTITIES, PARENT_ENTITY, entity_of_table
 from ..metrics.ownership import counted_membership, policy_expression
 from .sqlfiles import run_sql_file
 from .tables import TENANT_COLUMN, metadata, organization_members
 from .tenant_logins import tenant_logins
+from .tenant_roles import secure_roles
 
 #: The NOLOGIN group role holding the analysts' privileges (tenant logins are its members).
 ANALYST_ROLE = "bi_analyst"
 #: SQL naming the session's tenant inside policies (an InitPlan: once per statement).
 TENANT_SQL = "(SELECT current_tenant())"
-#: The policy on tenant data (all commands) and on global reference data (SELECT).
+#: The policies: reading tenant data, reading global reference data, and the writes of `ANALYST_WRITES`.
 POLICY = "tenant_isolation"
 READ_POLICY = "tenant_read"
+INSERT_POLICY = "tenant_insert"
+UPDATE_POLICY = "tenant_update"
+POLICIES = (POLICY, READ_POLICY, INSERT_POLICY, UPDATE_POLICY)
 #: Setting through which the workbench names the acting user (the audit trail's; see `acting_user`).
 USER_SETTING = "bi_workbench.user_id"
 
 #: The analysts' writes, each for a documented workflow (docs/security.md):
 #: saving and arranging dashboard widgets (hidden with is_active, never deleted),
-#: marking notifications read, storing a simulation run.
+#: marking notifications read, storing a simulation run. Each is checked by the
+#: write rule (`bi_workbench.metrics.ownership.writable_by`), not the read rule.
 ANALYST_WRITES: dict[str, tuple[str, ...]] = {
     "dashboard_widgets": ("INSERT", "UPDATE (widget_type, widget_config, position, is_active)"),
     "notifications": ("UPDATE (is_read, read_at)",),
@@ -57,27 +69,55 @@ ANALYST_VIEWS = ("user_dashboard_summary", "organization_analytics")
 ANALYST_METADATA = ("schema_version",)
 
 
-def tenant_policies() -> dict[str, dict[str, str]]:
-    """Return ``{table: {policy name: USING expression}}`` for every table under a tenant policy.
+@dataclass(frozen=True)
+class Policy:
+    """One row-level security policy: its command, USING expression and WITH CHECK expression (None: none)."""
 
-    Tenant data has `POLICY` (USING and WITH CHECK alike); global reference
-    data has `READ_POLICY` (``true``, SELECT only).
+    command: str
+    using: str | None
+    check: str | None = None
+
+
+def tenant_policies() -> dict[str, dict[str, Policy]]:
+    """Return ``{table: {policy name: Policy}}`` for every table under a tenant policy.
+
+    Every table gets a SELECT policy: `POLICY` (the read rule of its
+    ownership) on tenant data, `READ_POLICY` (``true``) on global reference
+    data. Tables of `ANALYST_WRITES` get `INSERT_POLICY` / `UPDATE_POLICY` with
+    the write rule (`writable_by`) as USING and WITH CHECK; no table has a
+    DELETE policy, so no DELETE reaches a row even if it were granted.
     """
-    policies: dict[str, dict[str, str]] = {}
+    policies: dict[str, dict[str, Policy]] = {}
     for entity in ENTITIES.values():
         if not entity.tenant_readable:
             continue
         if entity.ownership == "global":
-            policies[entity.table.name] = {READ_POLICY: "true"}
+            policies[entity.table.name] = {READ_POLICY: Policy("SELECT", "true")}
         else:
-            policies[entity.table.name] = {POLICY: policy_expression(
-                entity.ownership, entity.table, TENANT_SQL, user_column=entity.user)}
+            policies[entity.table.name] = {POLICY: Policy("SELECT", policy_expression(
+                entity.ownership, entity.table, TENANT_SQL, user_column=entity.user))}
     for table_name, (parent_name, key) in PARENT_ENTITY.items():
-        policies[table_name] = {POLICY: _parent_expression(table_name, parent_name, key)}
+        policies[table_name] = {POLICY: Policy("SELECT", _parent_expression(table_name, parent_name, key))}
     for table in metadata.tables.values():
         if TENANT_COLUMN in table.c and table.name not in policies:
-            policies[table.name] = {POLICY: policy_expression("row", table, TENANT_SQL)}
+            policies[table.name] = {POLICY: Policy("SELECT", policy_expression("row", table, TENANT_SQL))}
+    for table_name, privileges in ANALYST_WRITES.items():
+        policies[table_name].update(_write_policies(table_name, privileges))
     return policies
+
+
+def _write_policies(table_name: str, privileges: tuple[str, ...]) -> dict[str, Policy]:
+    """The INSERT / UPDATE policies of a table the analysts write (the write rule both ways)."""
+    entity = entity_of_table(table_name)
+    table = metadata.tables[table_name]
+    ownership, user = (entity.ownership, entity.user) if entity else ("row", None)
+    rule = policy_expression(ownership, table, TENANT_SQL, user_column=user, writing=True)
+    found = {}
+    if "INSERT" in privileges:
+        found[INSERT_POLICY] = Policy("INSERT", None, rule)
+    if any(privilege.startswith("UPDATE") for privilege in privileges):
+        found[UPDATE_POLICY] = Policy("UPDATE", rule, rule)
+    return found
 
 
 def _parent_expression(table_name: str, parent_name: str, key: str) -> str:
@@ -103,6 +143,13 @@ def apply_tenancy(connection: Connection) -> None:
     for table_name, policies in tenant_policies().items():
         driver.execute(_policy_statements(table_name, policies))
     driver.execute(_grant_statements())
+    secure_roles(connection, ANALYST_ROLE, login_search_path(connection))
+
+
+def login_search_path(connection: Connection) -> str:
+    """The tenant logins' search_path as SQL: the schema, then ``pg_temp`` (never first: nothing shadows a table)."""
+    schema = connection.execute(sa.text("SELECT current_schema()")).scalar_one()
+    return f"{connection.dialect.identifier_preparer.quote(schema)}, pg_temp"
 
 
 def apply_audit_and_tenancy(connection: Connection) -> None:
@@ -127,14 +174,13 @@ GRANT EXECUTE ON FUNCTION acting_user() TO {ANALYST_ROLE};
 """
 
 
-def _policy_statements(table_name: str, policies: dict[str, str]) -> str:
+def _policy_statements(table_name: str, policies: dict[str, Policy]) -> str:
     statements = [f"ALTER TABLE {table_name} ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY"]
-    for name in (POLICY, READ_POLICY):
-        statements.append(f"DROP POLICY IF EXISTS {name} ON {table_name}")
-    for name, expression in policies.items():
-        command = "SELECT" if name == READ_POLICY else "ALL"
-        check = "" if name == READ_POLICY else f" WITH CHECK ({expression})"
-        statements.append(f"CREATE POLICY {name} ON {table_name} FOR {command} USING ({expression}){check}")
+    statements += [f"DROP POLICY IF EXISTS {name} ON {table_name}" for name in POLICIES]
+    for name, policy in policies.items():
+        using = "" if policy.using is None else f" USING ({policy.using})"
+        check = "" if policy.check is None else f" WITH CHECK ({policy.check})"
+        statements.append(f"CREATE POLICY {name} ON {table_name} FOR {policy.command}{using}{check}")
     return ";\n".join(statements) + ";"
 
 

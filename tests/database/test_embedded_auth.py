@@ -6,6 +6,7 @@ import os
 import pwd
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -55,7 +56,7 @@ def test_the_owner_finds_the_secret_without_typing_it(server):
         methods = set(conn.execute(sa.text("SELECT auth_method FROM pg_hba_file_rules")).scalars())
         assert conn.execute(sa.text("SHOW password_encryption")).scalar() == "scram-sha-256"
     engine.dispose()
-    assert methods == {"scram-sha-256"}
+    assert methods == {"scram-sha-256", "reject"}  # reject: tenant logins in the server's own databases
     secret = secrets.superuser_password_file(server.pgdata)
     assert secret.stat().st_mode & 0o777 == 0o600 and secret.stat().st_uid == os.geteuid()
 
@@ -78,3 +79,25 @@ def test_a_cluster_made_with_trust_gets_a_password_at_its_next_start(tmp_path):
         assert _psql_as_another_user(wrong.render_as_string(hide_password=False)).returncode != 0
     finally:
         srv.destroy()
+
+
+def _proc_field(pid: int, name: str) -> list[str]:
+    line = next(line for line in (Path("/proc") / str(pid) / "status").read_text().splitlines()
+                if line.startswith(f"{name}:"))
+    return line.split()[1:]
+
+
+def test_the_server_runs_with_its_own_group_never_roots(server):
+    """Started by root, the postmaster and its backends have the server user's group only (no gid 0)."""
+    engine = create_engine(server.url("postgres"))
+    with engine.connect() as conn:
+        backend = conn.execute(sa.text("SELECT pg_backend_pid()")).scalar()
+        postmaster = int(_proc_field(backend, "PPid")[0])
+        groups = {pid: (_proc_field(pid, "Uid"), _proc_field(pid, "Gid"), _proc_field(pid, "Groups"))
+                  for pid in (postmaster, backend)}
+    engine.dispose()
+    for uid, gid, extra in groups.values():
+        if os.geteuid() == 0:
+            assert "0" not in uid and "0" not in gid and "0" not in extra
+        else:
+            assert uid[0] == str(os.geteuid()) and gid[0] == str(os.getegid())

@@ -8,6 +8,7 @@ sends what a notebook cell could, then counts what it got of B.
 
 from __future__ import annotations
 
+import threading
 import uuid
 
 import psycopg
@@ -16,8 +17,11 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 
 from bi_workbench.database.tenancy import current_tenant, tenant_engine, tenant_tables, tenant_transaction
-from bi_workbench.errors import InvalidParameterError, TenantAccessError
+from bi_workbench.errors import InvalidParameterError, LockBusyError, TenantAccessError
 from bi_workbench.events.audit import acting_as
+from bi_workbench.schema import init_schema, locking
+from bi_workbench.schema.apply import ensure_partitions_ahead
+from bi_workbench.schema.drift import compare_catalog
 from bi_workbench.schema.tables import metadata
 from bi_workbench.schema.tenancy import ANALYST_METADATA, ANALYST_ROLE, ANALYST_VIEWS, ANALYST_WRITES
 from tests.database.tenant_world import VISIBLE_TO_A, row_values
@@ -184,6 +188,41 @@ def test_every_relation_and_command_leaks_nothing_of_b_and_allows_only_the_docum
     assert attempts >= 4 * len(relations)
 
 
+def _organizationless(owner, name: str, ids: set) -> set:
+    """Those of ``ids`` whose row has no organization of its own (visible to A through a member only)."""
+    table = metadata.tables[name]
+    with owner.connect() as conn:
+        return set(conn.execute(sa.select(table.c.id).where(table.c.id.in_(ids), table.c.organization_id.is_(None)))
+                   .scalars())
+
+
+def test_writes_reach_and_leave_only_rows_of_as_own_organization_and_counted_members(tenancy):
+    """The write rule, not the read rule: no org-less row (it would be B's too), no user who is not A's counted member."""
+    world, written, reached = tenancy.world, [], {}
+    with tenancy.a.connect() as conn:
+        for name, privileges in ANALYST_WRITES.items():
+            table = metadata.tables[name]
+            if "INSERT" in privileges:
+                for organization, user in ((None, "both"), (None, "a"), (world.a, "b"), (world.a, "invited"),
+                                           (world.a, "outsider")):
+                    values = row_values(table, organization, world.users[user])
+                    if attempt(conn, table.insert().values(**values)):
+                        written.append((name, organization and "A", user))
+            column = _writable_column(name)
+            if column is None:
+                continue
+            seen = world.ids(name, "A", "AB")
+            for kind, ids in (("org-less", _organizationless(tenancy.owner, name, seen)),
+                              ("own", seen - _organizationless(tenancy.owner, name, seen))):
+                assert ids, (name, kind)  # the world has rows of both kinds
+                reached[name, kind] = attempt(conn, table.update().where(table.c.id.in_(ids))
+                                              .values({column: table.c[column]}))
+        conn.rollback()
+    assert written == []
+    assert {key: count for key, count in reached.items() if key[1] == "org-less" and count} == {}
+    assert all(count for key, count in reached.items() if key[1] == "own")
+
+
 # --- the escapes of the issue, each followed by a probe ------------------------------------
 
 
@@ -325,6 +364,104 @@ def test_the_analyst_cannot_write_the_event_log_audit_trail_snapshots_or_members
         done = {statement: attempt(conn, statement) for statement in statements}
         conn.rollback()
     assert {statement: result for statement, result in done.items() if result is not None} == {}
+
+
+@pytest.mark.parametrize("call", [
+    "lo_from_bytea(0, 'secret of A')", "lo_create(0)", "lo_creat(-1)", "lo_import('/etc/hostname')",
+    "lo_open(1, 262144)", "lo_get(1)", "lo_put(1, 0, 'x')", "lo_unlink(1)",
+    "pg_advisory_lock(1651073901)", "pg_try_advisory_lock(1651073901)", "pg_advisory_xact_lock(7)",
+    "pg_try_advisory_xact_lock_shared(7)", "pg_advisory_lock(1, 2)", "pg_advisory_unlock_all()",
+])
+def test_no_large_object_or_advisory_lock_function_runs_for_a_tenant(tenancy, call):
+    """Large objects are one area shared by every role; an advisory lock could hold the migration's key."""
+    done = []
+    with tenancy.a.connect() as conn:
+        for prefix in ("RESET ROLE", "SET ROLE NONE"):  # as bi_analyst, and as the login itself
+            conn.exec_driver_sql(prefix)
+            done.append(attempt(conn, f"SELECT {call}", scalar=True) is not None)
+        conn.rollback()
+    assert done == [False, False]
+
+
+def test_role_settings_a_tenant_gives_itself_are_reported_and_reset_by_db_init(tenancy):
+    """ALTER ROLE self ... SET cannot be forbidden; `db check` reports it and `db init` / `tenant add` put it back."""
+    database = tenancy.owner.url.database
+    statements = ["ALTER ROLE current_user SET statement_timeout = 0", "ALTER ROLE current_user SET row_security = off",
+                  "SET ROLE NONE", "ALTER ROLE current_user SET lock_timeout = 0",
+                  f"ALTER ROLE current_user IN DATABASE {database} SET role = none"]
+    with tenancy.a.execution_options(isolation_level="AUTOCOMMIT").connect() as conn:
+        for statement in statements:
+            conn.exec_driver_sql(statement)
+    with tenancy.owner.connect() as conn:
+        found = {str(d).split(" (")[0] for d in compare_catalog(conn)}
+    assert found == {"extra role setting: bi_analyst in every database", f"extra role setting: {tenancy.a_role} in "
+                     f"{database}", f"different role setting: {tenancy.a_role} in every database"}
+    init_schema(tenancy.owner)
+    with tenancy.owner.connect() as conn:
+        assert compare_catalog(conn) == []
+    tenancy.a.dispose()
+    with tenancy.a.connect() as conn:
+        assert conn.execute(sa.text("SELECT current_user, current_setting('lock_timeout')")).one() == (
+            ANALYST_ROLE, "5s")
+
+
+def test_the_tenant_engine_does_not_depend_on_role_defaults_the_login_can_change(tenancy):
+    """A login that gave itself role=none, no timeouts and another search_path still gets the pinned session."""
+    database = tenancy.owner.url.database
+    with tenancy.a.execution_options(isolation_level="AUTOCOMMIT").connect() as conn:
+        for statement in ("SET ROLE NONE", f"ALTER ROLE current_user IN DATABASE {database} SET role = none",
+                          "ALTER ROLE current_user SET statement_timeout = 0",
+                          "ALTER ROLE current_user SET idle_in_transaction_session_timeout = 0",
+                          f"ALTER ROLE current_user IN DATABASE {database} SET search_path = pg_temp, public"):
+            conn.exec_driver_sql(statement)
+    try:
+        tenancy.a.dispose()
+        states = []
+        for _checkout in range(2):  # a new connection, then the same one after DISCARD ALL
+            with tenancy.a.connect() as conn:
+                states.append(tuple(conn.execute(sa.text(
+                    "SELECT current_user, current_setting('search_path'), current_setting('statement_timeout'), "
+                    "current_setting('idle_in_transaction_session_timeout'), current_tenant() IS NOT NULL")).one()))
+        assert states == [(ANALYST_ROLE, "public, pg_temp", "5min", "10min", True)] * 2
+    finally:
+        init_schema(tenancy.owner)  # `db init`: the login's own settings go
+        tenancy.a.dispose()
+    with tenancy.owner.connect() as conn:
+        assert compare_catalog(conn) == []
+
+
+def test_owner_ddl_does_not_queue_behind_a_tenant_holding_a_table_it_names_the_session(tenancy, monkeypatch):
+    """A tenant idle in a transaction that read analytics_events: `db partitions` gives up in one line, changes nothing."""
+    monkeypatch.setattr(locking, "LOCK_TIMEOUT", "300ms")
+    monkeypatch.setattr(locking, "PAUSE_S", 0.05)
+
+    def partitions(conn) -> int:
+        return conn.execute(sa.text("SELECT count(*) FROM pg_inherits WHERE inhparent = 'analytics_events'::regclass")
+                            ).scalar()
+
+    with tenancy.owner.connect() as conn:
+        before = partitions(conn)
+    with tenancy.a.connect() as conn:
+        conn.execute(sa.text("SELECT count(*) FROM analytics_events")).scalar()  # ACCESS SHARE, held until the end
+        pid = conn.execute(sa.text("SELECT pg_backend_pid()")).scalar()
+        # Without a lock timeout the owner would wait for ever: end the tenant's session after a while instead.
+        rescue = threading.Timer(30, _terminate, (tenancy.owner, pid))
+        rescue.start()
+        try:
+            with pytest.raises(LockBusyError, match=rf"^db partitions could not take its locks .*: session {pid} of "
+                                                    rf"{tenancy.a_role} \(idle in transaction"):
+                ensure_partitions_ahead(tenancy.owner, months_ahead=40)
+        finally:
+            rescue.cancel()
+        conn.rollback()
+    with tenancy.owner.connect() as conn:
+        assert partitions(conn) == before
+    assert ensure_partitions_ahead(tenancy.owner, months_ahead=40) > 0  # the tenant's transaction ended: it goes through
+
+
+def _terminate(owner, pid: int) -> None:
+    with owner.connect() as conn:
+        conn.execute(sa.text("SELECT pg_terminate_backend(:p)"), {"p": pid})
 
 
 # --- the audit trail -----------------------------------------------------------------------

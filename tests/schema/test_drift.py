@@ -71,8 +71,10 @@ SECURITY_DRIFT = [
      "different row-level security: assessments (database has enabled, not forced; model has enabled, forced)"),
     ("DROP POLICY tenant_isolation ON notifications", "missing policy: notifications.tenant_isolation"),
     ("ALTER POLICY tenant_isolation ON organizations USING (true)",
-     "different policy: organizations.tenant_isolation (database has permissive for ALL to PUBLIC using (true)"),
+     "different policy: organizations.tenant_isolation (database has permissive for SELECT to PUBLIC using (true)"),
     ("CREATE POLICY peek ON assessments FOR SELECT USING (true)", "extra policy: assessments.peek"),
+    ("ALTER POLICY tenant_insert ON simulations WITH CHECK (true)",
+     "different policy: simulations.tenant_insert (database has permissive for INSERT to PUBLIC using () with check (true)"),
     ("ALTER VIEW organization_analytics RESET (security_invoker)",
      "different view option: organization_analytics (database has none; model has security_invoker=true)"),
     ("CREATE OR REPLACE VIEW user_dashboard_summary WITH (security_invoker = true) AS "
@@ -100,6 +102,17 @@ SECURITY_DRIFT = [
     ("CREATE OR REPLACE FUNCTION current_tenant() RETURNS uuid LANGUAGE sql STABLE SECURITY DEFINER "
      "AS $$ SELECT organization_id FROM organization_members LIMIT 1 $$", "different function: current_tenant()"),
     ("CREATE FUNCTION stray() RETURNS int LANGUAGE sql AS 'SELECT 1'", "extra function: stray()"),
+    # Outside the schema: the guarded server functions, the analysts' roles' objects and settings.
+    ("GRANT EXECUTE ON FUNCTION lo_from_bytea(oid, bytea) TO PUBLIC",
+     "extra grant: pg_catalog.lo_from_bytea(oid, bytea) to PUBLIC (EXECUTE)"),
+    ("GRANT EXECUTE ON FUNCTION pg_advisory_lock(bigint) TO bi_analyst",
+     "extra grant: pg_catalog.pg_advisory_lock(bigint) to bi_analyst (EXECUTE)"),
+    ("SELECT lo_create(4242424); ALTER LARGE OBJECT 4242424 OWNER TO bi_analyst",
+     "extra object owned by an analyst role: large object 4242424 owned by bi_analyst"),
+    ("ALTER ROLE bi_analyst SET statement_timeout = 0",
+     "extra role setting: bi_analyst in every database (statement_timeout=0)"),
+    ("DO $$ BEGIN EXECUTE format('ALTER ROLE bi_analyst IN DATABASE %%I SET row_security = off', current_database()); "
+     "END $$", "extra role setting: bi_analyst in t_"),
 ]
 
 

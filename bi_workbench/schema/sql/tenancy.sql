@@ -47,7 +47,8 @@ BEGIN
         CREATE ROLE bi_analyst NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOBYPASSRLS NOREPLICATION;
     END IF;
     -- Nothing may be reached through the group role but its own grants.
-    ALTER ROLE bi_analyst NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOBYPASSRLS NOREPLICATION;
+    -- Any role may set its own password (a tenant session as bi_analyst can): none, ever.
+    ALTER ROLE bi_analyst NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOBYPASSRLS NOREPLICATION PASSWORD NULL;
 END
 $do$;
 

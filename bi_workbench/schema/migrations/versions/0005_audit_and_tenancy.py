@@ -36,10 +36,10 @@ BEGIN
         EXECUTE format('DROP TRIGGER IF EXISTS audit_trail ON %s', r.rel);
     END LOOP;
     FOR r IN
-        SELECT DISTINCT polrelid::regclass AS rel FROM pg_policy WHERE polname IN ('tenant_isolation', 'tenant_read')
+        SELECT polrelid::regclass AS rel, polname FROM pg_policy
+         WHERE polname IN ('tenant_isolation', 'tenant_read', 'tenant_insert', 'tenant_update')
     LOOP
-        EXECUTE format('DROP POLICY IF EXISTS tenant_isolation ON %s', r.rel);
-        EXECUTE format('DROP POLICY IF EXISTS tenant_read ON %s', r.rel);
+        EXECUTE format('DROP POLICY IF EXISTS %I ON %s', r.polname, r.rel);
         EXECUTE format('ALTER TABLE %s NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY', r.rel);
     END LOOP;
     IF to_regclass('user_dashboard_summary') IS NOT NULL THEN
