@@ -75,7 +75,8 @@ def organization_analytics() -> sa.Select:
 
 
 def assessment_analytics_summary() -> sa.Select:
-    """Per assessment type and UTC creation month: assessments, average latest score, high/low performers."""
+    """Per assessment type and UTC creation month: assessments (scored or not, as the ``assessments`` metric),
+    average latest score, high/low performers (of the scored ones)."""
     a = t.assessments
     latest = latest_score_of(a.c.id)
     month = period_of(a.c.created_at, "month")
@@ -84,7 +85,7 @@ def assessment_analytics_summary() -> sa.Select:
                       sa.func.count().filter(latest.c.overall_score >= 4.0).label("high_performers"),
                       sa.func.count().filter(latest.c.overall_score < 2.0).label("low_performers"),
                       sa.func.avg(latest.c.confidence_score).label("avg_confidence"), month.label("month"))
-            .select_from(a).join(latest, sa.true()).group_by(a.c.assessment_type, month))
+            .select_from(a).outerjoin(latest, sa.true()).group_by(a.c.assessment_type, month))
 
 
 def statements() -> list[str]:

@@ -21,6 +21,7 @@ from datetime import datetime, timezone
 
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 
 from bi_workbench import metrics
 from bi_workbench.errors import InvalidParameterError
@@ -237,3 +238,9 @@ def test_the_read_models_agree_with_the_metrics(engine):
     assert len(merged) == 2
     assert (merged["avg_assessment_score"].astype(float) == merged["avg_overall_score"]).all()
     assert (merged["total_assessments"] == merged["assessments"]).all()
+    with engine.begin() as conn:
+        conn.execute(sa.text("REFRESH MATERIALIZED VIEW assessment_analytics_summary"))
+        summary = pd.read_sql("SELECT assessment_type, sum(total_assessments) AS n FROM assessment_analytics_summary "
+                              "GROUP BY 1 ORDER BY 1", conn)
+    by_type = metrics.query("assessments", by="assessment_type", engine=engine)
+    assert summary["n"].tolist() == by_type["assessments"].tolist() and summary["n"].sum() > 2  # scored or not
