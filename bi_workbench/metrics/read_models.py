@@ -88,6 +88,12 @@ def assessment_analytics_summary() -> sa.Select:
             .select_from(a).outerjoin(latest, sa.true()).group_by(a.c.assessment_type, month))
 
 
+def recreate(execute) -> None:
+    """Run `statements` with ``execute`` (a revision's ``op.execute``, or a connection's ``exec_driver_sql``)."""
+    for statement in statements():
+        execute(statement)
+
+
 def statements() -> list[str]:
     """Return the DDL that (re)creates the three read models, their index and the analysts' grants."""
     from .api import compiled

@@ -10,7 +10,7 @@ Revises: 0009
 
 from alembic import op
 
-from bi_workbench.metrics.read_models import statements
+from bi_workbench.metrics import read_models
 
 revision = "0010"
 down_revision = "0009"
@@ -19,8 +19,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    for statement in statements():
-        op.execute(statement)
+    read_models.recreate(op.execute)
 
 
 def downgrade() -> None:
