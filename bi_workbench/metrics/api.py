@@ -93,7 +93,13 @@ def _request(metric, by, grain):
     chosen = [metric_named(name) for name in names]
     if any(m.name in SPECIAL for m in chosen) and len(chosen) > 1:
         raise InvalidParameterError(f"{', '.join(SPECIAL)} are queried alone; got {names}")
+    if not isinstance(by, (str, builtins.list, tuple, type(None))):
+        raise InvalidParameterError(f"by must be a dimension name or a list of them; got {by!r}")
     by = [] if by is None else [by] if isinstance(by, str) else builtins.list(by)
+    for kind, given in (("metric", names), ("dimension", by)):
+        repeated = sorted({name for name in given if given.count(name) > 1}, key=str)
+        if repeated:
+            raise InvalidParameterError(f"{kind} {repeated[0]!r} is asked for twice; name each once")
     if grain is not None and grain not in GRAINS:
         raise InvalidParameterError(f"unknown grain {grain!r}; known grains: {', '.join(GRAINS)}")
     for m in chosen:

@@ -126,8 +126,9 @@ class Bounds:
     def end(self) -> dt.datetime | None:
         """The exclusive upper bound on the counted entity's time: the day after ``until``, or the cutoff."""
         until = self.selection.until
-        candidates = [c for c in (None if until is None else dt.datetime.combine(until, dt.time(), UTC) + ONE_DAY,
-                                  self.cutoff) if c is not None]
+        after_until = None if until is None or until == dt.date.max else \
+            dt.datetime.combine(until, dt.time(), UTC) + ONE_DAY   # the last day has no day after it
+        candidates = [c for c in (after_until, self.cutoff) if c is not None]
         return min(candidates) if candidates else None
 
     @property

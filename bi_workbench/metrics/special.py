@@ -102,6 +102,6 @@ def _steps(steps) -> list[str]:
     if isinstance(steps, str) or not hasattr(steps, "__iter__"):
         raise InvalidParameterError(f"steps must be a list of event types such as ['signup', 'upgrade']; got {steps!r}")
     steps = list(steps)
-    if not steps or any(not isinstance(s, str) or not s.strip() for s in steps):
+    if not steps or any(not isinstance(s, str) or not s.strip() or "\x00" in s for s in steps):
         raise InvalidParameterError(f"steps must be one or more non-blank event type names; got {steps!r}")
     return [s.strip() for s in steps]

@@ -206,6 +206,10 @@ def test_sql_shows_the_statement_that_query_runs(engine):
 
 
 @pytest.mark.parametrize("arguments, message", [
+    ({"metric": ["users", "users"]}, "metric 'users' is asked for twice"),
+    ({"metric": "users", "by": ["industry", "industry"]}, "dimension 'industry' is asked for twice"),
+    ({"metric": "users", "by": 3}, "by must be a dimension name or a list of them; got 3"),
+    ({"metric": "funnel_conversion", "steps": ["signup", "up\x00grade"]}, "non-blank event type names"),
     ({"metric": "revenue"}, "unknown metric 'revenue'; known metrics: users"),
     ({"metric": "users", "by": "plan"}, "unknown dimension 'plan' for users; allowed: organization, industry"),
     ({"metric": "users", "grain": "hour"}, "unknown grain 'hour'; known grains: day, week"),
@@ -244,3 +248,9 @@ def test_the_read_models_agree_with_the_metrics(engine):
                               "GROUP BY 1 ORDER BY 1", conn)
     by_type = metrics.query("assessments", by="assessment_type", engine=engine)
     assert summary["n"].tolist() == by_type["assessments"].tolist() and summary["n"].sum() > 2  # scored or not
+
+
+def test_the_last_representable_day_is_a_valid_until(engine):
+    assert one(metrics.query("users", until="9999-12-31", engine=engine), "users") == \
+        one(metrics.query("users", engine=engine), "users") == 4
+
