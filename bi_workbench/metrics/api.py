@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from ..errors import InvalidParameterError
 from .catalog import GRAINS, METRICS, SPECIAL, Metric, metric as metric_named
-from .compile import dimensions_of, measured
+from .compile import COMMON_DIMENSIONS, dimensions_of, measured
 from .entities import entity as entity_named
 from .selection import Bounds, Selection
 
@@ -102,6 +102,12 @@ def _request(metric, by, grain):
             raise InvalidParameterError(f"{kind} {repeated[0]!r} is asked for twice; name each once")
     if grain is not None and grain not in GRAINS:
         raise InvalidParameterError(f"unknown grain {grain!r}; known grains: {', '.join(GRAINS)}")
+    if len({m.entity for m in chosen}) > 1:
+        own = [name for name in by if name not in COMMON_DIMENSIONS]
+        if own:
+            raise InvalidParameterError(f"dimension {own[0]!r} is a column of each metric's own entity "
+                                        f"({', '.join(sorted({m.entity for m in chosen}))}); query those metrics "
+                                        f"apart, or group by {' or '.join(COMMON_DIMENSIONS)}")
     for m in chosen:
         _check_grain(m, grain)
         _check_dimensions(m, by)
@@ -150,6 +156,8 @@ def _merged(frames, by, grain, bounds: Bounds) -> pd.DataFrame:
         frame.insert(len(keys), "complete", period_complete(frame["period"], grain, bounds))
     value_columns = [c for c in frame.columns if c not in keys and c != "complete"]
     frame[value_columns] = frame[value_columns].astype("float64")
+    counted = [c for c in value_columns if METRICS[c].counts]
+    frame[counted] = frame[counted].fillna(0.0)   # a group one metric has and another lacks: 0 rows of the other
     return frame.sort_values(keys, na_position="last").reset_index(drop=True) if keys else frame
 
 

@@ -54,6 +54,11 @@ class Metric:
     where: Callable | None = None
     dimensions: tuple[str, ...] = field(default_factory=tuple)
 
+    @property
+    def counts(self) -> bool:
+        """True for a count of rows or users: a group or period without rows has 0, not an undefined value."""
+        return self.measure in (_count, _distinct_users)
+
 
 def _count(rows):
     return sa.func.count()

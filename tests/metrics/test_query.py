@@ -206,6 +206,7 @@ def test_sql_shows_the_statement_that_query_runs(engine):
 
 
 @pytest.mark.parametrize("arguments, message", [
+    ({"metric": ["memberships", "users"], "by": "status"}, "dimension 'status' is a column of each metric's own"),
     ({"metric": ["users", "users"]}, "metric 'users' is asked for twice"),
     ({"metric": "users", "by": ["industry", "industry"]}, "dimension 'industry' is asked for twice"),
     ({"metric": "users", "by": 3}, "by must be a dimension name or a list of them; got 3"),
@@ -253,4 +254,10 @@ def test_the_read_models_agree_with_the_metrics(engine):
 def test_the_last_representable_day_is_a_valid_until(engine):
     assert one(metrics.query("users", until="9999-12-31", engine=engine), "users") == \
         one(metrics.query("users", engine=engine), "users") == 4
+
+
+def test_a_group_one_metric_lacks_counts_zero_rows_of_it(engine):
+    frame = metrics.query(["users", "levers"], by="industry", engine=engine)
+    assert frame[["users", "levers"]].notna().all().all()
+    assert (frame["levers"] == 0).any() and frame["users"].sum() == one(metrics.query("users", engine=engine), "users")
 
