@@ -145,6 +145,7 @@ class EmbeddedServer:
         self.stop()
         shutil.rmtree(self.cluster_dir, ignore_errors=True)
         if self.pgdata.is_symlink():
+            self.cluster_dir.with_name(self.cluster_dir.name + ".origin").unlink(missing_ok=True)
             self.pgdata.unlink()
 
     # -- internals -----------------------------------------------------------

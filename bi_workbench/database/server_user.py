@@ -17,6 +17,7 @@ Nothing here runs unless the process is root.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import os
@@ -139,15 +140,13 @@ def place_data_directory(pgdata: Path) -> Path:
     entry = pwd.getpwnam(SYSTEM_USER)
     if pgdata.is_symlink():
         real = pgdata.resolve()
+        if not real.is_dir():  # never a fresh, empty cluster behind a link whose cluster went away
+            raise OSError(errno.ENOENT, f"it links to {real}, which no longer exists; restore that folder, "
+                                        "or remove the link to start an empty database")
     elif reachable(pgdata.parent, "-x"):
         real = pgdata
     else:
-        digest = hashlib.sha256(str(pgdata).encode()).hexdigest()[:12]
-        real = _home() / "clusters" / f"{pgdata.name}-{digest}"
-        real.parent.mkdir(exist_ok=True)
-        real.parent.chmod(0o755)
-        _remove_abandoned_clusters(real.parent)
-        shutil.rmtree(real, ignore_errors=True)  # abandoned by an earlier pgdata of the same path
+        real = _unused(_home() / "clusters", pgdata)
         pgdata.symlink_to(real, target_is_directory=True)
         real.with_name(real.name + ".origin").write_text(str(pgdata))
     real.mkdir(exist_ok=True)
@@ -156,22 +155,21 @@ def place_data_directory(pgdata: Path) -> Path:
     return real
 
 
-def _remove_abandoned_clusters(clusters: Path) -> None:
-    """Delete relocated clusters whose configured path no longer links to them (its folder was deleted).
+def _unused(clusters: Path, pgdata: Path) -> Path:
+    """A new folder name under ``clusters`` for ``pgdata``'s cluster.
 
-    A cluster that is still linked is never touched; neither is one a live
-    server still has open (its postmaster.pid names a live process).
+    An existing cluster is never reused nor deleted: a data folder may have been
+    moved, its link still pointing here (its ``.origin`` file names the path it
+    was made for; removing one is `db reset --hard`'s, or the administrator's).
     """
-    for origin in clusters.glob("*.origin"):
-        real = origin.with_suffix("")
-        link = Path(origin.read_text())
-        if link.is_symlink() and link.resolve() == real:
-            continue
-        pid_file = real / "postmaster.pid"
-        if pid_file.exists() and Path(f"/proc/{pid_file.read_text().split()[0]}").exists():
-            continue
-        shutil.rmtree(real, ignore_errors=True)
-        origin.unlink(missing_ok=True)
+    clusters.mkdir(exist_ok=True)
+    clusters.chmod(0o755)
+    digest = hashlib.sha256(str(pgdata).encode()).hexdigest()[:12]
+    candidate, number = clusters / f"{pgdata.name}-{digest}", 1
+    while candidate.exists() or candidate.with_name(candidate.name + ".origin").exists():
+        number += 1
+        candidate = clusters / f"{pgdata.name}-{digest}-{number}"
+    return candidate
 
 
 def _home() -> Path:

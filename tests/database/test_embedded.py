@@ -191,3 +191,37 @@ def test_an_installation_and_data_in_a_private_folder_work_and_keep_its_mode(tmp
     finally:
         subprocess.run([*cli, "db", "stop"], env=env, capture_output=True)
         EmbeddedServer(data / "pgdata", 0).destroy()
+
+
+@pytest.mark.skipif(server_user.system_user() is None, reason="relocation happens only when run as root")
+def test_a_moved_data_folder_keeps_its_cluster_and_a_broken_link_is_never_a_fresh_database(tmp_path):
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)   # the server's user cannot reach it: the cluster is relocated, pgdata links to it
+    first = EmbeddedServer(private / "a" / "pgdata", free_port())
+    moved = EmbeddedServer(private / "a-moved" / "pgdata", free_port())
+    try:
+        first.start()
+        engine = create_engine(first.url("postgres"))
+        with engine.begin() as conn:
+            conn.execute(sa.text("CREATE TABLE kept (x int); INSERT INTO kept VALUES (7)"))
+        engine.dispose()
+        first.stop()
+        (private / "a").rename(private / "a-moved")
+        other = private / "b" / "pgdata"
+        other.parent.mkdir()
+        server_user.place_data_directory(other)    # another data folder's first start on this machine
+        assert moved.start().running
+        engine = create_engine(moved.url("postgres"))
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT x FROM kept")).scalar_one() == 7
+        engine.dispose()
+        moved.stop()
+        real = moved.pgdata.resolve()
+        real.rename(real.with_name(real.name + "-gone"))
+        with pytest.raises(EmbeddedServerError, match="links to .* which no longer exists"):
+            moved.start()
+        real.with_name(real.name + "-gone").rename(real)
+        EmbeddedServer(other, 0).destroy()
+    finally:
+        moved.destroy()
+
