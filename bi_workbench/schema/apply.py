@@ -19,7 +19,7 @@ from sqlalchemy.exc import DBAPIError
 
 from ..errors import SchemaApplyError, SchemaMissingError
 from . import catalog
-from .locking import with_lock_timeout
+from .locking import LOCK_TIMEOUT, with_lock_timeout
 from .tables import metadata
 from .tenancy import apply_tenancy
 
@@ -45,6 +45,10 @@ def current_revision(connection: Connection) -> str | None:
     return MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE}).get_current_revision()
 
 
+#: Transaction-scoped advisory lock key of `init_schema` ("bi_i"; the migration's is "bi_m").
+INIT_LOCK_KEY = 0x62695F69
+
+
 def init_schema(engine: Engine, *, revision: str = "head", months_ahead: int = DEFAULT_MONTHS_AHEAD) -> tuple[str | None, str]:
     """Create or upgrade the schema to ``revision`` in one transaction; return (before, after) revisions.
 
@@ -56,6 +60,10 @@ def init_schema(engine: Engine, *, revision: str = "head", months_ahead: int = D
     policies, grants, view options, triggers, functions and CHECKs.
     """
     def upgrade(conn: Connection) -> tuple[str | None, str]:
+        # One init at a time: a second one waits, then finds the schema made (no lock_timeout on that wait).
+        conn.exec_driver_sql("SET LOCAL lock_timeout = 0")
+        conn.execute(sa.select(sa.func.pg_advisory_xact_lock(INIT_LOCK_KEY)))
+        conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
         before = current_revision(conn)
         if before is None:
             _refuse_foreign_tables(conn)

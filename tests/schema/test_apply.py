@@ -115,3 +115,20 @@ def test_every_constraint_and_index_has_a_name_from_the_convention(schema_databa
         for name in names:
             assert name.split("_", 1)[0] in {"ix", "uq", "fk", "ck", "pk"}, name
             assert table.name in name, name
+
+
+def test_concurrent_inits_of_a_fresh_database_all_succeed(empty_database):
+    import subprocess
+    import sys
+
+    url = empty_database.url.render_as_string(hide_password=False)
+    code = f"from bi_workbench.database import create_engine; from bi_workbench.schema import init_schema; " \
+           f"print(init_schema(create_engine({url!r})))"
+    runs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(3)]
+    results = [run.communicate(timeout=300) + (run.returncode,) for run in runs]
+    assert [code for _out, _err, code in results] == [0, 0, 0], [err for _out, err, _code in results]
+    created = [out for out, _err, _code in results if out.startswith("(None,")]
+    assert len(created) == 1   # one created the schema, the others found it made
+    with empty_database.connect() as conn:
+        assert compare(conn) == [] and current_revision(conn) == head_revision()
