@@ -218,7 +218,8 @@ def _schedule(entry: dict) -> Schedule:
 def _check(schedule: Schedule) -> None:
     from croniter import croniter
 
-    if not croniter.is_valid(schedule.cron):
+    # Five fields: croniter would read a sixth as seconds (a slot every few seconds) or a year.
+    if len(schedule.cron.split()) != 5 or not croniter.is_valid(schedule.cron):
         raise ValueError(f"{schedule.cron!r} is not a cron expression (minute hour day month weekday)")
     schedule.zone()
     report = catalog.get(schedule.report)

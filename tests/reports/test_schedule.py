@@ -55,6 +55,7 @@ def test_a_schedules_time_zone_decides_when_it_fires():
 
 @pytest.mark.parametrize(("text", "message"), [
     ('[[schedule]]\nname = "a"\nreport = "01_users_orgs"\ncron = "every day"\n', "'every day' is not a cron expression"),
+    ('[[schedule]]\nname = "a"\nreport = "01_users_orgs"\ncron = "0 6 * * * *"\n', "'0 6 * * * *' is not a cron expression"),
     ('[[schedule]]\nname = "a"\nreport = "nope"\ncron = "0 6 * * *"\n', "no report named 'nope'"),
     ('[[schedule]]\nname = "a"\nreport = "01_users_orgs"\n', "missing cron"),
     ('[[schedule]]\nname = "a"\nreport = "01_users_orgs"\ncron = "0 6 * * *"\nwhen = 1\n', "unknown key(s) when"),
