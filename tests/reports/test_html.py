@@ -21,6 +21,9 @@ ATTACK = "<img src=x onerror=alert(1)>"
 
 
 def test_a_parameter_reaches_the_rendered_provenance_as_text(report_database, render_options):
+    with report_database.begin() as conn:   # data-borne: an industry the data has, so the parameter is valid
+        conn.execute(sa.text("INSERT INTO users (email, first_name, last_name, industry) "
+                             "VALUES ('x@example.test', 'First', 'Last', :i)"), {"i": ATTACK})
     result = render_example(report_database, render_options(), industry=ATTACK)
     assert result.status == "succeeded", result.error
     page = result.outputs["html"].read_text()

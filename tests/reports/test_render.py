@@ -61,7 +61,7 @@ def test_same_day_runs_with_other_parameters_each_keep_their_own_folder_history_
     options = render_options()
     saas = render_example(report_database, options, industry="saas")
     retail = render_example(report_database, options, industry="retail")
-    typo = render_example(report_database, options, industry="sass", fail="true")
+    typo = render_example(report_database, options, fail="true")   # another parameter set, failing
     assert saas.folder != retail.folder != typo.folder and saas.folder.parent == retail.folder.parent
     assert "a***@acme-analytics.com" in saas.outputs["html"].read_text()
     assert "a***@acme-analytics.com" not in retail.outputs["html"].read_text()   # the first run's file is intact
