@@ -667,7 +667,8 @@ def app(obj, name, port, voila_args):
 
     url = obj.client_url().render_as_string(hide_password=False)  # a tenant's kernels get its login
     command = jupyter.app_command(jupyter.notebooks_dir(), name, port, voila_args)
-    click.echo(f"serving {'every report' if name is None else name} on http://127.0.0.1:{port}/")
+    click.echo(f"serving {'every report' if name is None else name} on 127.0.0.1:{port}; "
+               "open the address with its access token that Voilà prints below", err=True)
     os.execvpe(command[0], command, jupyter.kernel_environment(url, interactive=True))
 
 

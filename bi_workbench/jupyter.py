@@ -87,11 +87,15 @@ def lab_command(folder: Path, jupyter_args=()) -> list[str]:
 
 
 def app_command(folder: Path, name: str | None, port: int, voila_args=()) -> list[str]:
-    """Return the Voilà command serving report ``name`` (every report when None) on 127.0.0.1:``port``."""
+    """Return the Voilà command serving report ``name`` (every report when None) on 127.0.0.1:``port``.
+
+    Voilà makes an access token (``--token``) and prints the address with it: another local user, who
+    can reach 127.0.0.1 too, gets no page nor kernel (whose connection is the caller's) without it.
+    """
     try:
         import voila  # noqa: F401
     except ImportError:
         raise ConfigurationError("Voilà is not installed; run `python -m pip install -e '.[lab]'`.") from None
     target = folder if name is None else folder / catalog.get(name).notebook
     return [sys.executable, "-m", "voila", str(target), f"--port={port}", "--Voila.ip=127.0.0.1", "--no-browser",
-            "--strip_sources=True", f"--Voila.root_dir={folder}", *voila_args]
+            "--token", "--strip_sources=True", f"--Voila.root_dir={folder}", *voila_args]

@@ -34,6 +34,7 @@ GUARDED_FUNCTIONS = (
     "pg_advisory_lock", "pg_advisory_lock_shared", "pg_try_advisory_lock", "pg_try_advisory_lock_shared",
     "pg_advisory_xact_lock", "pg_advisory_xact_lock_shared", "pg_try_advisory_xact_lock",
     "pg_try_advisory_xact_lock_shared", "pg_advisory_unlock", "pg_advisory_unlock_shared", "pg_advisory_unlock_all",
+    "pg_logical_emit_message",   # writes any amount of WAL, no table involved
 )
 #: Session defaults of every tenant login (besides its role and search_path; see `login_settings`).
 LOGIN_SETTINGS = {

@@ -371,6 +371,7 @@ def test_the_analyst_cannot_write_the_event_log_audit_trail_snapshots_or_members
     "lo_open(1, 262144)", "lo_get(1)", "lo_put(1, 0, 'x')", "lo_unlink(1)",
     "pg_advisory_lock(1651073901)", "pg_try_advisory_lock(1651073901)", "pg_advisory_xact_lock(7)",
     "pg_try_advisory_xact_lock_shared(7)", "pg_advisory_lock(1, 2)", "pg_advisory_unlock_all()",
+    "pg_logical_emit_message(false, 'x', 'y')",
 ])
 def test_no_large_object_or_advisory_lock_function_runs_for_a_tenant(tenancy, call):
     """Large objects are one area shared by every role; an advisory lock could hold the migration's key."""

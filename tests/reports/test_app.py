@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -30,6 +31,30 @@ def wait_for_port(port: int, process, seconds: float = 120) -> None:
     pytest.fail(f"nothing listens on {port} after {seconds} s")
 
 
+def _address_with_token(process, seconds: float = 60) -> str:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        found = re.search(r"http://127\.0\.0\.1:\d+/\?token=\w+", line)
+        if found:
+            return found.group(0)
+    pytest.fail("Voilà printed no address with an access token")
+
+
+def _status(url: str) -> int:
+    import urllib.error
+    import urllib.request
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    try:
+        return urllib.request.build_opener(NoRedirect).open(url, timeout=30).status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
 @pytest.fixture
 def app(report_database, example_catalog):
     port = free_port()
@@ -39,7 +64,10 @@ def app(report_database, example_catalog):
                                env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                start_new_session=True)
     wait_for_port(port, process)
-    yield f"http://127.0.0.1:{port}/"
+    address = _address_with_token(process)
+    assert address.startswith(f"http://127.0.0.1:{port}/?token=")
+    assert _status(f"http://127.0.0.1:{port}/") != 200      # another local user, without the token, gets no page
+    yield address
     os.killpg(process.pid, signal.SIGTERM)
     process.wait(timeout=30)
 
