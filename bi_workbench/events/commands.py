@@ -54,7 +54,7 @@ def transaction(bind: Engine | Connection):
 def create_assessment(bind, user_id: uuid.UUID, assessment_type: str, responses: dict, *,
                       organization_id: uuid.UUID | None = None, metadata: dict | None = None) -> dict:
     """Insert an assessment and its `assessment_created` event; return the new row as a dict."""
-    _check_fields(assessment_type=assessment_type, responses=responses, metadata=metadata)
+    _check_fields(user_id=user_id, assessment_type=assessment_type, responses=responses, metadata=metadata)
     if not isinstance(responses, dict):
         raise InvalidParameterError(f"responses must be an object (dict), got {type(responses).__name__}")
     if not assessment_type or not isinstance(assessment_type, str):
@@ -100,7 +100,7 @@ def score_assessment(bind, assessment_id: uuid.UUID, *, rubric=None) -> dict:
 def suggest_levers(bind, user_id: uuid.UUID, *, organization_id: uuid.UUID | None = None,
                    levers: list[str] | None = None, category_scores: Mapping | None = None) -> uuid.UUID:
     """Prioritise levers (RICE, see domain.levers), store them as suggested, append `lever_suggested`; return the id."""
-    _check_fields(levers=levers, category_scores=category_scores)
+    _check_fields(user_id=user_id, organization_id=organization_id, levers=levers, category_scores=category_scores)
     plan = lever_domain.prioritize_levers(levers, category_scores)
     with transaction(bind) as conn:
         _require(conn, users, user_id, "user")
@@ -115,7 +115,7 @@ def suggest_levers(bind, user_id: uuid.UUID, *, organization_id: uuid.UUID | Non
 
 def change_lever_status(bind, lever_id: uuid.UUID, status: str, *, user_id: uuid.UUID | None = None) -> dict:
     """Set a growth lever's status and append `lever_status_changed`; return the updated row."""
-    _check_fields(status=status)
+    _check_fields(lever_id=lever_id, status=status, user_id=user_id)
     if status not in LEVER_STATUSES:
         raise InvalidParameterError(f"status {status!r} is not a lever status; allowed: {', '.join(LEVER_STATUSES)}")
     with transaction(bind) as conn:
@@ -136,7 +136,8 @@ def record_progress(bind, lever_id: uuid.UUID, milestone: str, *, status: str = 
                     progress_percentage: float = 0, notes: str | None = None,
                     user_id: uuid.UUID | None = None) -> dict:
     """Insert a progress milestone of a lever and append `progress_recorded` to the lever's stream."""
-    _check_fields(milestone=milestone, status=status, progress_percentage=progress_percentage, notes=notes)
+    _check_fields(lever_id=lever_id, milestone=milestone, status=status, progress_percentage=progress_percentage,
+                  notes=notes)
     if status not in PROGRESS_STATUSES:
         raise InvalidParameterError(f"status {status!r} is not a progress status; allowed: {', '.join(PROGRESS_STATUSES)}")
     if not 0 <= float(progress_percentage) <= 100:
@@ -175,7 +176,8 @@ def run_simulation(bind, user_id, organization_id, inputs: SimulationInputs | Ma
 
     Example: ``run_simulation(engine, user_id, None, {"months": 24}, seed=42)`` -> ``UUID('...')``.
     """
-    _check_fields(simulation_type=simulation_type, inputs=inputs.to_dict() if isinstance(inputs, SimulationInputs) else inputs)
+    _check_fields(user_id=user_id, organization_id=organization_id, simulation_type=simulation_type,
+                  inputs=inputs.to_dict() if isinstance(inputs, SimulationInputs) else inputs)
     if isinstance(bind, Connection) and bind.in_transaction():
         raise InvalidParameterError("run_simulation commits its own transactions: pass an Engine or a connection "
                                     "with no open transaction (commit or roll back first)")
@@ -210,7 +212,8 @@ def _finish_simulation(bind, simulation_id, status: str, output: dict | None, me
 
 
 def _check_fields(**fields) -> None:
-    """Raise InvalidParameterError naming the first field holding a NUL character or a non-finite number."""
+    """Raise InvalidParameterError naming the first field holding a NUL character, a non-finite number or
+    pandas' missing value (ids included: a NUL in one would reach the driver)."""
     for name, value in fields.items():
         reject_unstorable(value, name, InvalidParameterError)
 

@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 import numpy as np
+import pandas as pd
 
 from ..errors import WorkbenchError
 
@@ -43,6 +44,8 @@ def _problem(value) -> str | None:
         return None if value.is_finite() else f"is {value}, not a finite number"
     if isinstance(value, (float, np.floating)):
         return None if math.isfinite(value) else f"is {value}, not a finite number"
+    if value is pd.NA or value is pd.NaT:
+        return f"is pandas' missing value {value}, which no column stores as such; give None for NULL"
     return None
 
 
@@ -50,7 +53,8 @@ def find_unstorable(value) -> tuple[str, str] | None:
     """Return (where, what) of the first NUL character or non-finite number inside ``value``, or None.
 
     ``where`` is the path inside the value ('' for the value itself, else like ``['a'][0]``).
-    Walks nested dicts, lists, tuples and sets without recursion (any depth). Example::
+    Walks nested dicts, lists, tuples, sets, arrays and pandas Series/Index without recursion (any depth).
+    Example::
 
         >>> find_unstorable({"notes": ["ok", "fast\\x00"]})
         ("['notes'][1]", 'contains a NUL character (\\\\x00), which PostgreSQL text cannot store')
@@ -64,7 +68,8 @@ def find_unstorable(value) -> tuple[str, str] | None:
                 if problem:
                     return f"{where} key {key!r}", problem
                 stack.append((f"{where}[{key!r}]", inner))
-        elif isinstance(item, (list, tuple, set, frozenset, np.ndarray)):
+        elif isinstance(item, (list, tuple, set, frozenset, np.ndarray, pd.Series, pd.Index,
+                               pd.api.extensions.ExtensionArray)):
             stack.extend((f"{where}[{i}]", inner) for i, inner in reversed(list(enumerate(item))))
         else:
             problem = _problem(item)

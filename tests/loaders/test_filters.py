@@ -262,6 +262,15 @@ def test_other_parameter_errors(sample):
         load("users", engine=sample.engine, where={"industry": "x"}, industry="y")
 
 
+def test_pandas_values_in_filters_are_checked_like_lists(sample):
+    with pytest.raises(InvalidFilterError, match=r"contains a NUL character"):
+        load("users", engine=sample.engine, email=pd.Series(["a@example.test", "b\x00"]))
+    with pytest.raises(InvalidFilterError, match=r"is nan, not a finite number"):
+        load("assessment_scores", engine=sample.engine, overall_score=pd.Index([1.0, float("nan")]))
+    with pytest.raises(InvalidFilterError, match=r"missing value"):
+        load("users", engine=sample.engine, industry=pd.NA)
+
+
 @pytest.mark.parametrize("fast", [False, True])
 def test_sql_in_a_filter_value_is_just_a_value(sample, fast):
     hostile = "x'; DROP TABLE users; --"
