@@ -248,7 +248,7 @@ def db_refresh(obj, every, crontab):
     if crontab:
         from .reports.schedule import cron_line, write_cron_environment
 
-        click.echo(cron_line(15, ["db", "refresh"], "db-refresh.log", write_cron_environment(_cron_settings())))
+        click.echo(cron_line(15, ["db", "refresh"], "db-refresh.log", write_cron_environment(_cron_settings(obj))))
         return
     engine = obj.engine()
     while True:
@@ -549,7 +549,7 @@ def report_schedule(obj, schedules_file, at, crontab, every, **options):
     for problem in problems:
         click.echo(f"error: {problem}", err=True)
     if crontab:
-        environment = write_cron_environment(_cron_settings())
+        environment = write_cron_environment(_cron_settings(obj))
         if environment:
             click.echo(f"note: the settings the line needs are in {environment} (readable only by you)", err=True)
         click.echo(crontab_line(every, schedules_file, settings, environment))
@@ -738,11 +738,15 @@ def tenant_remove(obj, organization_id):
     click.echo(f"tenant login {remove_login(obj.engine(), organization_id)} removed")
 
 
-def _cron_settings() -> dict[str, str]:
-    """The BI_WORKBENCH_* settings of this shell, for the env file a crontab line sources (cron starts bare)."""
+def _cron_settings(obj: "_Context") -> dict[str, str]:
+    """The settings in force, for the env file a crontab line sources (cron starts bare): this shell's
+    BI_WORKBENCH_* variables, and the database URL also when it came from --database-url."""
     import os
 
-    return {k: v for k, v in os.environ.items() if k.startswith("BI_WORKBENCH_")}
+    settings = {k: v for k, v in os.environ.items() if k.startswith("BI_WORKBENCH_")}
+    if obj.settings.database_url is not None:
+        settings["BI_WORKBENCH_DATABASE_URL"] = obj.settings.database_url
+    return settings
 
 
 def _known_foreign_tables() -> frozenset[str]:

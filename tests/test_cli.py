@@ -168,10 +168,12 @@ def test_the_refresh_crontab_line_keeps_the_url_out_and_logs_under_the_state_fol
 
     secret = "postgresql://analyst:s3cr%et@db.example:5432/bi"
     state = tmp_path / "state"
-    code, out, err = run_cli("db", "refresh", "--crontab", env_url=secret, extra_env={"XDG_STATE_HOME": str(state)})
+    # the URL given as an option, not in the environment: the line must still reach that database
+    code, out, err = run_cli("--database-url", secret, "db", "refresh", "--crontab",
+                             extra_env={"XDG_STATE_HOME": str(state)})
     assert code == 0, err
     line = out.strip()
-    environment = state / "bi-workbench" / "cron.env"
+    (environment,) = (state / "bi-workbench").glob("cron-*.env")
     assert line.startswith(f"*/15 * * * * . {environment} && ") and "s3cr" not in line and "analyst" not in line
     assert line.endswith(f"-m bi_workbench.cli db refresh >> {state / 'bi-workbench' / 'db-refresh.log'} 2>&1")
     assert stat.S_IMODE(os.stat(environment).st_mode) == 0o600 and "s3cr%et" in environment.read_text()

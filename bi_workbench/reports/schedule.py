@@ -37,6 +37,7 @@ again while within its grace period.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import shlex
@@ -314,16 +315,17 @@ def state_dir() -> Path:
 def write_cron_environment(settings: dict[str, str]) -> Path | None:
     """Write ``settings`` (the BI_WORKBENCH_* variables) to an env file readable only by the user; return its path.
 
-    The file is ``<state folder>/cron.env``, mode 0600, shell-quoted ``export``
-    lines that the crontab line sources, so no setting (a database URL with its
-    password) is written into the crontab in clear. Returns None when there is
-    nothing to write (the embedded server's defaults need no setting).
+    The file is ``<state folder>/cron-<digest>.env`` (one per set of settings, so a line
+    written later for another database never moves an earlier line to it), mode
+    0600, shell-quoted ``export`` lines that the crontab line sources, so no setting
+    (a database URL with its password) is written into the crontab in clear.
+    Returns None when there is nothing to write (the embedded server's defaults need no setting).
     """
     if not settings:
         return None
-    path = state_dir() / "cron.env"
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     text = "".join(f"export {key}={shlex.quote(value)}\n" for key, value in sorted(settings.items()))
+    path = state_dir() / f"cron-{hashlib.sha256(text.encode()).hexdigest()[:12]}.env"
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as out:
         os.fchmod(out.fileno(), 0o600)

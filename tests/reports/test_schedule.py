@@ -227,7 +227,9 @@ def test_the_crontab_line_escapes_percent_keeps_no_secret_and_logs_under_the_sta
     assert line.count("%") == line.count("\\%") >= 1                       # cron cuts a line at a bare %
     log = tmp_path / "state" / "bi-workbench" / "report-schedule.log"
     assert line.endswith(f">> {log} 2>&1") and log.parent.is_dir()
-    assert environment == tmp_path / "state" / "bi-workbench" / "cron.env"
+    assert environment.parent == tmp_path / "state" / "bi-workbench" and environment.name.startswith("cron-")
+    other = write_cron_environment({"BI_WORKBENCH_DATA_DIR": "/elsewhere"})   # a line for another database
+    assert other != environment and environment.exists()                     # keeps the first line's settings
     assert stat.S_IMODE(os.stat(environment).st_mode) == 0o600
     import subprocess
 
