@@ -47,6 +47,10 @@ def _fail_cleanly(command):
             if expected is None:
                 raise
             _exit_with(expected)
+        except BrokenPipeError:
+            # The reader went away (`report history | head`): stop quietly, as Unix tools do.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(141)
         except OSError as exc:
             where = f" ({exc.filename})" if exc.filename else ""
             click.echo(f"error: {exc.strerror or exc}{where}; nothing further was done.", err=True)

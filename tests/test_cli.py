@@ -177,3 +177,19 @@ def test_the_refresh_crontab_line_keeps_the_url_out_and_logs_under_the_state_fol
     assert line.startswith(f"*/15 * * * * . {environment} && ") and "s3cr" not in line and "analyst" not in line
     assert line.endswith(f"-m bi_workbench.cli db refresh >> {state / 'bi-workbench' / 'db-refresh.log'} 2>&1")
     assert stat.S_IMODE(os.stat(environment).st_mode) == 0o600 and "s3cr%et" in environment.read_text()
+
+
+def test_a_reader_that_stops_early_ends_the_output_quietly():
+    import fcntl
+    import os
+
+    reader, writer = os.pipe()
+    fcntl.fcntl(writer, 1031, 4096)  # F_SETPIPE_SZ: the smallest pipe, which `report list` overfills
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BI_WORKBENCH_")}
+    listing = subprocess.Popen([sys.executable, "-m", "bi_workbench.cli", "report", "list"], stdout=writer,
+                               stderr=subprocess.PIPE, env=env)
+    os.close(writer)
+    os.read(reader, 100)  # `| head -c 100`
+    os.close(reader)
+    _, err = listing.communicate(timeout=120)
+    assert listing.returncode == 141 and err == b"", err   # as `head` expects of a Unix tool: no error text
