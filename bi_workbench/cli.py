@@ -578,14 +578,14 @@ def report_schedule(obj, schedules_file, at, crontab, every, **options):
 @click.pass_obj
 @_fail_cleanly
 def report_history(obj, name, limit):
-    """Show the latest report runs recorded in the database (of one report, or of all)."""
-    from .reports.history import recent_runs
+    """Show the latest report runs recorded in the database (of one report, or of all); runs that dead
+    processes left running are closed first, as by every report command."""
+    from .reports.history import describe_run, recent_runs
 
     engine = obj.engine()
     with engine.connect() as conn:
         apply.require_schema(conn)
-    from .reports.history import describe_run
-
+    _recover_runs(engine)
     for run in recent_runs(engine, name, limit):
         click.echo(describe_run(run))
 

@@ -156,3 +156,19 @@ def test_an_unreachable_cluster_fails_in_one_line_before_any_run_is_claimed(repo
         assert code == 2 and "is not a Dask scheduler address" in err and err.count("\n") == 1, err
     with report_database.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM report_runs")).scalar() == 0
+
+
+def test_history_closes_the_runs_dead_processes_left_running(report_database, workdir):
+    import socket
+    import subprocess
+    import sys
+
+    from bi_workbench.reports import history
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    run_id = history.start_run(report_database, "example_users", {}, owner=f"{socket.gethostname()}:{gone.pid}:1",
+                               lease_seconds=3600)
+    code, out, err = _cli(workdir, "history", env_url=url_of(report_database))
+    assert code == 0 and f"note: run #{run_id} of example_users was left running" in err, err
+    assert f"#{run_id} example_users abandoned " in out
