@@ -23,3 +23,22 @@ def test_a_rebuild_keeps_every_report_run_and_new_runs_get_new_ids(schema_databa
         new_id = conn.execute(report_runs.insert().values(report="02_assessments").returning(report_runs.c.id)).scalar()
     assert after == before
     assert new_id > before[0]["id"]
+
+
+def test_a_build_cut_short_after_its_data_but_before_its_read_models_is_redone_by_a_plain_rerun(
+        schema_database, monkeypatch):
+    from bi_workbench import pipeline
+
+    def the_server_dies(engine):
+        raise sa.exc.OperationalError("REFRESH MATERIALIZED VIEW", {}, Exception("server closed the connection"))
+
+    with monkeypatch.context() as patch:
+        patch.setattr(pipeline, "refresh_read_models", the_server_dies)
+        try:
+            pipeline.build_demo_database(schema_database, "small", 42, progress=False)
+        except sa.exc.OperationalError:
+            pass
+    with schema_database.connect() as conn:
+        assert pipeline.interrupted_build(conn)           # the mark says the build is not whole
+    build = pipeline.build_demo_database(schema_database, "small", 42, progress=False)
+    assert build.reconciliation.ok and build.platform_rows
