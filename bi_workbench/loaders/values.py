@@ -34,6 +34,12 @@ class UnrepresentableValueWarning(UserWarning):
     """Stored values were replaced by missing values because the result's dtype cannot hold them."""
 
 
+#: Nesting a value may have: json writes nested values by recursion (Python's limit is 1,000 frames).
+MAX_DEPTH = 500
+#: Bits of the longest integer written as text (Python refuses over 4,300 digits).
+MAX_INT_BITS = 13_000
+
+
 def _problem(value) -> str | None:
     """What is wrong with one scalar, or None."""
     if isinstance(value, str):
@@ -44,6 +50,8 @@ def _problem(value) -> str | None:
         return None if value.is_finite() else f"is {value}, not a finite number"
     if isinstance(value, (float, np.floating)):
         return None if math.isfinite(value) else f"is {value}, not a finite number"
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool) and int(value).bit_length() > MAX_INT_BITS:
+        return "is an integer too long to be written as text (more than 4,000 digits)"
     if value is pd.NA or value is pd.NaT:
         return f"is pandas' missing value {value}, which no column stores as such; give None for NULL"
     return None
@@ -59,18 +67,21 @@ def find_unstorable(value) -> tuple[str, str] | None:
         >>> find_unstorable({"notes": ["ok", "fast\\x00"]})
         ("['notes'][1]", 'contains a NUL character (\\\\x00), which PostgreSQL text cannot store')
     """
-    stack = [("", value)]
+    stack = [("", value, 0)]
     while stack:
-        where, item = stack.pop()
+        where, item, depth = stack.pop()
+        nested = isinstance(item, (Mapping, list, tuple, set, frozenset, np.ndarray, pd.Series, pd.Index,
+                                   pd.api.extensions.ExtensionArray))
+        if nested and depth >= MAX_DEPTH:
+            return where[:40] + "...", f"nests deeper than {MAX_DEPTH} levels, more than JSON is written with"
         if isinstance(item, Mapping):
             for key, inner in reversed(list(item.items())):
                 problem = _problem(key)
                 if problem:
                     return f"{where} key {key!r}", problem
-                stack.append((f"{where}[{key!r}]", inner))
-        elif isinstance(item, (list, tuple, set, frozenset, np.ndarray, pd.Series, pd.Index,
-                               pd.api.extensions.ExtensionArray)):
-            stack.extend((f"{where}[{i}]", inner) for i, inner in reversed(list(enumerate(item))))
+                stack.append((f"{where}[{key!r}]", inner, depth + 1))
+        elif nested:
+            stack.extend((f"{where}[{i}]", inner, depth + 1) for i, inner in reversed(list(enumerate(item))))
         else:
             problem = _problem(item)
             if problem:

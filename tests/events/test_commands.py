@@ -156,7 +156,18 @@ def _bad_calls(user_id, lever_id):
         ("user_id", lambda e: commands.create_assessment(e, "x\x00", "onboarding", {})),
         ("lever_id", lambda e: commands.record_progress(e, "x\x00", "kick-off")),
         ("organization_id", lambda e: commands.suggest_levers(e, user_id, organization_id="x\x00")),
+        ("responses['big']", lambda e: commands.create_assessment(e, user_id, "onboarding", {"big": 10 ** 5000})),
+        ("responses['deep'][0][0]", lambda e: commands.create_assessment(e, user_id, "onboarding",
+                                                                      {"deep": _nested(3000)})),
     ]
+
+
+def _nested(levels: int) -> list:
+    outer = inner = []
+    for _ in range(levels):
+        inner.append([])
+        inner = inner[0]
+    return outer
 
 
 def test_nul_characters_and_non_finite_numbers_are_refused_by_field_before_any_sql(schema_database):
@@ -176,8 +187,9 @@ def test_nul_characters_and_non_finite_numbers_are_refused_by_field_before_any_s
         for field, call in _bad_calls(user_id, lever_id):
             with pytest.raises(InvalidParameterError) as info:
                 call(schema_database)
-            assert str(info.value).startswith(field + " "), (field, str(info.value))
-            assert any(what in str(info.value) for what in ("NUL character", "not a finite number", "missing value"))
+            assert str(info.value).startswith(field + (" " if "deep" not in field else "")), (field, str(info.value))
+            assert any(what in str(info.value) for what in ("NUL character", "not a finite number", "missing value",
+                                                            "too long", "nests deeper"))
             assert statements == [], (field, statements)
     finally:
         sa.event.remove(schema_database, "before_cursor_execute", record)
