@@ -25,10 +25,23 @@ ADMIN_URL_ENV = "BI_WORKBENCH_TEST_ADMIN_URL"
 
 
 def free_port() -> int:
-    """Return a TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """Return a TCP port on 127.0.0.1 that nothing listens on right now.
+
+    Chosen below the kernel's ephemeral range (32768 and up on Linux), from which
+    kernels, Dask and every outgoing connection take theirs: a port handed to a
+    server that starts a moment later is then not taken meanwhile by one of them.
+    """
+    import random
+
+    for _ in range(200):
+        port = random.randint(20_000, 32_000)
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port between 20000 and 32000 on 127.0.0.1")
 
 
 @pytest.fixture(scope="session")
