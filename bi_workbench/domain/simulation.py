@@ -14,7 +14,7 @@ every selected lever, its uplift from a triangular(low, expected, high) range
 
 Lever effects combine multiplicatively (acquisition, churn) or additively
 (expansion, in rate points) and apply from month 1. The Poisson and binomial
-draws are exact (`domain.sampling`: inversion from the mode for small counts,
+draws are exact (`domain.sampling`: inversion of one uniform for small counts,
 NumPy's PTRS/BTPE samplers for large ones), compiled with numba; the bench
 compares it with `reference_chunk`, the same model as a bare NumPy loop.
 
@@ -42,7 +42,7 @@ from . import sampling
 from .levers import LEVER_CATALOGUE
 
 SIMULATION_TYPE = "growth_monte_carlo"
-ENGINE_VERSION = "3.0.0"
+ENGINE_VERSION = "3.1.0"
 PERCENTILES = (10, 50, 90)
 MAX_PATHS = 2_000_000
 #: Paths per chunk: the unit of work and of randomness (chunk i draws from SeedSequence(seed) child i).
@@ -250,11 +250,13 @@ def _chunks(paths: int) -> list[tuple[int, int]]:
     return [(i, min(CHUNK_PATHS, paths - i * CHUNK_PATHS)) for i in range(-(-paths // CHUNK_PATHS))]
 
 
-def simulate_chunk(inputs: SimulationInputs, seed: int, chunk: int, size: int) -> tuple[np.ndarray, np.ndarray]:
+def simulate_chunk(inputs: SimulationInputs, seed: int, chunk: int, size: int,
+                   out: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Return (customers, MRR) of chunk ``chunk`` (``size`` paths), each (months + 1, size): row 0 is the start.
 
     The unit of work of `simulate`, locally or on a Dask worker: it depends only on
-    (inputs, seed, chunk, size). ``inputs`` must be validated.
+    (inputs, seed, chunk, size). ``inputs`` must be validated. ``out``: two arrays of that
+    shape (int64, float64; views of a larger matrix allowed) to fill instead of new ones.
     """
     streams = _streams(seed, chunk)
     drawn = _draw_paths(inputs, streams, size)
@@ -263,8 +265,9 @@ def simulate_chunk(inputs: SimulationInputs, seed: int, chunk: int, size: int) -
     shape = (size, inputs.months)
     u_new, u_lost = acquisition.random(shape), losses.random(shape)
     shocks = acquisition.normal(-sigma * sigma / 2, sigma, shape) if sigma > 0 else np.empty((0, 0))
-    customers = np.empty((inputs.months + 1, size), dtype=np.int64)
-    mrr = np.empty((inputs.months + 1, size), dtype=np.float64)
+    if out is None:
+        out = (np.empty((inputs.months + 1, size), dtype=np.int64), np.empty((inputs.months + 1, size)))
+    customers, mrr = out
     sampling.run_paths(acquisition, losses, u_new, u_lost, shocks, drawn.acquisition, drawn.churn,
                        np.maximum(1 + drawn.expansion, 0), float(sigma), int(inputs.starting_customers),
                        float(inputs.arpa), sampling.LOG_FACTORIAL, sampling.RECIPROCAL, customers, mrr)
@@ -313,22 +316,31 @@ def simulate(inputs: SimulationInputs | Mapping, seed: int, *, cluster=None) -> 
     started = time.perf_counter()
     inputs = validate_inputs(inputs)
     seed = _check_seed(seed)
-    parts = _run_chunks(inputs, seed, cluster)
-    customers = np.concatenate([c for c, _ in parts], axis=1)
-    mrr = np.concatenate([m for _, m in parts], axis=1)
+    customers, mrr = _run_chunks(inputs, seed, cluster)
     return _result(inputs, seed, customers, mrr, started)
 
 
-def _run_chunks(inputs: SimulationInputs, seed: int, cluster) -> list[tuple[np.ndarray, np.ndarray]]:
+def _run_chunks(inputs: SimulationInputs, seed: int, cluster) -> tuple[np.ndarray, np.ndarray]:
+    """Return the (months + 1, paths) customer and MRR matrices, each chunk filling its columns."""
     chunks = _chunks(inputs.paths)
-    if cluster is None:
-        if len(chunks) == 1:
-            return [simulate_chunk(inputs, seed, *chunks[0])]
-        with ThreadPoolExecutor(max_workers=min(len(chunks), os.cpu_count() or 1)) as pool:  # kernels release the GIL
-            return list(pool.map(lambda chunk: simulate_chunk(inputs, seed, *chunk), chunks))
-    from . import simulation_cluster
+    if cluster is not None:
+        from . import simulation_cluster
 
-    return simulation_cluster.run_chunks(cluster, simulate_chunk, inputs, seed, chunks)
+        parts = simulation_cluster.run_chunks(cluster, simulate_chunk, inputs, seed, chunks)
+        return np.concatenate([c for c, _ in parts], axis=1), np.concatenate([m for _, m in parts], axis=1)
+    customers = np.empty((inputs.months + 1, inputs.paths), dtype=np.int64)
+    mrr = np.empty((inputs.months + 1, inputs.paths))
+
+    def fill(chunk: tuple[int, int]) -> None:
+        columns = slice(chunk[0] * CHUNK_PATHS, chunk[0] * CHUNK_PATHS + chunk[1])
+        simulate_chunk(inputs, seed, *chunk, out=(customers[:, columns], mrr[:, columns]))
+
+    if len(chunks) == 1:
+        fill(chunks[0])
+    else:
+        with ThreadPoolExecutor(max_workers=min(len(chunks), os.cpu_count() or 1)) as pool:  # kernels release the GIL
+            list(pool.map(fill, chunks))
+    return customers, mrr
 
 
 def _result(inputs: SimulationInputs, seed: int, customers: np.ndarray, mrr: np.ndarray,

@@ -200,6 +200,22 @@ def test_bands_equal_numpy_percentiles_exactly():
     np.testing.assert_allclose(simulation.sampling.bands(small), [[1.4, 3.0, 3.8, 8 / 3]], rtol=1e-15)
     counts = rng.integers(0, 1000, (3, 30_000))
     np.testing.assert_array_equal(simulation.sampling.bands(counts)[:, :3], np.percentile(counts, (10, 50, 90), axis=1).T)
+    # heavy tails, one far outlier, a range wider than float64 holds, and a NaN (every percentile NaN, as NumPy)
+    odd = np.vstack([rng.standard_cauchy(20_001), np.r_[np.zeros(20_000), 1e300],
+                     np.r_[-1e308, rng.normal(0, 1, 19_999), 1e308], np.r_[np.nan, rng.normal(0, 1, 20_000)]])
+    np.testing.assert_array_equal(simulation.sampling.bands(odd)[:, :3], np.percentile(odd, (10, 50, 90), axis=1).T)
+
+
+def test_the_tabulated_poisson_draw_is_inversion_of_its_cdf():
+    sampling = simulation.sampling
+    cdf, guide = np.empty(sampling.POISSON_TABLE_SIZE), np.empty(sampling.GUIDE_SIZE, np.int64)
+    uniforms = np.random.default_rng(5).random(20_000)
+    for lam in (0.3, 4.0, 37.5, 399.0):
+        filled = sampling.poisson_table(lam, cdf, guide)
+        draws = np.array([sampling.poisson_from_table(u, cdf, filled, guide) for u in uniforms])
+        # the smallest k with u < cdf[k]; -1 (NumPy draws instead) only past the table
+        expected = np.searchsorted(cdf[:filled], uniforms, side="right")
+        np.testing.assert_array_equal(draws, np.where(expected < filled, expected, -1))
 
 
 def test_paths_run_in_fixed_chunks_each_from_its_own_seed_sequence_child():
