@@ -8,7 +8,10 @@ here), so the user's data is never touched:
 - domain: vectorised scoring against the same function in a loop; the compiled
   simulation against a bare NumPy loop of the same exact draws;
 - migration: phases 1-4 on synthetic legacy data (rows/s), against a plain copy of the rows;
-- dashboard: get_user_dashboard's p95 against the seed's join-then-group view.
+- dashboard: get_user_dashboard's p95 against the seed's join-then-group view;
+- reports: each report's render against a trivial notebook's, and the full scans in its plans;
+- fanout, partitioned: reports per organization on 1 and 2 Dask workers; a 10M-row
+  aggregation on Dask workers against pandas.
 """
 
 from __future__ import annotations
@@ -19,13 +22,13 @@ from sqlalchemy.engine import Engine
 
 from .database.scratch import scratch_database
 
-SECTIONS = ("loaders", "domain", "migration", "dashboard", "fanout", "partitioned")
+SECTIONS = ("loaders", "domain", "migration", "dashboard", "reports", "fanout", "partitioned")
 DASHBOARD_TARGET_MS = {"small": 10.0, "medium": 10.0, "large": 25.0}
 
 
 def run_benchmarks(engine: Engine, sections: Sequence[str] = SECTIONS, *, loader_rows: int = 1_000_000,
                    migration_scale: str = "medium", dashboard_scales: Sequence[str] = ("medium",),
-                   partitioned_rows: int = 10_000_000, say: Callable[[str], None] = lambda _: None) -> dict:
+                   partitioned_rows: int = 10_000_000, report_scales: Sequence[str] = ("medium",), say: Callable[[str], None] = lambda _: None) -> dict:
     """Return the raw figures of each section asked for (see the module docstring).
 
     ``sections``: a subset of SECTIONS. ``say`` gets one line of progress per step. Example::
@@ -55,6 +58,14 @@ def run_benchmarks(engine: Engine, sections: Sequence[str] = SECTIONS, *, loader
         figures["migration"] = bench_migration(engine, migration_scale)
     if "dashboard" in sections:
         figures["dashboard"] = {scale: _dashboard(engine, scale, say) for scale in dashboard_scales}
+    if "reports" in sections:
+        from .bench_reports import reports_against_floor
+        from .jupyter import notebooks_dir
+
+        figures["reports"] = {}
+        for scale in report_scales:
+            say(f"reports: every report against the trivial notebook, {scale} scale ...")
+            figures["reports"][scale] = reports_against_floor(engine, scale, notebooks_dir=notebooks_dir())
     if "fanout" in sections:
         from .bench_reports import reports_fanout
         from .jupyter import notebooks_dir
@@ -109,6 +120,11 @@ def comparison_rows(figures: dict) -> list[dict]:
         rows.append(_row(f"get_user_dashboard p95, {scale} ({d['users']:,} users, ms)", d["ours"]["p95_ms"],
                          "the seed's view", d["seed"]["p95_ms"], d["seed"]["p95_ms"] / d["ours"]["p95_ms"],
                          f"seed/ours; < {target:g} ms", d["ours"]["p95_ms"] < target))
+    if "reports" in figures:
+        from .bench_reports import floor_rows
+
+        for report_figures in figures["reports"].values():
+            rows += floor_rows(report_figures)
     if "fanout" in figures:
         from .bench_reports import fanout_row
 

@@ -335,18 +335,21 @@ def migrate_check(obj, fmt):
 
 @cli.command("bench")
 @click.option("--only", "only", multiple=True,
-              type=click.Choice(["loaders", "domain", "migration", "dashboard", "fanout", "partitioned"]),
+              type=click.Choice(["loaders", "domain", "migration", "dashboard", "reports", "fanout", "partitioned"]),
               help="Run only this section (repeatable); default all.")
 @click.option("--loader-rows", default=1_000_000, show_default=True, type=click.IntRange(1000))
 @click.option("--partitioned-rows", default=10_000_000, show_default=True, type=click.IntRange(1000))
 @click.option("--migration-scale", type=click.Choice(["small", "medium", "large"]), default="medium", show_default=True)
 @click.option("--dashboard-scale", "dashboard_scales", multiple=True,
               type=click.Choice(["small", "medium", "large"]), help="Repeatable; default medium.")
+@click.option("--report-scale", "report_scales", multiple=True,
+              type=click.Choice(["small", "medium", "large"]), help="Repeatable; default medium.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Also write the figures as JSON to this file.")
 @click.pass_obj
 @_fail_cleanly
-def bench_command(obj, only, loader_rows, partitioned_rows, migration_scale, dashboard_scales, json_path):
+def bench_command(obj, only, loader_rows, partitioned_rows, migration_scale, dashboard_scales, report_scales,
+                  json_path):
     """Measure every performance figure beside its baseline, on this machine, in one run (scratch databases)."""
     import json
 
@@ -357,6 +360,7 @@ def bench_command(obj, only, loader_rows, partitioned_rows, migration_scale, das
         raise ConfigurationError(f"cannot write --json {json_path}: {folder} is not a writable folder")
     figures = run_benchmarks(obj.engine(), only or SECTIONS, loader_rows=loader_rows, migration_scale=migration_scale,
                              dashboard_scales=dashboard_scales or ("medium",), partitioned_rows=partitioned_rows,
+                             report_scales=report_scales or ("medium",),
                              say=lambda m: click.echo(m, err=True))
     rows = comparison_rows(figures)
     click.echo(render(rows))

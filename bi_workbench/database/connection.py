@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from functools import lru_cache
 
 import psycopg
@@ -13,6 +14,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from ..errors import ConfigurationError, DatabaseUnavailableError, SchemaMissingError, WorkbenchError
 from ..settings import Settings, load_settings
 from .embedded import EmbeddedServer
+from .plans import PLAN_LOG_ENV, record_plans
 
 _SCHEMES = {"postgresql", "postgres", "postgresql+psycopg"}
 
@@ -68,7 +70,10 @@ def create_engine(url: URL | str, **kwargs) -> Engine:
 
 @lru_cache(maxsize=8)
 def _engine_for(url: str) -> Engine:
-    return create_engine(url)
+    engine = create_engine(url)
+    if os.environ.get(PLAN_LOG_ENV):  # `bi-workbench bench` reads a report's query plans back
+        record_plans(engine, os.environ[PLAN_LOG_ENV])
+    return engine
 
 
 def get_engine(database_url: str | None = None) -> Engine:
