@@ -25,6 +25,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import sys
 from datetime import date, datetime, timezone
 from functools import lru_cache
 from pathlib import Path
@@ -78,9 +79,22 @@ def configure_plotly(renderer: str = PLOTLY_RENDERER) -> None:
     with plotly.js embedded once per page; committed notebooks stay small and
     deterministic (no inline plotly.js, no random div ids) for nbval.
     """
+    skip_iri_grammar()
     import plotly.io as pio
 
     pio.renderers.default = renderer
+
+
+def skip_iri_grammar() -> None:
+    """Keep jsonschema from importing ``rfc3987_syntax`` in this process, if jsonschema is not imported yet.
+
+    nbformat (which plotly's renderers and papermill import) imports jsonschema, which
+    imports ``rfc3987_syntax`` when installed (jupyter-events' format extras install it)
+    only to check the "iri" formats, and that module compiles a Lark grammar on import:
+    about 1 s per process. Notebook schemas use no iri format, so nothing is lost.
+    """
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # None: `import rfc3987_syntax` raises ImportError
 
 
 def kernel_environment(tenant: tuple[str, str] | None) -> dict[str, str]:

@@ -207,6 +207,9 @@ def _write_headlines(job: dict, nb, path: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the job file named on the command line; write result.json beside it; return 0."""
+    from .kernel import skip_iri_grammar
+
+    skip_iri_grammar()
     job_path = Path((argv or sys.argv[1:])[0])
     job = json.loads(job_path.read_text())
     result = execute(job)

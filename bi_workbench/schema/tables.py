@@ -423,6 +423,8 @@ dashboard_widgets = _table(
     _flag("is_active", True),
     *_timestamps(),
     Index(None, "widget_type"),
+    # DEVIATION: the metrics layer's "data up to" reads each entity's latest time.
+    _desc_index("dashboard_widgets", "created_at"),
     # DEVIATION: the seed indexed the boolean is_active alone, which the planner
     # will not use for a two-valued column; dropped.
 )
@@ -467,6 +469,8 @@ user_sessions = _table(
     # DEVIATION: the boolean index on is_active is replaced by a partial index
     # of the active sessions, the only side anyone looks up.
     _partial_index("user_sessions", "active", "user_id", "is_active"),
+    # DEVIATION: the metrics layer selects sessions by start and reads the latest one ("data up to").
+    _desc_index("user_sessions", "started_at"),
 )
 
 # --- 2.7 Notifications & communication -----------------------------------------
@@ -502,6 +506,8 @@ team_messages = _table(
     Column("read_at", TIMESTAMPTZ),
     # DEVIATION: the boolean index on is_read is replaced by a partial index.
     _partial_index("team_messages", "unread", "recipient_id", "NOT is_read"),
+    # DEVIATION: the metrics layer's "data up to" reads each entity's latest time.
+    _desc_index("team_messages", "created_at"),
 )
 
 email_subscriptions = _table(
