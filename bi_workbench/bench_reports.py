@@ -197,14 +197,20 @@ class _FloorRun:
 
 
 def floor_rows(figures: dict) -> list[dict]:
-    """Return one comparison row per report of `reports_against_floor`'s figures (see `bench.comparison_rows`)."""
+    """Return one comparison row per report of `reports_against_floor`'s figures (see `bench.comparison_rows`).
+
+    Full scans count against a report only where its plans were recorded for one
+    organization: a report without an organization parameter (the migration
+    checks) reconciles the whole database, which reads every row by definition.
+    """
     target = FLOOR_TARGET.get(figures["scale"], 3.0)
     rows = []
     for name, r in figures["reports"].items():
         scans = len(r["full_scans"])
+        selective = bool(r["plan_parameters"])
         rows.append({"figure": f"{name}, {figures['scale']} ({figures['users']:,} users, s)", "ours": r["seconds"],
                      "baseline": "trivial notebook", "baseline_value": figures["floor_seconds"],
                      "ratio": round(r["ratio"], 2),
-                     "target": f"ours/trivial <= {target:g}; full scans {scans}",
-                     "met": r["status"] == "succeeded" and r["ratio"] <= target and scans == 0})
+                     "target": f"ours/trivial <= {target:g}; full scans {scans}" + ("" if selective else " (whole database)"),
+                     "met": r["status"] == "succeeded" and r["ratio"] <= target and (scans == 0 or not selective)})
     return rows

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from ..errors import InvalidParameterError
 from .catalog import GRAINS, METRICS, SPECIAL, Metric, metric as metric_named
-from .compile import COMMON_DIMENSIONS, dimensions_of, measured
+from .compile import COMMON_DIMENSIONS, dimensions_of, fused, measured
 from .entities import entity as entity_named
 from .selection import Bounds, Selection
 
@@ -61,7 +61,9 @@ def query(metric, by=None, grain=None, organization_id=None, industry=None, sinc
 
             frame = special.run(names[0], conn, bounds, grain=grain, steps=steps, periods=periods)
         else:
-            frame = _merged([_run(conn, METRICS[name], bounds, by, grain) for name in names], by, grain, bounds)
+            groups = fused([METRICS[name] for name in names])
+            frame = _merged([_run(conn, group, bounds, by, grain) for group in groups], by, grain, bounds)
+            frame = frame[[c for c in frame.columns if c not in names] + names]  # values in the order asked
     frame.attrs["selection"] = bounds.describe()
     return frame
 
@@ -75,7 +77,8 @@ def sql(metric, by=None, grain=None, organization_id=None, industry=None, since=
     selection = Selection.of(organization_id, industry, since, until, as_of)
     with connection(engine) as conn:
         bounds = selection.resolve(conn, check_values=False)
-    return ";\n\n".join(compiled(measured(METRICS[name], bounds, by, grain)) for name in names) + ";"
+    groups = fused([METRICS[name] for name in names])
+    return ";\n\n".join(compiled(measured(group, bounds, by, grain)) for group in groups) + ";"
 
 
 def compiled(statement) -> str:
@@ -138,9 +141,9 @@ def _dimensions(m: Metric) -> tuple[str, ...]:
 # --- running --------------------------------------------------------------------------------------------------
 
 
-def _run(conn: Connection, m: Metric, bounds: Bounds, by, grain) -> pd.DataFrame:
-    rows = conn.execute(measured(m, bounds, by, grain)).all()
-    columns = [*by, *(["period"] if grain else []), m.name]
+def _run(conn: Connection, group: list[Metric], bounds: Bounds, by, grain) -> pd.DataFrame:
+    rows = conn.execute(measured(group, bounds, by, grain)).all()
+    columns = [*by, *(["period"] if grain else []), *(m.name for m in group)]
     return pd.DataFrame.from_records(rows, columns=columns) if rows else pd.DataFrame(columns=columns)
 
 

@@ -6,6 +6,7 @@ top-N tables and the metrics all start from it, so a filter is never written twi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -145,17 +146,37 @@ def _dimension(entity: Entity, table, rows: _Rows, name: str):
     return sa.func.lower(sa.func.btrim(sa.cast(table.c[name], sa.Text))), None
 
 
-def measured(metric: Metric, bounds: Bounds, by=(), grain=None) -> Select:
-    """Return the SELECT of ``metric`` grouped by ``by`` (dimension names) and ``grain``: dims, period, value."""
-    entity = entity_named(metric.entity)
-    stock = metric.kind == "stock"
-    rows = selected_rows(entity.name, bounds, stock=stock, dimensions=by, grain=grain,
-                         where=metric.where).subquery("rows")
+def measured(metric: Metric | Sequence[Metric], bounds: Bounds, by=(), grain=None) -> Select:
+    """Return the SELECT of ``metric`` grouped by ``by`` (dimension names) and ``grain``: dims, period, value.
+
+    ``metric`` may be several metrics of one `fusion_key`: one pass over their shared rows, one value
+    column each (as MetricFlow computes the metrics of one semantic model in one query).
+    """
+    chosen = [metric] if isinstance(metric, Metric) else list(metric)
+    if len({fusion_key(m) for m in chosen}) != 1:
+        raise ValueError(f"metrics {[m.name for m in chosen]} do not share their rows; measure them apart")
+    entity = entity_named(chosen[0].entity)
+    rows = selected_rows(entity.name, bounds, stock=chosen[0].kind == "stock", dimensions=by, grain=grain,
+                         where=chosen[0].where).subquery("rows")
     keys = [rows.c[f"dim_{name}"] for name in by] + ([rows.c.period] if grain else [])
     labels = [_label(entity, rows, name) for name in by]
-    value = metric.measure(rows).label(metric.name)
-    return (sa.select(*labels, *([rows.c.period] if grain else []), value).select_from(rows)
+    values = [m.measure(rows).label(m.name) for m in chosen]
+    return (sa.select(*labels, *([rows.c.period] if grain else []), *values).select_from(rows)
             .group_by(*keys).order_by(*keys))
+
+
+def fusion_key(metric: Metric) -> tuple:
+    """Return what decides a metric's rows: its entity, stock or flow, and its row condition (metrics with equal
+    keys are measured in one SELECT by `fused`)."""
+    return metric.entity, metric.kind, metric.where
+
+
+def fused(metrics: Sequence[Metric]) -> list[list[Metric]]:
+    """Return ``metrics`` in groups of one `fusion_key`, in the order each key first appears."""
+    groups: dict[tuple, list[Metric]] = {}
+    for m in metrics:
+        groups.setdefault(fusion_key(m), []).append(m)
+    return list(groups.values())
 
 
 def _label(entity: Entity, rows, name: str):

@@ -143,6 +143,8 @@ users = _table(
     # 'Ann@x.com' and 'ann@x.com' as one person), enforced here for new writes too.
     Index("ix_users_email_lower", func.lower(text("email")), unique=True),
     *_indexes("company", "industry", "role", "status"),
+    # DEVIATION: the metrics layer's "data up to" reads each entity's latest time.
+    _desc_index("users", "created_at"),
 )
 
 organizations = _table(
@@ -154,6 +156,8 @@ organizations = _table(
     *_jsonb("sso_config", "settings"),
     _default("status", "active"),
     *_timestamps(),
+    # DEVIATION: the metrics layer's "data up to" reads each entity's latest time.
+    _desc_index("organizations", "created_at"),
 )
 
 organization_members = _table(
@@ -170,6 +174,8 @@ organization_members = _table(
     # UNIQUE's index, which already serves lookups by organization_id.
     UniqueConstraint("organization_id", "user_id"),
     Index(None, "role"),
+    # DEVIATION: the metrics layer's "data up to" reads each entity's latest time.
+    _desc_index("organization_members", "joined_at"),
 )
 
 subscriptions = _table(
@@ -184,6 +190,8 @@ subscriptions = _table(
     *_jsonb("stripe_data"),
     *_timestamps(),
     *_indexes("status", "plan"),
+    # DEVIATION: the metrics layer's "data up to" reads each entity's latest time.
+    _desc_index("subscriptions", "created_at"),
 )
 
 # --- 2.2 Assessments -----------------------------------------------------------
@@ -311,6 +319,8 @@ growth_levers = _table(
     _default("status", "suggested"),
     *_timestamps(),
     Index(None, "status"),
+    # DEVIATION: the metrics layer's "data up to" reads each entity's latest time.
+    _desc_index("growth_levers", "created_at"),
 )
 
 simulations = _table(

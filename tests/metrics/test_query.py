@@ -261,3 +261,27 @@ def test_a_group_one_metric_lacks_counts_zero_rows_of_it(engine):
     assert frame[["users", "levers"]].notna().all().all()
     assert (frame["levers"] == 0).any() and frame["users"].sum() == one(metrics.query("users", engine=engine), "users")
 
+
+
+def test_metrics_sharing_their_rows_are_measured_in_one_statement_with_the_same_values(engine):
+    statements = []
+
+    def record(conn, cursor, statement, *rest):
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        together = metrics.query(["events", "active_users", "assessments"], grain="month", engine=engine)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    measuring = [s for s in statements if "GROUP BY" in s]
+    assert len(measuring) == 2  # events and active_users share the analytics events; assessments apart
+    apart = [metrics.query(name, grain="month", engine=engine) for name in ("events", "active_users", "assessments")]
+    expected = apart[0]
+    for other in apart[1:]:
+        expected = expected.merge(other, on=["period", "complete"], how="outer")
+    expected = expected.sort_values("period").reset_index(drop=True).fillna(0.0)
+    assert list(together.columns) == ["period", "complete", "events", "active_users", "assessments"]
+    pd.testing.assert_frame_equal(together, expected[together.columns], check_dtype=False)
+    assert metrics.sql(["events", "active_users"], grain="month", engine=engine).count("SELECT") >= 1
+    assert metrics.sql(["events", "active_users"], engine=engine).count(";") == 1  # one statement

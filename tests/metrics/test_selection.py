@@ -40,3 +40,16 @@ def test_a_selection_without_since_is_compared_with_itself_thirty_days_earlier()
 def test_no_previous_period_without_data():
     assert Bounds(Selection.of(since="2026-04-01"), None).previous() is None
     assert Bounds(Selection.of(since="2026-04-01"), midnight("2026-03-01")).previous() is None
+
+
+def test_every_dated_entitys_time_leads_an_index_so_the_latest_time_is_one_index_read():
+    from bi_workbench.metrics.entities import ENTITIES
+    from bi_workbench.metrics.selection import DATING_ENTITIES
+
+    def leading(index) -> str:
+        first = list(index.expressions)[0]
+        return getattr(first, "name", None) or str(first).split()[0]
+
+    unindexed = [(ENTITIES[name].table.name, ENTITIES[name].time) for name in DATING_ENTITIES
+                 if not any(leading(ix) == ENTITIES[name].time for ix in ENTITIES[name].table.indexes)]
+    assert unindexed == []

@@ -1,9 +1,9 @@
-"""Descending indexes on the time column of the three entities that had none.
+"""Descending indexes on the time column of the dated entities that had none.
 
 The metrics layer's "data up to" (`metrics.selection.latest_data_time`) reads the
-latest time of every dated entity; without these it read all of user_sessions,
-team_messages and dashboard_widgets on every report (`bi-workbench bench` lists
-full scans). Each statement checks first, so it changes nothing on a database
+latest time of every dated entity; without these it read all of users,
+organizations, memberships, subscriptions, levers, sessions, messages and widgets
+on every report (`bi-workbench bench` lists full scans). Each statement checks first, so it changes nothing on a database
 built by revision 0001 from a model that has them already.
 
 Revision ID: 0011
@@ -17,7 +17,9 @@ down_revision = "0010"
 branch_labels = None
 depends_on = None
 
-INDEXES = (("user_sessions", "started_at"), ("team_messages", "created_at"), ("dashboard_widgets", "created_at"))
+INDEXES = (("users", "created_at"), ("organizations", "created_at"), ("organization_members", "joined_at"),
+           ("subscriptions", "created_at"), ("growth_levers", "created_at"), ("user_sessions", "started_at"),
+           ("team_messages", "created_at"), ("dashboard_widgets", "created_at"))
 
 
 def upgrade() -> None:
