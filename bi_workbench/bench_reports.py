@@ -1,6 +1,9 @@
-"""The reports section of `bi-workbench bench`: the per-organization fan-out on 1 and on 2 Dask workers.
+"""The report sections of `bi-workbench bench`: every report against the floor, and the fan-out on 1 and 2 workers.
 
-One small report is rendered once per organization (each as that
+`floor_figures` renders each report beside a trivial notebook, the same way,
+and lists the full scans in each report's query plans (its docstring says how).
+
+For the fan-out, one small report is rendered once per organization (each as that
 organization's analyst, `bi_workbench.reports.fanout`) on a scratch copy of the
 small demo database, first on a local Dask cluster of one worker process, then
 of two; each cluster is started before its clock starts. The figure is the
@@ -89,16 +92,6 @@ FLOOR_TARGET = {"small": 2.0, "medium": 2.0, "large": 3.0}
 FULL_SCAN_ROWS = 20_000
 
 
-def reports_against_floor(engine: Engine, scale: str, *, notebooks_dir: Path = Path("notebooks"),
-                          repeats: int = 2) -> dict:
-    """Return `floor_figures` of every report on a scratch copy of the ``scale`` demo database (dropped after)."""
-    from .pipeline import build_demo_database
-
-    with scratch_database(engine, "bench_floor") as db:
-        build_demo_database(db, scale, 42, progress=False)
-        return {"scale": scale, **floor_figures(db, notebooks_dir=notebooks_dir, repeats=repeats)}
-
-
 def floor_figures(db: Engine, *, notebooks_dir: Path = Path("notebooks"), names: Sequence[str] = (),
                   repeats: int = 2) -> dict:
     """Return each report's render seconds on ``db`` beside the trivial notebook's, and its full scans.
@@ -125,7 +118,7 @@ def floor_figures(db: Engine, *, notebooks_dir: Path = Path("notebooks"), names:
 
 
 class _FloorRun:
-    """Jobs of one database for `reports_against_floor`: built as `render.build_job` builds them."""
+    """Jobs of one database for `floor_figures`: built as `render.build_job` builds them."""
 
     def __init__(self, db: Engine, notebooks_dir: Path, folder: Path, names: Sequence[str] = ()):
         from .reports.render import RenderOptions, prepare
@@ -197,7 +190,7 @@ class _FloorRun:
 
 
 def floor_rows(figures: dict) -> list[dict]:
-    """Return one comparison row per report of `reports_against_floor`'s figures (see `bench.comparison_rows`).
+    """Return one comparison row per report of `floor_figures` (with its ``scale``) (see `bench.comparison_rows`).
 
     Full scans count against a report only where its plans were recorded for one
     organization: a report without an organization parameter (the migration

@@ -341,7 +341,7 @@ def migrate_check(obj, fmt):
 @click.option("--partitioned-rows", default=10_000_000, show_default=True, type=click.IntRange(1000))
 @click.option("--migration-scale", type=click.Choice(["small", "medium", "large"]), default="medium", show_default=True)
 @click.option("--dashboard-scale", "dashboard_scales", multiple=True,
-              type=click.Choice(["small", "medium", "large"]), help="Repeatable; default medium.")
+              type=click.Choice(["small", "medium", "large"]), help="Repeatable; default large.")
 @click.option("--report-scale", "report_scales", multiple=True,
               type=click.Choice(["small", "medium", "large"]), help="Repeatable; default medium.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, writable=True), default=None,
@@ -359,7 +359,7 @@ def bench_command(obj, only, loader_rows, partitioned_rows, migration_scale, das
     if folder is not None and not (os.path.isdir(folder) and os.access(folder, os.W_OK)):
         raise ConfigurationError(f"cannot write --json {json_path}: {folder} is not a writable folder")
     figures = run_benchmarks(obj.engine(), only or SECTIONS, loader_rows=loader_rows, migration_scale=migration_scale,
-                             dashboard_scales=dashboard_scales or ("medium",), partitioned_rows=partitioned_rows,
+                             dashboard_scales=dashboard_scales or ("large",), partitioned_rows=partitioned_rows,
                              report_scales=report_scales or ("medium",),
                              say=lambda m: click.echo(m, err=True))
     rows = comparison_rows(figures)
