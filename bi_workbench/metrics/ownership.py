@@ -46,17 +46,25 @@ def counted_membership(member=organization_members) -> ColumnElement[bool]:
     return sa.func.coalesce(sa.func.lower(member.c.status), "active").not_in(UNCOUNTED_MEMBERSHIP_STATUSES)
 
 
-def member_of(user_column, organization) -> ColumnElement[bool]:
+def member_of(user_column, organization, *, constant: bool = False) -> ColumnElement[bool]:
     """Return ``EXISTS`` a counted membership of ``user_column``'s user in ``organization`` (a UUID or SQL).
 
     The subquery correlates to every enclosing table (the row's table, the organization of a view).
+    ``constant``: ``organization`` is one value for the whole statement (a selection's filter), so the
+    members are listed once, ``user = ANY(ARRAY(...))``: an InitPlan whose array an index scan can
+    take, where the correlated EXISTS leaves the planner a scan of the whole table.
     """
     member = organization_members.alias("owner_member")
+    if constant:
+        members = sa.select(member.c.user_id).where(member.c.organization_id == organization,
+                                                    counted_membership(member))
+        return user_column == sa.func.any(sa.func.array(members.scalar_subquery()))
     return sa.exists().where(member.c.user_id == user_column, member.c.organization_id == organization,
                              counted_membership(member)).correlate_except(member)
 
 
-def owned_by(ownership: str, table, organization, *, user_column: str | None = None) -> ColumnElement[bool]:
+def owned_by(ownership: str, table, organization, *, user_column: str | None = None,
+             constant: bool = False) -> ColumnElement[bool]:
     """Return the condition that a row of ``table`` belongs to ``organization``.
 
     ``ownership`` is one of `OWNERSHIPS`: ``row`` (its own organization_id),
@@ -64,16 +72,18 @@ def owned_by(ownership: str, table, organization, *, user_column: str | None = N
     memberships), ``members`` (its user's counted memberships), ``self`` (the
     organizations table: its id), ``global`` (reference data: every
     organization's). ``organization`` is a UUID, a bind parameter or any SQL
-    expression (the tenancy policies pass their tenant function).
+    expression (the tenancy policies pass their tenant function); ``constant``:
+    it is one value for the whole statement (see `member_of`).
     Raises ValueError for an unknown ownership.
     """
     if ownership == "row":
         return table.c.organization_id == organization
     if ownership == "row_or_members":
         return sa.or_(table.c.organization_id == organization,
-                      sa.and_(table.c.organization_id.is_(None), member_of(table.c[user_column], organization)))
+                      sa.and_(table.c.organization_id.is_(None),
+                              member_of(table.c[user_column], organization, constant=constant)))
     if ownership == "members":
-        return member_of(table.c[user_column], organization)
+        return member_of(table.c[user_column], organization, constant=constant)
     if ownership == "self":
         return table.c.id == organization
     if ownership == "global":
