@@ -102,9 +102,11 @@ def floor_figures(db: Engine, *, notebooks_dir: Path = Path("notebooks"), names:
     export), best of ``repeats``. Then, untimed, each report renders once more for
     one organization (its ``organization_id``, where it has one) with
     `database.plans` recording the plan of every query, and the sequential scans of
-    tables over FULL_SCAN_ROWS rows are listed. Returns ``{"users", "floor_seconds",
-    "reports": {name: {"seconds", "ratio", "status", "statements", "full_scans",
-    "plan_parameters"}}}``. Raises the renderer's errors.
+    tables over FULL_SCAN_ROWS rows are listed (``plan_status``: how that render
+    ended; ``unexplained``: statements whose EXPLAIN failed). Returns ``{"users",
+    "floor_seconds", "reports": {name: {"seconds", "ratio", "status", "statements",
+    "full_scans", "plan_status", "unexplained", "plan_parameters"}}}``. Raises the
+    renderer's errors.
     """
     with tempfile.TemporaryDirectory() as folder:
         timing = _FloorRun(db, Path(notebooks_dir), Path(folder), names)
@@ -165,10 +167,12 @@ class _FloorRun:
             if any(p.name == "organization_id" for p in request.report.parameters) else {}
         job = self.job(request, organization)
         job["environment"] = {**job["environment"], PLAN_LOG_ENV: str(log)}
-        self.timed(job)
+        _seconds, status = self.timed(job)
         records = read_plans(log)
         scans = full_scans(records, self.table_rows(), minimum_rows=FULL_SCAN_ROWS)
-        return {"statements": len(records), "full_scans": scans, "plan_parameters": {k: str(v) for k, v in organization.items()}}
+        return {"statements": len(records), "full_scans": scans, "plan_status": status,
+                "unexplained": sum("plan" not in r for r in records),
+                "plan_parameters": {k: str(v) for k, v in organization.items()}}
 
     def organization(self):
         from .reports.fanout import organization_analysts
@@ -205,5 +209,6 @@ def floor_rows(figures: dict) -> list[dict]:
                      "baseline": "trivial notebook", "baseline_value": figures["floor_seconds"],
                      "ratio": round(r["ratio"], 2),
                      "target": f"ours/trivial <= {target:g}; full scans {scans}" + ("" if selective else " (whole database)"),
-                     "met": r["status"] == "succeeded" and r["ratio"] <= target and (scans == 0 or not selective)})
+                     "met": r["status"] == r["plan_status"] == "succeeded" and r["ratio"] <= target
+                     and (scans == 0 or not selective)})
     return rows

@@ -26,6 +26,7 @@ def test_the_floor_section_renders_the_trivial_notebook_and_the_report_and_reads
     assert report["status"] == "succeeded" and figures["floor_seconds"] > 0
     assert report["ratio"] == report["seconds"] / figures["floor_seconds"]
     assert report["statements"] > 5 and report["plan_parameters"]["organization_id"]  # recorded for one organization
+    assert report["plan_status"] == "succeeded" and report["unexplained"] == 0
     assert report["full_scans"] == []  # no table of the small demo reaches FULL_SCAN_ROWS
     [row] = floor_rows({"scale": "small", **figures})
     assert row["baseline"] == "trivial notebook" and row["met"] == (report["ratio"] <= 2.0)

@@ -3,8 +3,8 @@
 With ``BI_WORKBENCH_PLAN_LOG=FILE`` in its environment, a process (a report's
 kernel) has `bi_workbench.database.get_engine` call `record_plans`: before each
 SELECT, the same statement with the same bound parameters runs as ``EXPLAIN
-(FORMAT JSON)`` on the same connection (a plan only: nothing is executed twice)
-and ``{"statement", "plan"}`` is appended to FILE. `bi-workbench bench` renders
+(FORMAT JSON)`` on the same connection, in a savepoint (a plan only: nothing is
+executed twice) and ``{"statement", "plan"}`` is appended to FILE. `bi-workbench bench` renders
 each report so and reads the plans back with `full_scans`; it never times a
 run that records plans.
 """
@@ -16,6 +16,7 @@ import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+import psycopg
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -24,22 +25,33 @@ _READS = ("SELECT", "WITH")
 
 
 def record_plans(engine: Engine, path: str | os.PathLike) -> None:
-    """Append the plan of every SELECT (or WITH) ``engine`` runs to ``path``, one JSON object per line."""
+    """Append the plan of every SELECT (or WITH) ``engine`` runs to ``path``, one JSON object per line.
+
+    The EXPLAIN gets exactly the statement text and parameters the driver gets, inside a
+    savepoint: one that fails is logged as ``{"statement", "error"}`` and leaves the caller's
+    transaction as it was. Text holding several statements is not explained (the driver
+    would run the ones after the first).
+    """
     target = Path(path)
 
     @event.listens_for(engine, "before_cursor_execute")
     def _explain(conn, cursor, statement, parameters, context, executemany):
-        if executemany or not statement.lstrip().upper().startswith(_READS):
+        text = statement.strip().rstrip(";")
+        if executemany or not text.upper().startswith(_READS) or ";" in text:
             return
-        with cursor.connection.cursor() as explain:
-            explain.execute("EXPLAIN (FORMAT JSON) " + statement, parameters or None)
-            plan = explain.fetchone()[0]
+        record = {"statement": statement}
+        try:
+            with cursor.connection.transaction(), cursor.connection.cursor() as explain:
+                explain.execute("EXPLAIN (FORMAT JSON) " + text, parameters)
+                record["plan"] = explain.fetchone()[0]
+        except psycopg.Error as exc:
+            record["error"] = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         with target.open("a", encoding="utf-8") as log:
-            log.write(json.dumps({"statement": statement, "plan": plan}, default=str) + "\n")
+            log.write(json.dumps(record, default=str) + "\n")
 
 
 def read_plans(path: str | os.PathLike) -> list[dict]:
-    """Return the ``{"statement", "plan"}`` records of a plan log (empty when the file does not exist)."""
+    """Return the ``{"statement", "plan"}`` (or ``"error"``) records of a plan log (empty when there is none)."""
     target = Path(path)
     if not target.exists():
         return []
@@ -60,8 +72,11 @@ def full_scans(records: list[dict], table_rows: Mapping[str, float], *, minimum_
     """
     found = []
     for record in records:
+        if "plan" not in record:
+            continue
         for node in _nodes(record["plan"][0]["Plan"]):
             table = node.get("Relation Name")
-            if node.get("Node Type") == "Seq Scan" and table_rows.get(table, 0) >= minimum_rows:
-                found.append({"table": table, "rows": int(table_rows[table]), "statement": record["statement"][:200]})
+            rows = table_rows.get(table)
+            if node.get("Node Type") == "Seq Scan" and rows is not None and rows >= minimum_rows:
+                found.append({"table": table, "rows": int(rows), "statement": record["statement"][:200]})
     return found

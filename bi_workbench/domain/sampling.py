@@ -244,14 +244,20 @@ def _rank(quantile, n):
 
 
 @numba.njit(cache=True, nogil=True)
+def _lerp(a, b, t):
+    """a + t (b - a) exactly as numpy.percentile rounds it (from b's side when t >= 1/2)."""
+    difference = b - a
+    return b - difference * (1.0 - t) if t >= 0.5 else a + difference * t
+
+
+@numba.njit(cache=True, nogil=True)
 def _sorted_bands(row, quantiles, out):
     """The quantiles of ``row`` by a full sort: where the histogram cannot be used (a constant row,
     or a range too wide for float64)."""
     ordered = np.sort(row).astype(np.float64)
     for i in range(quantiles.shape[0]):
         rank, fraction = _rank(quantiles[i], row.shape[0])
-        first = ordered[rank]
-        out[i] = first + fraction * (ordered[rank + 1] - first) if fraction > 0.0 else first
+        out[i] = _lerp(ordered[rank], ordered[rank + 1], fraction) if fraction > 0.0 else ordered[rank]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -311,8 +317,7 @@ def _row_bands(row, quantiles, counts, index, wanted, buffer, out):
         for b in range(first_bin[i]):  # values of earlier wanted bins come first in `chosen`
             if wanted[b]:
                 at += counts[b]
-        first = float(chosen[at])
-        out[i] = first + fraction * (chosen[at + 1] - first) if fraction > 0.0 else first
+        out[i] = _lerp(chosen[at], chosen[at + 1], fraction) if fraction > 0.0 else float(chosen[at])
 
 
 @numba.njit(cache=True, nogil=True)
@@ -327,11 +332,17 @@ def _bands(matrix, quantiles, out):
 
 def bands(matrix: np.ndarray, quantiles=(10, 50, 90)) -> np.ndarray:
     """Return, per row of ``matrix`` (int64 or float64), its percentiles (as ``numpy.percentile``'s
-    linear method, exactly) then its mean. Shape (rows, len(quantiles) + 1). Example::
+    linear method, exactly) then its mean (summed in row order, so it may differ from ``numpy.mean``
+    in the last digit). Shape (rows, len(quantiles) + 1). Raises ValueError for a quantile outside
+    0-100 or rows without values. Example::
 
         >>> bands(np.array([[1.0, 2.0, 3.0, 4.0]]), (50,))
         array([[2.5, 2.5]])
     """
+    if matrix.ndim != 2 or matrix.shape[1] == 0:
+        raise ValueError(f"bands needs a 2-d matrix with at least one value per row; got shape {matrix.shape}")
+    if not all(0 <= q <= 100 for q in quantiles):
+        raise ValueError(f"quantiles must lie between 0 and 100; got {tuple(quantiles)}")
     if matrix.dtype not in (np.int64, np.float64):
         matrix = matrix.astype(np.float64)
     out = np.empty((matrix.shape[0], len(quantiles) + 1))

@@ -79,7 +79,8 @@ def configure_plotly(renderer: str = PLOTLY_RENDERER) -> None:
     with plotly.js embedded once per page; committed notebooks stay small and
     deterministic (no inline plotly.js, no random div ids) for nbval.
     """
-    skip_iri_grammar()
+    if is_batch():  # an analyst's own kernel keeps jsonschema whole
+        skip_iri_grammar()
     import plotly.io as pio
 
     pio.renderers.default = renderer

@@ -1,5 +1,6 @@
 """The plan recorder on a real PostgreSQL: every SELECT explained with its own parameters, nothing else."""
 
+import pytest
 import sqlalchemy as sa
 
 from bi_workbench.database.plans import full_scans, read_plans, record_plans
@@ -36,3 +37,21 @@ def test_full_scans_are_sequential_scans_of_tables_at_least_the_size_given(schem
     assert [(f["table"], f["rows"]) for f in found] == [("users", 50_000)]
     assert "count" in found[0]["statement"]
     assert full_scans(records, {"users": 50_000}, minimum_rows=60_000) == []
+
+
+def test_a_statement_the_explain_cannot_take_leaves_the_callers_transaction_and_results_alone(schema_database, tmp_path):
+    log = tmp_path / "plans.jsonl"
+    record_plans(schema_database, log)
+    with schema_database.begin() as conn:
+        conn.execute(sa.text("CREATE TEMPORARY TABLE scratch (n int)"))
+        assert conn.execute(sa.text("SELECT 10 % 3")).scalar() == 1  # a literal % without parameters
+        assert conn.exec_driver_sql("SELECT 1; INSERT INTO scratch VALUES (1)") is not None
+        assert conn.execute(sa.text("SELECT count(*) FROM scratch")).scalar() == 1  # the INSERT ran once
+        # an EXPLAIN that fails is logged; the caller then gets its own statement's error, not an aborted transaction
+        with pytest.raises(sa.exc.ProgrammingError, match="no_such_table"), conn.begin_nested():
+            conn.execute(sa.text("SELECT * FROM no_such_table"))
+        assert conn.execute(sa.text("SELECT 2")).scalar() == 2
+    records = read_plans(log)
+    assert [r["statement"].split()[0] for r in records] == ["SELECT", "SELECT", "SELECT", "SELECT"]
+    assert "no_such_table" in records[2]["error"] and all("plan" in r for i, r in enumerate(records) if i != 2)
+    assert full_scans(records, {}, minimum_rows=0) == []  # tables of unknown size are not counted

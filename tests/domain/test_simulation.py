@@ -204,6 +204,16 @@ def test_bands_equal_numpy_percentiles_exactly():
     odd = np.vstack([rng.standard_cauchy(20_001), np.r_[np.zeros(20_000), 1e300],
                      np.r_[-1e308, rng.normal(0, 1, 19_999), 1e308], np.r_[np.nan, rng.normal(0, 1, 20_000)]])
     np.testing.assert_array_equal(simulation.sampling.bands(odd)[:, :3], np.percentile(odd, (10, 50, 90), axis=1).T)
+    # short rows: positions past the middle of two values round from the upper one, as NumPy does
+    for n in range(2, 60):
+        short = rng.lognormal(10, 1, (20, n))
+        np.testing.assert_array_equal(simulation.sampling.bands(short)[:, :3],
+                                      np.percentile(short, (10, 50, 90), axis=1).T)
+    for bad in (np.empty((2, 0)), np.ones(3)):
+        with pytest.raises(ValueError, match="at least one value per row"):
+            simulation.sampling.bands(bad)
+    with pytest.raises(ValueError, match="between 0 and 100"):
+        simulation.sampling.bands(np.ones((1, 3)), (50, 101))
 
 
 def test_the_tabulated_poisson_draw_is_inversion_of_its_cdf():
