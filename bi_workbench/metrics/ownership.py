@@ -52,12 +52,13 @@ def member_of(user_column, organization, *, constant: bool = False) -> ColumnEle
     The subquery correlates to every enclosing table (the row's table, the organization of a view).
     ``constant``: ``organization`` is one value for the whole statement (a selection's filter), so the
     members are listed once, ``user = ANY(ARRAY(...))``: an InitPlan whose array an index scan can
-    take, where the correlated EXISTS leaves the planner a scan of the whole table.
+    take, where the correlated EXISTS leaves the planner a scan of the whole table. That form is NULL,
+    not false, for a row without a user: use it as a positive filter only.
     """
     member = organization_members.alias("owner_member")
     if constant:
         members = sa.select(member.c.user_id).where(member.c.organization_id == organization,
-                                                    counted_membership(member))
+                                                    member.c.user_id.is_not(None), counted_membership(member))
         return user_column == sa.func.any(sa.func.array(members.scalar_subquery()))
     return sa.exists().where(member.c.user_id == user_column, member.c.organization_id == organization,
                              counted_membership(member)).correlate_except(member)

@@ -42,9 +42,10 @@ def retention(conn: Connection, bounds: Bounds, grain: str, periods: int) -> pd.
     cohorts = selected_rows("user", bounds, grain=grain).subquery("cohort_users")
     events = selected_rows("analytics_event", bounds, stock=True, grain=grain).subquery("events")
     sizes = conn.execute(sa.select(cohorts.c.period, sa.func.count()).group_by(cohorts.c.period)).all()
-    # Each user's active periods first (one row per user and period), then joined to the cohorts: a user is
-    # in one cohort, so counting rows counts distinct users, without joining every event.
-    active_periods = sa.select(events.c.user_id, events.c.period).distinct().subquery("active_periods")
+    # Each cohort user's active periods first (one row per user and period), then joined to the cohorts: a
+    # user is in one cohort, so counting rows counts distinct users, without joining every event.
+    active_periods = (sa.select(events.c.user_id, events.c.period).distinct()
+                      .where(events.c.user_id.in_(sa.select(cohorts.c.id))).subquery("active_periods"))
     active = conn.execute(
         sa.select(cohorts.c.period, active_periods.c.period, sa.func.count())
         .join_from(cohorts, active_periods, active_periods.c.user_id == cohorts.c.id)
