@@ -45,7 +45,7 @@ def record_plans(engine: Engine, path: str | os.PathLike) -> None:
                 explain.execute("EXPLAIN (FORMAT JSON) " + text, parameters)
                 record["plan"] = explain.fetchone()[0]
         except psycopg.Error as exc:
-            record["error"] = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            record["error"] = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         with target.open("a", encoding="utf-8") as log:
             log.write(json.dumps(record, default=str) + "\n")
 

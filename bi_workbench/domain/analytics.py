@@ -183,7 +183,7 @@ def session_lengths(conn: Connection, since=None, until=None, by: str | None = "
     rows = metrics.selected_rows("session", bounds, where=lambda r: sa.and_(
         r.c.ended_at.is_not(None), r.c.ended_at >= r.c.started_at)).subquery("sessions")
     minutes = sa.extract("epoch", rows.c.ended_at - rows.c.started_at) / 60.0
-    label, source = _session_group(rows, group_by, few=bounds.selection.organization_id is not None)
+    label, source = _session_group(rows, group_by, few=bounds.selection.few_rows)
     group = group_label(label).label("group")
     query = (sa.select(group, sa.func.count().label("sessions"), sa.cast(sa.func.avg(minutes), sa.Float),
                        *_percentiles(sa.cast(minutes, sa.Float)))
@@ -195,7 +195,7 @@ def _session_group(rows, by: str | None, *, few: bool = False) -> tuple:
     """Return the group's column and the FROM clause that holds it.
 
     A session's source is the first (by name) of its analytics events' sources. ``few``
-    (one organization's sessions): looked up per session through the session_id index;
+    (`Selection.few_rows`): looked up per session through the session_id index;
     otherwise one grouped pass over the events of the selected sessions, joined to them
     (a lookup per session of every session probes every monthly partition's index).
     """

@@ -79,7 +79,7 @@ def _source(entity: Entity, bounds: Bounds) -> _Rows:
     table = entity.table
     if entity.name != "assessment":
         return _Rows(table, table, [])
-    if bounds.selection.organization_id is not None:  # one organization's few assessments: look each score up
+    if bounds.selection.few_rows:  # look each assessment's score up
         latest = latest_scores(bounds.cutoff, of=table.c.id)
         frm = table.outerjoin(latest, sa.true())
     else:

@@ -78,6 +78,13 @@ class Selection:
         if cutoff is not None and cutoff - ONE_DAY > dt.datetime.now(UTC):
             raise InvalidParameterError(f"as_of {self.as_of} is in the future; give a past date or leave it out")
 
+    @property
+    def few_rows(self) -> bool:
+        """True when the selection is one organization's: few rows of each table, which queries should
+        look up by index (members listed once, a lookup per row) instead of reading whole tables.
+        An industry or a date range still selects a large share of the rows."""
+        return self.organization_id is not None
+
     def resolve(self, conn: Connection, *, check_values: bool = True) -> "Bounds":
         """Return the Bounds of this selection on ``conn``'s data (the default as_of looked up there).
 
@@ -185,7 +192,8 @@ class Bounds:
             clauses.append(time < self.end)
         if self.selection.organization_id is not None and entity.ownership != "global":
             organization = sa.literal(self.selection.organization_id, t.organizations.c.id.type)
-            clauses.append(owned_by(entity.ownership, table, organization, user_column=entity.user, constant=True))
+            clauses.append(owned_by(entity.ownership, table, organization, user_column=entity.user,
+                                    constant=self.selection.few_rows))
         if self.selection.industry is not None and entity.has_industry:
             clauses.append(in_selected_industry(entity, table, self.selection.industry))
         return clauses
@@ -236,16 +244,14 @@ def industry_known_query(industry) -> sa.Select:
 def latest_data_time(conn: Connection, selection: Selection) -> dt.datetime | None:
     """Return the latest time of any row in the selection (ignoring since/until), or None when there is none."""
     unbounded = Bounds(Selection(selection.organization_id, selection.industry), None)
-    few = selection.organization_id is not None
-    latest = [sa.select(_latest(ENTITIES[name].table.c[ENTITIES[name].time], few))
+    latest = [sa.select(_latest(ENTITIES[name].table.c[ENTITIES[name].time], selection.few_rows))
               .where(*unbounded.where(ENTITIES[name])).scalar_subquery() for name in DATING_ENTITIES]
     return conn.execute(sa.select(sa.func.greatest(*latest))).scalar()
 
 
 def _latest(time, few: bool):
-    """max(time); for one organization's (few) rows with FILTER (WHERE true), which keeps PostgreSQL from reading
-    the time index backwards until one of them turns up (most of the table) and lets it gather them by index first.
-    An industry selects a large share of the rows: the backward read finds one at once."""
+    """max(time); for few rows (`Selection.few_rows`) with FILTER (WHERE true), which keeps PostgreSQL from reading
+    the time index backwards until one of them turns up (most of the table) and lets it gather them by index first."""
     return sa.func.max(time).filter(sa.true()) if few else sa.func.max(time)
 
 

@@ -115,6 +115,15 @@ def _desc_index(table: str, column: str) -> Index:
     return Index(f"ix_{table}_{column}_desc", text(f"{column} DESC"))
 
 
+def _latest_time_index(table: str, column: str = "created_at") -> Index:
+    """A descending index on the time column of a dated entity.
+
+    DEVIATION: the seed has none on these; the metrics layer selects rows by this time
+    and its "data up to" reads each entity's latest one, an index read with it (revision 0011).
+    """
+    return _desc_index(table, column)
+
+
 def _partial_index(table: str, label: str, column: str, where: str) -> Index:
     """An index on `column` of the rows matching `where`, named ix_<table>_<label>_<column>."""
     return Index(f"ix_{table}_{label}_{column}", column, postgresql_where=text(where))
@@ -143,8 +152,7 @@ users = _table(
     # 'Ann@x.com' and 'ann@x.com' as one person), enforced here for new writes too.
     Index("ix_users_email_lower", func.lower(text("email")), unique=True),
     *_indexes("company", "industry", "role", "status"),
-    # DEVIATION: the metrics layer's "data up to" reads each entity's latest time.
-    _desc_index("users", "created_at"),
+    _latest_time_index("users"),
 )
 
 organizations = _table(
@@ -156,8 +164,7 @@ organizations = _table(
     *_jsonb("sso_config", "settings"),
     _default("status", "active"),
     *_timestamps(),
-    # DEVIATION: the metrics layer's "data up to" reads each entity's latest time.
-    _desc_index("organizations", "created_at"),
+    _latest_time_index("organizations"),
 )
 
 organization_members = _table(
@@ -174,8 +181,7 @@ organization_members = _table(
     # UNIQUE's index, which already serves lookups by organization_id.
     UniqueConstraint("organization_id", "user_id"),
     Index(None, "role"),
-    # DEVIATION: the metrics layer's "data up to" reads each entity's latest time.
-    _desc_index("organization_members", "joined_at"),
+    _latest_time_index("organization_members", "joined_at"),
 )
 
 subscriptions = _table(
@@ -190,8 +196,7 @@ subscriptions = _table(
     *_jsonb("stripe_data"),
     *_timestamps(),
     *_indexes("status", "plan"),
-    # DEVIATION: the metrics layer's "data up to" reads each entity's latest time.
-    _desc_index("subscriptions", "created_at"),
+    _latest_time_index("subscriptions"),
 )
 
 # --- 2.2 Assessments -----------------------------------------------------------
@@ -319,8 +324,7 @@ growth_levers = _table(
     _default("status", "suggested"),
     *_timestamps(),
     Index(None, "status"),
-    # DEVIATION: the metrics layer's "data up to" reads each entity's latest time.
-    _desc_index("growth_levers", "created_at"),
+    _latest_time_index("growth_levers"),
 )
 
 simulations = _table(
@@ -433,8 +437,7 @@ dashboard_widgets = _table(
     _flag("is_active", True),
     *_timestamps(),
     Index(None, "widget_type"),
-    # DEVIATION: the metrics layer's "data up to" reads each entity's latest time.
-    _desc_index("dashboard_widgets", "created_at"),
+    _latest_time_index("dashboard_widgets"),
     # DEVIATION: the seed indexed the boolean is_active alone, which the planner
     # will not use for a two-valued column; dropped.
 )
@@ -479,8 +482,7 @@ user_sessions = _table(
     # DEVIATION: the boolean index on is_active is replaced by a partial index
     # of the active sessions, the only side anyone looks up.
     _partial_index("user_sessions", "active", "user_id", "is_active"),
-    # DEVIATION: the metrics layer selects sessions by start and reads the latest one ("data up to").
-    _desc_index("user_sessions", "started_at"),
+    _latest_time_index("user_sessions", "started_at"),
 )
 
 # --- 2.7 Notifications & communication -----------------------------------------
@@ -516,8 +518,7 @@ team_messages = _table(
     Column("read_at", TIMESTAMPTZ),
     # DEVIATION: the boolean index on is_read is replaced by a partial index.
     _partial_index("team_messages", "unread", "recipient_id", "NOT is_read"),
-    # DEVIATION: the metrics layer's "data up to" reads each entity's latest time.
-    _desc_index("team_messages", "created_at"),
+    _latest_time_index("team_messages"),
 )
 
 email_subscriptions = _table(
