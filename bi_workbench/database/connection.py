@@ -13,6 +13,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
 from ..errors import ConfigurationError, DatabaseUnavailableError, SchemaMissingError, WorkbenchError
 from ..settings import Settings, load_settings
+from . import jsonvalues
 from .embedded import EmbeddedServer
 from .plans import PLAN_LOG_ENV, record_plans
 
@@ -63,6 +64,7 @@ def create_engine(url: URL | str, **kwargs) -> Engine:
     url = normalize_url(url) if isinstance(url, str) else url
     # UUIDs, datetimes and Decimals inside JSONB values are written as text.
     kwargs.setdefault("json_serializer", _json_dumps)
+    kwargs.setdefault("json_deserializer", jsonvalues.loads)
     engine = sa.create_engine(url, pool_pre_ping=True, **kwargs)
     check_reachable(engine)
     return engine
