@@ -36,7 +36,8 @@ from sqlalchemy.engine import Connection, Engine
 from .. import metrics
 from ..errors import InvalidParameterError
 from ..events.consistency import COLUMNS as MISMATCH_COLUMNS
-from ..events.consistency import check_consistency
+from ..events.consistency import replay_streams
+from ..events.recorder import PostgresRecorder
 from ..metrics.entities import ENTITIES
 from ..schema import tables as t
 from ..schema.sqlfiles import read_sql
@@ -91,6 +92,21 @@ def _streams(bounds: metrics.Bounds, aggregate_type=None):
     """The streams (aggregate_type, aggregate_id) with an event in the selection, as a subquery."""
     events = selected_events(bounds, aggregate_type).subquery("selected")
     return sa.select(events.c.aggregate_type, events.c.aggregate_id).distinct().subquery("streams")
+
+
+def _chosen_streams(bounds: metrics.Bounds, aggregate_type=None) -> dict:
+    """The streams with an event in the selection, as the keyword arguments of
+    `PostgresRecorder.per_stream`: for the whole history of the platform (no organization,
+    industry, since or until), ``having`` one of the stream's events selected, so that each event
+    is read once and no list of every stream is built and joined back; for any narrower selection
+    ``among`` `_streams`, found by index."""
+    chosen = bounds.selection
+    if chosen.few_rows or chosen.industry is not None or chosen.since is not None or chosen.until is not None:
+        return {"among": _streams(bounds, aggregate_type)}
+    x, kind = t.events, _text(aggregate_type, "aggregate_type")
+    selected = sa.and_(sa.true(), *bounds.where(ENTITIES["store_event"], x),
+                       *([] if kind is None else [x.c.aggregate_type == kind]))
+    return {"having": sa.func.coalesce(sa.func.bool_or(selected), False)}
 
 
 def _rows(conn: Connection, name: str, params: dict) -> list[tuple]:
@@ -189,31 +205,22 @@ class ReplayCheck:
 def replay_check(conn: Connection, bounds: metrics.Bounds, aggregate_type=None) -> ReplayCheck:
     """Return the `ReplayCheck` of the streams with an event in the selection.
 
-    Every stream of the store is replayed (`bi_workbench.events.consistency.check_consistency`)
+    Each selected stream is replayed whole (`bi_workbench.events.consistency.replay_streams`)
     and compared with its table row; the summary (aggregate_type, aggregates,
     events — whole streams —, mismatched_aggregates, consistent_share) and the
     mismatches (aggregate_type, aggregate_id, field, replayed, stored, problem;
-    values as text; sorted) keep the selected streams. On consistent data the
+    values as text; sorted) are those of the selected streams. On consistent data the
     mismatches are empty and consistent_share is 1.0.
     """
-    streams = _streams(bounds, aggregate_type)
-    chosen = {(kind, i) for kind, i in checked(conn).execute(sa.select(streams))}
-    found = check_consistency(conn)
-    keep = [(t, i) in chosen for t, i in zip(found["aggregate_type"], found["aggregate_id"])]
-    mismatches = found[keep].copy() if len(found) else found.copy()
+    found = replay_streams(checked(conn), **_chosen_streams(bounds, aggregate_type))
+    mismatches = found.mismatches.copy()
     for column in ("field", "replayed", "stored", "problem"):
         mismatches[column] = mismatches[column].map(lambda v: None if v is None else str(v)).astype("string")
     mismatches["aggregate_type"] = mismatches["aggregate_type"].astype("string")
     mismatches["aggregate_id"] = mismatches["aggregate_id"].map(str).astype("string")
     mismatches = mismatches.sort_values(["aggregate_type", "aggregate_id", "field"], kind="stable",
                                         na_position="first").reset_index(drop=True)[MISMATCH_COLUMNS]
-    x = t.events
-    whole = (sa.select(streams.c.aggregate_type, sa.func.count(sa.distinct(streams.c.aggregate_id)), sa.func.count())
-             .join_from(streams, x, sa.and_(x.c.aggregate_type == streams.c.aggregate_type,
-                                            x.c.aggregate_id == streams.c.aggregate_id))
-             .group_by(streams.c.aggregate_type).order_by(streams.c.aggregate_type))
-    summary = _frame(conn.execute(whole), REPLAY_COLUMNS[:3],
-                     {"aggregate_type": "string", "aggregates": "int64", "events": "int64"})
+    summary = found.streams.copy()
     bad = mismatches.groupby("aggregate_type", observed=True)["aggregate_id"].nunique()
     summary["mismatched_aggregates"] = [int(bad.get(t, 0)) for t in summary["aggregate_type"]]
     summary["mismatched_aggregates"] = summary["mismatched_aggregates"].astype("int64")
@@ -233,19 +240,17 @@ def snapshot_coverage(conn: Connection, bounds: metrics.Bounds, aggregate_type=N
     Example: 174 simulations of 2 events, 58 snapshotted at version 2 ->
     ("simulation", 174, 58, 0.3333, 2, 1.3333, 2).
     """
-    frame = _frame(checked(conn).execute(_snapshot_query(_streams(bounds, aggregate_type))), SNAPSHOT_COLUMNS,
+    frame = _frame(checked(conn).execute(_snapshot_query(_chosen_streams(bounds, aggregate_type))), SNAPSHOT_COLUMNS,
                    {"aggregate_type": "string", "aggregates": "int64", "with_snapshot": "int64", "coverage": "float64",
                     "longest_stream": "int64", "mean_events_to_replay": "float64", "max_events_to_replay": "int64"})
     return frame.round({"coverage": 4, "mean_events_to_replay": 4})
 
 
-def _snapshot_query(streams):
-    """Per aggregate type of ``streams``: aggregates, with_snapshot, coverage, longest, mean/max events to replay."""
+def _snapshot_query(chosen: dict):
+    """Per aggregate type of the ``chosen`` streams (`_chosen_streams`): aggregates, with_snapshot, coverage,
+    longest, mean/max events to replay."""
     x, snap = t.events, t.snapshots
-    versions = (sa.select(streams.c.aggregate_type, streams.c.aggregate_id, sa.func.max(x.c.version).label("version"))
-                .join_from(streams, x, sa.and_(x.c.aggregate_type == streams.c.aggregate_type,
-                                               x.c.aggregate_id == streams.c.aggregate_id))
-                .group_by(streams.c.aggregate_type, streams.c.aggregate_id).subquery("versions"))
+    versions = PostgresRecorder().per_stream(sa.func.max(x.c.version).label("version"), **chosen).subquery("versions")
     latest = (sa.select(snap.c.aggregate_type, snap.c.aggregate_id, sa.func.max(snap.c.version).label("version"))
               .group_by(snap.c.aggregate_type, snap.c.aggregate_id).subquery("latest_snapshot"))
     after = versions.c.version - sa.func.coalesce(latest.c.version, 0)

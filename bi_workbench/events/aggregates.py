@@ -101,16 +101,31 @@ def replay(aggregate_type: str, stream: Iterable[RecordedEvent], state: dict | N
            version: int = 0) -> tuple[dict, int]:
     """Return (state, version) after folding ``stream`` onto ``state`` (empty by default).
 
+    ``stream``: objects with ``version``, ``event_type`` and ``data`` (a `RecordedEvent`), in version order.
     Raises EventShapeError naming the event when one does not fit its reducer,
-    and when versions are not contiguous.
+    and when versions are not contiguous (whichever comes first in the stream).
     """
-    state = dict(state or {})
-    for event in stream:
-        if event.version != version + 1:
-            raise EventShapeError(f"version {event.version} follows version {version}: the stream has a gap")
-        try:
-            state = fold(aggregate_type, [(event.event_type, event.data)], state)
-        except EventShapeError as exc:
-            raise EventShapeError(f"{exc} (version {event.version})") from None
-        version = event.version
+    events, gap = list(stream), []
+    if not events:
+        return dict(state or {}), version
+    if events[0].version != version + 1:
+        raise EventShapeError(f"version {events[0].version} follows version {version}: the stream has a gap")
+
+    def pairs():
+        nonlocal version
+        for event in events:
+            if event.version != version + 1:
+                gap.append(f"version {event.version} follows version {version}: the stream has a gap")
+                return
+            version = event.version
+            yield event.event_type, event.data
+
+    # One fold over the whole stream: a fold per event costs more than the reducers themselves.
+    try:
+        state = fold(aggregate_type, pairs(), state)
+    except EventShapeError as exc:
+        at = max(version, events[0].version)  # an unknown aggregate type fails before event 1 is read
+        raise EventShapeError(f"{exc} (version {at})") from None
+    if gap:
+        raise EventShapeError(gap[0])
     return state, version

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -126,6 +127,35 @@ class PostgresRecorder:
             .order_by(events.c.position).limit(limit)
         )
         return [_recorded(row) for row in conn.execute(query)]
+
+    def per_stream(self, *columns, among=None, having=None) -> sa.Select:
+        """Return a SELECT of aggregate_type, aggregate_id and ``columns`` (aggregates over ``events``), one row
+        per stream.
+
+        ``among``: a subquery of aggregate_type and aggregate_id, the streams to keep (for a few,
+        found by index); ``having``: a condition on each stream's group of events (for many: every
+        event is read once). Neither: every stream.
+        """
+        query = sa.select(events.c.aggregate_type, events.c.aggregate_id, *columns) \
+            .group_by(events.c.aggregate_id, events.c.aggregate_type)
+        if among is not None:
+            chosen = sa.select(among.c.aggregate_type, among.c.aggregate_id)
+            query = query.where(sa.tuple_(events.c.aggregate_type, events.c.aggregate_id).in_(chosen))
+        return query if having is None else query.having(having)
+
+    def whole_streams(self, among=None, having=None) -> sa.Subquery:
+        """Return a subquery of every stream of the store whole (those chosen by ``among`` or ``having``,
+        as in `per_stream`), for a check that replays them all.
+
+        One row per aggregate: ``aggregate_type``, ``aggregate_id`` and ``events``, JSON
+        ``[[version, event_type, data], ...]`` in version order. Grouped on the server
+        along the stream index, because a whole-store check reads every event, and one
+        JSON document per stream decodes far faster than a row object per event.
+        """
+        stream_events = sa.func.json_agg(aggregate_order_by(
+            sa.func.json_build_array(events.c.version, events.c.event_type, events.c.event_data), events.c.version,
+            events.c.position))
+        return self.per_stream(stream_events.label("events"), among=among, having=having).subquery("whole_streams")
 
     def save_snapshot(
         self, conn: Connection, aggregate_id: uuid.UUID, aggregate_type: str, version: int, state: dict

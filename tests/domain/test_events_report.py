@@ -350,3 +350,22 @@ def test_on_the_demo_data_an_organization_shows_its_members_assessment_events(de
         " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1")).one()
     by_type = events_by_type(demo, sel(demo, organization_id=org), "assessment")
     assert expected > 0 and by_type["events"].sum() == expected
+
+
+@pytest.mark.parametrize("params", [{}, {"as_of": "2025-03-31"}])
+@pytest.mark.parametrize("kind", [None, "assessment", "growth_lever"])
+def test_a_wide_selection_chooses_the_streams_an_index_lookup_would(demo, params, kind):
+    bounds = sel(demo, **params)
+    assert not bounds.selection.few_rows
+    wide = events_report._chosen_streams(bounds, kind)
+    narrow = {"among": events_report._streams(bounds, kind)}
+    assert set(wide) == {"having"}
+    coverage = [demo.execute(events_report._snapshot_query(choice)).all() for choice in (wide, narrow)]
+    assert coverage[0] == coverage[1] and coverage[0]
+    replayed = [events_report.replay_streams(demo, **choice).streams for choice in (wide, narrow)]
+    pd.testing.assert_frame_equal(*replayed)
+
+
+@pytest.mark.parametrize("params", [{"since": "2025-01-01"}, {"until": "2025-06-30"}, {"industry": "saas"}])
+def test_a_narrower_selection_finds_its_streams_by_index(demo, params):
+    assert set(events_report._chosen_streams(sel(demo, **params))) == {"among"}

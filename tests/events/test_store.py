@@ -193,3 +193,18 @@ def test_the_consistency_check_reports_mismatches_and_bad_shapes(schema_database
     by_id = {row.aggregate_id: row for row in report.itertuples()}
     assert by_id[lever_id].field == "status" and (by_id[lever_id].replayed, by_id[lever_id].stored) == ("suggested", "completed")
     assert "cannot replay: event simulation_started: missing simulation_type (version 1)" == by_id[odd].problem
+
+
+def test_the_consistency_check_lists_problems_in_a_stable_order_and_runs_without_a_transaction(schema_database):
+    with schema_database.begin() as conn:
+        for version in (2, 1):  # an unknown type that also starts with a gap: the gap is named
+            conn.execute(sa.text(
+                "INSERT INTO events (aggregate_id, aggregate_type, event_type, event_data, version) "
+                "VALUES (:a, 'widget', 'widget_added', '{}', :v)"), {"a": uuid.UUID(int=version), "v": version + 1})
+    with schema_database.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        report = check_consistency(conn)
+    assert list(report["aggregate_id"]) == [uuid.UUID(int=1), uuid.UUID(int=2)]
+    assert list(report["problem"]) == [
+        "cannot replay: version 2 follows version 0: the stream has a gap",
+        "cannot replay: version 3 follows version 0: the stream has a gap"]
+    assert report["field"].isna().all() and all(v is None for v in report["replayed"])

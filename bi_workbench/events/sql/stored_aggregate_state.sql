@@ -7,4 +7,4 @@ SELECT 'growth_lever', id, jsonb_build_object('status', status, 'levers', to_jso
 FROM growth_levers
 UNION ALL
 SELECT 'simulation', id, jsonb_build_object('status', status)
-FROM simulations;
+FROM simulations
