@@ -87,13 +87,19 @@ def event_mix(conn: Connection, bounds: metrics.Bounds) -> pd.DataFrame:
     events selected, rounded to 4.
     """
     rows = metrics.selected_rows("analytics_event", bounds).subquery("events")
-    kind = label(rows.c.event_type).label("event_type")
-    events = sa.func.count()
-    by_source = [events.filter(rows.c.source == source) for source in SOURCES]
-    others = events.filter(sa.func.coalesce(rows.c.source, "").not_in(SOURCES))
-    query = (sa.select(kind, events.label("events"), sa.func.count(sa.distinct(rows.c.user_id)),
-                       sa.cast(events, sa.Float) / sa.func.sum(events).over(), *by_source, others)
-             .group_by(kind).order_by(sa.desc("events"), kind))
+    kind = label(rows.c.event_type)
+    count = sa.func.count()
+    per_source = [count.filter(rows.c.source == source) for source in SOURCES]
+    per_source.append(count.filter(sa.func.coalesce(rows.c.source, "").not_in(SOURCES)))
+    # Counted per type and user first, as `metrics.compile` counts users: count(DISTINCT) would sort every event.
+    per_user = (sa.select(kind.label("event_type"), rows.c.user_id, count.label("n"),
+                          *[n.label(f"n_{i}") for i, n in enumerate(per_source)])
+                .group_by(kind, rows.c.user_id).subquery("per_user"))
+    events = sa.func.sum(per_user.c.n)
+    sources = [sa.func.sum(per_user.c[f"n_{i}"]) for i in range(len(per_source))]
+    query = (sa.select(per_user.c.event_type, events.label("events"), sa.func.count(per_user.c.user_id),
+                       sa.cast(events, sa.Float) / sa.func.sum(events).over(), *sources)
+             .group_by(per_user.c.event_type).order_by(sa.desc("events"), per_user.c.event_type))
     return typed_frame(conn.execute(query), EVENT_MIX_COLUMNS).round({"share": 4})
 
 

@@ -46,9 +46,12 @@ def metric_frame(conn: Connection, bounds: metrics.Bounds, names: str | Sequence
 
 def run(conn: Connection, statement, columns: Sequence[str]) -> pd.DataFrame:
     """Return the rows of a Core ``statement`` as a DataFrame with ``columns`` (also when there are none)."""
-    rows = [tuple(row) for row in checked(conn).execute(statement)]
-    return pd.DataFrame.from_records(rows, columns=list(columns)) if rows else pd.DataFrame(
-        {name: pd.Series(dtype=object) for name in columns})
+    rows = checked(conn).execute(statement).all()
+    if not rows:
+        return pd.DataFrame({name: pd.Series(dtype=object) for name in columns})
+    frame = pd.DataFrame(dict(enumerate(map(list, zip(*rows)))))  # by column: no tuple per row
+    frame.columns = list(columns)  # positional, so a repeated name keeps both columns
+    return frame
 
 
 def label(column):

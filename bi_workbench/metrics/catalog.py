@@ -59,6 +59,11 @@ class Metric:
         """True for a count of rows or users: a group or period without rows has 0, not an undefined value."""
         return self.measure in (_count, _distinct_users)
 
+    @property
+    def counts_users(self) -> bool:
+        """True for a count of distinct users (of the rows' user_id)."""
+        return self.measure is _distinct_users
+
 
 def _count(rows):
     return sa.func.count()
@@ -66,6 +71,13 @@ def _count(rows):
 
 def _distinct_users(rows):
     return sa.func.count(sa.distinct(rows.c.user_id))
+
+
+def exact_mean(column):
+    """The mean of a column of two-decimal scores, summed exactly (numeric): a float sum depends on the
+    order the plan reads the rows in, and one number must not differ in its last digit between a tenant's
+    query and the platform's."""
+    return sa.cast(sa.func.avg(sa.cast(column, sa.Numeric)), sa.Float)
 
 
 def _share(condition):
@@ -118,9 +130,9 @@ _METRICS = (
     Metric("scored_assessments", "Assessments created in the range that have a score.", "assessments",
            "assessment", _count, where=lambda rows: rows.c.overall_score.is_not(None)),
     Metric("avg_overall_score", "Mean overall score (0-5) of the assessments created in the range, each by its "
-           "latest score.", "score (0-5)", "assessment", lambda rows: sa.func.avg(rows.c.overall_score)),
+           "latest score.", "score (0-5)", "assessment", lambda rows: exact_mean(rows.c.overall_score)),
     Metric("avg_confidence", "Mean confidence (0-1) of the latest score of each assessment created in the range.",
-           "share", "assessment", lambda rows: sa.func.avg(rows.c.confidence_score)),
+           "share", "assessment", lambda rows: exact_mean(rows.c.confidence_score)),
     Metric("market_insights", "Market insights created in the range.", "insights", "market_insight", _count),
     Metric("business_trends", "Business trends recorded in the range (reference data).", "trends",
            "business_trend", _count),

@@ -166,10 +166,27 @@ def measured(metric: Metric | Sequence[Metric], bounds: Bounds, by=(), grain=Non
     rows = selected_rows(entity.name, bounds, stock=chosen[0].kind == "stock", dimensions=by, grain=grain,
                          where=chosen[0].where).subquery("rows")
     keys = [rows.c[f"dim_{name}"] for name in by] + ([rows.c.period] if grain else [])
+    if any(m.counts_users for m in chosen) and all(m.counts for m in chosen) and "industry" not in by:
+        return _counted_per_user(chosen, rows, by, keys)
     labels = [_label(entity, rows, name) for name in by]
     values = [m.measure(rows).label(m.name) for m in chosen]
     return (sa.select(*labels, *([rows.c.period] if grain else []), *values).select_from(rows)
             .group_by(*keys).order_by(*keys))
+
+
+def _counted_per_user(chosen: Sequence[Metric], rows, by, keys: list) -> Select:
+    """Counts of rows and of distinct users, from one count per group and user.
+
+    count(DISTINCT user_id) sorts every row of a group; grouped by user first, PostgreSQL hashes
+    the rows, and then a group's users are its non-NULL users and its rows the sum of their counts.
+    """
+    per_user = (sa.select(*keys, rows.c.user_id, sa.func.count().label("n")).group_by(*keys, rows.c.user_id)
+                .subquery("per_user"))
+    outer = [per_user.c[key.name] for key in keys]
+    labels = [per_user.c[f"dim_{name}"].label(name) for name in by] + outer[len(by):]
+    values = [(sa.func.count(per_user.c.user_id) if m.counts_users else
+               sa.cast(sa.func.coalesce(sa.func.sum(per_user.c.n), 0), sa.BigInteger)).label(m.name) for m in chosen]
+    return sa.select(*labels, *values).group_by(*outer).order_by(*outer)
 
 
 def fusion_key(metric: Metric) -> tuple:

@@ -24,6 +24,7 @@ import pytest
 import sqlalchemy as sa
 
 from bi_workbench import metrics
+from bi_workbench.metrics import catalog
 from bi_workbench.errors import InvalidParameterError
 from bi_workbench.schema import tables as t
 from tests.conftest import filled_database
@@ -285,3 +286,13 @@ def test_metrics_sharing_their_rows_are_measured_in_one_statement_with_the_same_
     pd.testing.assert_frame_equal(together, expected[together.columns], check_dtype=False)
     assert metrics.sql(["events", "active_users"], grain="month", engine=engine).count("SELECT") >= 1
     assert metrics.sql(["events", "active_users"], engine=engine).count(";") == 1  # one statement
+
+
+@pytest.mark.parametrize("by", [None, "organization", "event_type", "source"])
+@pytest.mark.parametrize("grain", [None, "month"])
+def test_users_counted_per_user_first_equal_count_distinct(demo_engine, monkeypatch, by, grain):
+    names = ["active_users", "events"]
+    first = metrics.query(names, by=by, grain=grain, engine=demo_engine)
+    assert first["active_users"].sum() > 0
+    monkeypatch.setattr(catalog.Metric, "counts_users", property(lambda self: False))  # count(DISTINCT user_id)
+    pd.testing.assert_frame_equal(first, metrics.query(names, by=by, grain=grain, engine=demo_engine))
