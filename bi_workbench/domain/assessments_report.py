@@ -31,6 +31,7 @@ from sqlalchemy.engine import Connection
 
 from .. import metrics
 from ..errors import InvalidParameterError
+from ..metrics.catalog import exact_mean
 from ..schema import tables as t
 from ..schema.bookkeeping import legacy_id_map
 from .analytics import _frame, _text
@@ -255,13 +256,15 @@ def category_scores(conn: Connection, bounds: metrics.Bounds, bracket=None) -> p
     """
     values = _category_values(bounds, bracket)
     score = values.c.score
-    statistics = [sa.func.count(score), sa.func.avg(score), sa.func.percentile_cont(0.5).within_group(score),
+    statistics = [sa.func.count(score), exact_mean(score), sa.func.percentile_cont(0.5).within_group(score),
                   sa.func.min(score), sa.func.max(score)]
-    overall = sa.select(sa.literal(ALL), values.c.category, *statistics).group_by(values.c.category)
-    per_bracket = sa.select(values.c.bracket, values.c.category, *statistics).group_by(values.c.bracket,
-                                                                                         values.c.category)
-    frame = _frame(list(run(conn, sa.union_all(overall, per_bracket), list(CATEGORY_COLUMNS))
-                        .itertuples(index=False, name=None)), CATEGORY_COLUMNS)
+    # One pass for both groupings (all brackets, each bracket): the values are read once.
+    overall = sa.func.grouping(values.c.bracket) == 1
+    bracket_or_all = sa.case((overall, sa.literal(ALL)), else_=values.c.bracket)
+    query = sa.select(bracket_or_all, values.c.category, *statistics).group_by(
+        sa.func.grouping_sets(sa.tuple_(values.c.category), sa.tuple_(values.c.bracket, values.c.category)))
+    frame = _frame(list(run(conn, query, list(CATEGORY_COLUMNS)).itertuples(index=False, name=None)),
+                   CATEGORY_COLUMNS)
     for column in ("mean", "median", "min", "max"):
         frame[column] = frame[column].round(2)
     rubric = load_rubric()

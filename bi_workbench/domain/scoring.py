@@ -727,8 +727,8 @@ def _comparison_summary(rows: pd.DataFrame, new: pd.DataFrame, legacy: pd.DataFr
     figure = (lambda v: None if v is None or (isinstance(v, float) and math.isnan(v)) else round(float(v), 4))
     return {
         "matched": len(rows), "both_scored": len(both),
-        "new_only": int((~new["assessment_id"].isin(legacy["assessment_id"])).sum()),
-        "legacy_only": int((~legacy["assessment_id"].isin(new["assessment_id"])).sum()),
+        # Each side holds an assessment once (`_latest_per_assessment`), so what is not matched is only on one side.
+        "new_only": len(new) - len(rows), "legacy_only": len(legacy) - len(rows),
         "mean_abs_diff": figure(absolute.mean()), "median_abs_diff": figure(absolute.median()),
         "p90_abs_diff": figure(absolute.quantile(0.9)) if len(both) else None,
         "max_abs_diff": figure(absolute.max()), "mean_diff": figure(both["difference"].mean()),

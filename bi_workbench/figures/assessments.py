@@ -6,6 +6,7 @@ with no traces and the annotation "no data" (`bi_workbench.figures.users_orgs.no
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -138,22 +139,46 @@ def confusion_heatmap(confusion: pd.DataFrame) -> go.Figure:
                   xaxis={"type": "category", "side": "top"})
 
 
+#: Above this many assessments the comparison is drawn as counts per score cell: 100k markers hide each other
+#: and weigh megabytes in every rendered report.
+SCATTER_POINTS_MAX = 5_000
+#: The width of a score cell of the dense comparison (0-5 in 50 cells).
+SCORE_CELL = 0.1
+
+
 def legacy_vs_rubric(points: pd.DataFrame) -> go.Figure:
     """Return each assessment's legacy score (x) against its rubric score (y), agreeing brackets apart, with y = x.
 
     ``points``: `assessments_report.comparison_points` (legacy_score, rubric_score, ..., agree).
+    Up to `SCATTER_POINTS_MAX` points, one marker per assessment; beyond, one heatmap
+    trace "assessments" of counts per `SCORE_CELL` x `SCORE_CELL` cell (0 shown empty).
     """
     title, x_title, y_title = "Legacy score against the rubric's score", "legacy score (0-5)", "rubric score (0-5)"
     if points.empty:
         return no_data(title, x_title, y_title)
+    traces = _score_cells(points) if len(points) > SCATTER_POINTS_MAX else _score_markers(points)
+    traces.append(go.Scatter(x=[0, 5], y=[0, 5], mode="lines", name="same score",
+                             line={"dash": "dot", "color": "grey"}))
+    return titled(go.Figure(traces), title, x_title, y_title, xaxis=SCATTER_AXIS, yaxis=SCATTER_AXIS)
+
+
+def _score_markers(points: pd.DataFrame) -> list:
     traces = []
     for agree, name in ((True, "same bracket"), (False, "other bracket")):
         part = points[points["agree"] == agree]
         traces.append(go.Scatter(
-            x=list(part["legacy_score"]), y=list(part["rubric_score"]), mode="markers", name=name,
-            customdata=list(zip(part["legacy_bracket"], part["rubric_bracket"])),
+            x=part["legacy_score"].to_numpy(float), y=part["rubric_score"].to_numpy(float), mode="markers", name=name,
+            customdata=part[["legacy_bracket", "rubric_bracket"]].to_numpy(object),
             hovertemplate="legacy %{x:.2f} (%{customdata[0]}), rubric %{y:.2f} (%{customdata[1]})<extra></extra>",
         ))
-    traces.append(go.Scatter(x=[0, 5], y=[0, 5], mode="lines", name="same score",
-                             line={"dash": "dot", "color": "grey"}))
-    return titled(go.Figure(traces), title, x_title, y_title, xaxis=SCATTER_AXIS, yaxis=SCATTER_AXIS)
+    return traces
+
+
+def _score_cells(points: pd.DataFrame) -> list:
+    edges = np.arange(round(5 / SCORE_CELL) + 1) / round(1 / SCORE_CELL)  # k/10 exactly: 2.30 starts a cell
+    counts, _, _ = np.histogram2d(points["rubric_score"].to_numpy(float), points["legacy_score"].to_numpy(float),
+                                  bins=(edges, edges))
+    centres = (edges[:-1] + edges[1:]) / 2
+    return [go.Heatmap(x=centres, y=centres, z=np.where(counts > 0, counts, np.nan), name="assessments",
+                       colorscale="Blues", colorbar={"title": "assessments"},
+                       hovertemplate="legacy %{x:.2f}, rubric %{y:.2f}: %{z} assessments<extra></extra>")]

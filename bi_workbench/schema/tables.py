@@ -221,7 +221,7 @@ assessments = _table(
 
 assessment_scores = _table(
     "assessment_scores",
-    _fk("assessment_id", "assessments.id", ondelete="CASCADE", index=True),
+    _fk("assessment_id", "assessments.id", ondelete="CASCADE"),
     Column("overall_score", Numeric(3, 2)),
     Column("bracket", Text),
     *_jsonb("category_scores"),
@@ -235,6 +235,10 @@ assessment_scores = _table(
     CheckConstraint("overall_score BETWEEN 0 AND 5", name="overall_score_range"),
     _unit_interval("confidence_score"),
     *_indexes("bracket", "overall_score"),
+    # DEVIATION: the seed indexed assessment_id alone. An assessment's score is its latest
+    # (`metrics.compile.latest_score_order`), read in this index's order without a sort (revision 0012).
+    Index("ix_assessment_scores_assessment_id_latest", "assessment_id", text("created_at DESC NULLS LAST"),
+          text("id DESC")),
 )
 
 assessment_invitations = _table(

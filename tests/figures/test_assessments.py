@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from bi_workbench.domain import assessments_report as ar
@@ -123,3 +124,27 @@ def test_the_figures_draw_the_demo_data(demo_engine):
     assert sum(sum(r) for r in fig.confusion_heatmap(ar.confusion_table(result)).data[0].z) == result.summary["matched"]
     scatter = fig.legacy_vs_rubric(ar.comparison_points(result))
     assert len(scatter.data[0].x) + len(scatter.data[1].x) == result.summary["both_scored"]
+
+
+def test_many_assessments_are_drawn_as_counts_per_score_cell():
+    n = fig.SCATTER_POINTS_MAX + 1
+    rng = np.random.default_rng(7)
+    legacy, rubric = rng.uniform(0, 5, n).round(2), rng.uniform(0, 5, n).round(2)
+    legacy[:3], rubric[:3] = 5.0, 0.0  # the closed upper edge counts in the last cell
+    points = pd.DataFrame({"legacy_score": legacy, "rubric_score": rubric, "legacy_bracket": "x",
+                           "rubric_bracket": "y", "difference": rubric - legacy, "agree": False})
+    cells, diagonal = fig.legacy_vs_rubric(points).data
+    assert cells.type == "heatmap" and diagonal.name == "same score"
+    z = np.nan_to_num(np.asarray(cells.z, dtype=float))
+    assert z.sum() == n and z.shape == (50, 50)
+    assert z[0, -1] >= 3  # rows are rubric cells, columns legacy cells
+    inside = (points["legacy_score"] < 0.1) & (points["rubric_score"] < 0.1)
+    assert z[0, 0] == inside.sum()
+
+
+def test_a_score_on_a_cell_edge_is_counted_in_the_cell_it_starts():
+    n = fig.SCATTER_POINTS_MAX + 1
+    points = pd.DataFrame({"legacy_score": [2.3] * n, "rubric_score": [0.7] * n, "legacy_bracket": "x",
+                           "rubric_bracket": "y", "difference": -1.6, "agree": False})
+    z = np.nan_to_num(np.asarray(fig.legacy_vs_rubric(points).data[0].z, dtype=float))
+    assert z[7, 23] == n
