@@ -33,15 +33,16 @@ in ``reason``. A JSON ``null`` in a JSONB column is carried as SQL NULL (the con
 
 `prepare_carried` writes the carried form of a legacy table into a temporary table
 ``carried_<legacy table>`` (same columns, the values after these rules, plus
-``unfit_reason`` and, for a row with a value set aside, ``legacy_row``). The phases and the
-migration checks read legacy rows only through it, so both apply the same rules.
+``unfit_reason`` and, for a row with a value set aside, ``legacy_row``); the migration checks
+read the same rows as a CTE of that name (`carried_rows`). The phases and the checks read
+legacy rows only through them, so both apply the same rules.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy import Column, Table, Text
@@ -146,8 +147,8 @@ def prepare_carried(connection: Connection, source: LegacySource, *, only_pendin
     """Write the carried form of ``source``'s rows into ``carried_<table>`` (temporary); return it.
 
     ``only_pending``: only the rows neither mapped nor quarantined (what a phase reads);
-    else every row (what the checks read). The table is dropped at the end of the
-    transaction, and replaced if it exists.
+    else every row (the checks read every row through `carried_rows` instead). The table is
+    dropped at the end of the transaction, and replaced if it exists.
     """
     carried = carried_table(source)
     recreate(connection, carried)
@@ -155,6 +156,28 @@ def prepare_carried(connection: Connection, source: LegacySource, *, only_pendin
     connection.execute(carried.insert().from_select([c.name for c in carried.columns], query))
     analyze(connection, carried)
     return carried
+
+
+def carried_rows(source: LegacySource) -> sa.CTE:
+    """Return every row of ``source`` in its carried form as a CTE named like ``carried_<table>``.
+
+    What the checks read: the SELECT `prepare_carried` writes, computed inside the query that
+    reads it (nothing written or analyzed, and the scan of the legacy table can run in parallel).
+    The CTE's name takes precedence over any table of that name.
+    """
+    return _carried_rows(source, only_pending=False).cte(carried_name(source)).prefix_with("NOT MATERIALIZED")
+
+
+def with_carried(connection: Connection, source: LegacySource, select: str) -> tuple[str, dict[str, Any]]:
+    """Return ``select`` (SQL text with psycopg placeholders reading ``carried_<table>``) under `carried_rows`.
+
+    Returns the statement (``select`` as the subquery ``q``, its columns unchanged) and the
+    parameters of the carried rows, for the driver's cursor.
+    """
+    carried = _carried_rows(source, only_pending=False).compile(dialect=connection.dialect)
+    quote = connection.dialect.identifier_preparer.quote
+    name = quote(carried_name(source))
+    return f"WITH {name} AS NOT MATERIALIZED (\n{carried}\n)\nSELECT * FROM (\n{select}\n) AS q", dict(carried.params)
 
 
 def carried_table(source: LegacySource) -> Table:

@@ -6,7 +6,8 @@ return after the documented transformations, named like the view's columns, the 
 key first under its own name. The view's side (the same columns, read from the view),
 the restriction of both sides to the legacy rows that survived (outcome ``migrated`` in
 ``legacy_id_map``: a merged duplicate has no row of its own in a view) and the diff
-(``EXCEPT ALL`` both ways, with up to five example keys) are generated here.
+(each side's rows without an identical row on the other, duplicates counted, as
+``EXCEPT ALL`` both ways gives them; up to five example keys) are generated here.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..schema.bookkeeping import legacy_id_map
-from ..schema.sqlfiles import read_sql, select_columns
+from ..schema.sqlfiles import read_sql
+from .carry import carried_rows
 
 if TYPE_CHECKING:
     from .phases import LegacySource
@@ -40,26 +42,51 @@ def compared_view(connection: Connection, view: str, source: LegacySource, sql_f
 
 
 def view_statement(connection: Connection, view: str, source: LegacySource, sql_file: str) -> sa.Select:
-    """Return the query comparing ``view`` with the legacy side of ``sql_file`` (see `compared_view`)."""
+    """Return the query comparing ``view`` with the legacy side of ``sql_file`` (see `compared_view`).
+
+    Both sides' surviving rows in one pass: grouped by every column, a group is a distinct row
+    with how often each side has it, so a side's surplus in a group is its rows without an
+    identical row on the other side (what EXCEPT ALL leaves).
+    """
     select = read_sql(SQL_PACKAGE, sql_file).rstrip().rstrip(";") + "\n"
-    names = select_columns(connection, select)
+    carried = carried_rows(source)
+    names = _columns(connection, select, carried)
     legacy_rows = sa.text(select).columns(*[sa.column(name) for name in names]).subquery("l")
     view_rows = sa.table(view, *[sa.column(name) for name in names]).alias("v")
-    key = source.key
-    legacy = sa.select(legacy_rows).where(_survived(source, legacy_rows.c[key])).cte("legacy")
-    compat = sa.select(view_rows).where(_survived(source, view_rows.c[key])).cte("compat")
-    only_in_legacy = sa.except_all(sa.select(legacy), sa.select(compat)).cte("only_in_legacy")
-    only_in_view = sa.except_all(sa.select(compat), sa.select(legacy)).cte("only_in_view")
-    differing = sa.union(sa.select(only_in_legacy.c[key]), sa.select(only_in_view.c[key])).subquery("d")
+    groups = _groups(source, legacy_rows, view_rows, names).cte("groups")
+    key = groups.c[source.key]
+    differing = (sa.select(key).where(groups.c.legacy_rows != groups.c.view_rows).distinct()
+                 .order_by(key).limit(EXAMPLES).subquery("d"))
     examples = sa.type_coerce(
-        sa.func.array_agg(aggregate_order_by(sa.cast(differing.c[key], sa.Text), differing.c[key])), ARRAY(sa.Text))
+        sa.func.array_agg(aggregate_order_by(sa.cast(differing.c[key.name], sa.Text), differing.c[key.name])),
+        ARRAY(sa.Text))
     return sa.select(
-        _count(legacy).label("legacy_rows"),
-        _count(compat).label("view_rows"),
-        _count(only_in_legacy).label("only_in_legacy"),
-        _count(only_in_view).label("only_in_view"),
-        sa.select(examples[1:EXAMPLES]).scalar_subquery().label("examples"),
-    )
+        _total(groups.c.legacy_rows).label("legacy_rows"),
+        _total(groups.c.view_rows).label("view_rows"),
+        _total(sa.func.greatest(groups.c.legacy_rows - groups.c.view_rows, 0)).label("only_in_legacy"),
+        _total(sa.func.greatest(groups.c.view_rows - groups.c.legacy_rows, 0)).label("only_in_view"),
+        sa.select(examples).scalar_subquery().label("examples"),
+    ).select_from(groups).add_cte(carried)
+
+
+def _columns(connection: Connection, select: str, carried: sa.CTE) -> list[str]:
+    """Return the output column names of ``select`` reading ``carried`` (planned under LIMIT 0: no row is read)."""
+    query = sa.select(sa.literal_column("*")).select_from(sa.text(f"({select}) AS q")).add_cte(carried).limit(0)
+    return list(connection.execute(query).keys())
+
+
+def _groups(source: LegacySource, legacy_rows, view_rows, names: list[str]) -> sa.Select:
+    """Return both sides' surviving rows grouped by every column: each group's key and rows on either side."""
+    key = source.key
+    sides = sa.union_all(
+        sa.select(legacy_rows, sa.true().label("in_legacy")).where(_survived(source, legacy_rows.c[key])),
+        sa.select(view_rows, sa.false().label("in_legacy")).where(_survived(source, view_rows.c[key])),
+    ).subquery("sides")
+    return sa.select(
+        sides.c[key],
+        sa.func.count().filter(sides.c.in_legacy).label("legacy_rows"),
+        sa.func.count().filter(~sides.c.in_legacy).label("view_rows"),
+    ).group_by(*[sides.c[name] for name in names])
 
 
 def _survived(source: LegacySource, key: ColumnElement) -> ColumnElement:
@@ -69,6 +96,6 @@ def _survived(source: LegacySource, key: ColumnElement) -> ColumnElement:
                              m.c.outcome == "migrated")
 
 
-def _count(rows) -> ColumnElement:
-    """Return the scalar subquery counting the rows of ``rows``."""
-    return sa.select(sa.func.count()).select_from(rows).scalar_subquery()
+def _total(counts: ColumnElement) -> ColumnElement:
+    """Return the sum of ``counts`` over every group, as a whole number (0 for none)."""
+    return sa.cast(sa.func.coalesce(sa.func.sum(counts), 0), sa.BigInteger)

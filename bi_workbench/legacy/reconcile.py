@@ -9,9 +9,10 @@ accounting
     entry whose legacy row has vanished. After phase 5 dropped the legacy tables,
     the accounting it passed (kept in the ledger) stands in for it.
 values
-    Per legacy table, column by column: rows and an md5 checksum of each carried
-    column on both sides, the legacy side after the documented transformations,
-    and the rows where the two differ (``legacy/sql/values_*.sql``).
+    Per legacy table, column by column: rows and a checksum of each carried
+    column on both sides (a sum of 64-bit hashes of key and value, see `values`),
+    the legacy side after the documented transformations, and the rows where the
+    two differ (``legacy/sql/values_*.sql``).
 integrity
     Foreign keys and orphans in the new tables, dangling or multiplied mappings
     (``legacy/sql/integrity.sql``); email identities, re-derived from the legacy rows by
@@ -37,7 +38,6 @@ from sqlalchemy.engine import Connection
 
 from ..errors import MigrationError
 from ..schema.bookkeeping import legacy_id_map, migration_quarantine
-from .carry import prepare_carried
 from .compat import compared_view
 from .identity_check import identity_findings
 from .values import compared_values
@@ -62,6 +62,9 @@ SECTIONS = {
     "integrity": "Integrity of the new tables and the bookkeeping",
     "views": "Compatibility views (row by row against the legacy tables)",
 }
+
+#: Memory for each sort and hash of a check run, for its transaction only.
+WORK_MEM = "32MB"
 
 #: Compatibility views: (view, legacy table it stands in for, .sql file of its legacy side, phase creating it).
 COMPAT_VIEWS = (
@@ -145,10 +148,11 @@ class Reconciliation:
 def reconcile(connection: Connection) -> Reconciliation:
     """Run every check on ``connection``; return the Reconciliation.
 
-    Writes nothing but temporary tables (the carried legacy rows, the expected addresses),
-    dropped at the end of the transaction.
+    Writes nothing but a temporary table (the expected addresses), dropped at the end of the
+    transaction, and gives the transaction's sorts and hashes ``WORK_MEM`` each.
     """
     try:
+        _raise_work_mem(connection)
         present = {t.name for t in existing_tables(connection, tuple(s.table for s in SOURCES))}
         done = completed_phases(connection)
         dropped = not present and DROP_PHASE in done
@@ -162,7 +166,6 @@ def reconcile(connection: Connection) -> Reconciliation:
                     findings.append(Finding("accounting", source.name, False,
                                             f"{source.name}: legacy table not found"))
                     continue
-                prepare_carried(connection, source, only_pending=False)
                 findings.append(_accounting_finding(source, account(connection, source)))
                 findings.append(_values_finding(connection, source))
         findings += _integrity_findings(connection) + identities
@@ -175,6 +178,13 @@ def reconcile(connection: Connection) -> Reconciliation:
         raise MigrationError(f"the migration check could not run: {first_line}") from exc
 
 
+def _raise_work_mem(connection: Connection) -> None:
+    """Let each sort and hash of this transaction use ``WORK_MEM`` (never less than the server's setting)."""
+    # The checks sort and hash whole tables of wide rows: in the default 4 MB they spill to disk.
+    below = sa.func.pg_size_bytes(sa.func.current_setting("work_mem")) < sa.func.pg_size_bytes(WORK_MEM)
+    connection.execute(sa.select(sa.func.set_config("work_mem", WORK_MEM, True)).where(below))
+
+
 # --- accounting ----------------------------------------------------------------
 
 
@@ -185,47 +195,39 @@ def account(connection: Connection, source: LegacySource) -> dict[str, Any]:
     ({reason: rows}), unexplained, both (mapped and quarantined), vanished
     (bookkeeping entries whose legacy row is gone).
     """
-    legacy = source.table
-    key = sa.cast(legacy.c[source.key], sa.Text)
-    m, q = legacy_id_map, migration_quarantine
-    joined = legacy.outerjoin(m, sa.and_(m.c.legacy_table == source.name, m.c.legacy_id == key)).outerjoin(
-        q, sa.and_(q.c.legacy_table == source.name, q.c.legacy_id == key)
-    )
-    count = sa.func.count()
-    row = connection.execute(
-        sa.select(
-            count.label("legacy_rows"),
-            count.filter(m.c.outcome == "migrated").label("migrated"),
-            count.filter(m.c.outcome == "merged").label("merged"),
-            count.filter(q.c.legacy_id.is_not(None)).label("quarantined"),
-            count.filter(m.c.legacy_id.is_(None), q.c.legacy_id.is_(None)).label("unexplained"),
-            count.filter(m.c.legacy_id.is_not(None), q.c.legacy_id.is_not(None)).label("both"),
-        ).select_from(joined)
-    ).one()
+    key = sa.cast(source.table.c[source.key], sa.Text)
+    m, q = (sa.select(book).where(book.c.legacy_table == source.name).subquery(name)
+            for book, name in ((legacy_id_map, "m"), (migration_quarantine, "q")))
+    counts = _counts(connection, sa.select(key.label("legacy_id")).subquery("l"), m, q)
     by_reason = connection.execute(
         sa.select(q.c.reason, sa.func.count())
-        .select_from(q.join(legacy, key == q.c.legacy_id))
-        .where(q.c.legacy_table == source.name)
+        .select_from(q.join(source.table, key == q.c.legacy_id))
         .group_by(q.c.reason)
         .order_by(q.c.reason)
     ).all()
-    result = dict(row._mapping)
-    result["by_reason"] = {reason: n for reason, n in by_reason}
-    result["vanished"] = _vanished(connection, source)
-    return result
+    vanished = counts.pop("vanished")
+    return {**counts, "by_reason": {reason: n for reason, n in by_reason}, "vanished": vanished}
 
 
-def _vanished(connection: Connection, source: LegacySource) -> int:
-    """Return how many bookkeeping entries of ``source`` name a legacy row that no longer exists."""
-    legacy = source.table
-    key = sa.cast(legacy.c[source.key], sa.Text)
-    total = 0
-    for book in (legacy_id_map, migration_quarantine):
-        gone = ~sa.exists().where(key == book.c.legacy_id)
-        total += connection.execute(
-            sa.select(sa.func.count()).select_from(book).where(book.c.legacy_table == source.name, gone)
-        ).scalar_one()
-    return total
+def _counts(connection: Connection, rows, m, q) -> dict[str, int]:
+    """Return `account`'s counts but by_reason, in one pass over the legacy keys ``rows`` beside their
+    bookkeeping entries ``m`` and ``q``, either side missing (an entry without its legacy row is vanished)."""
+    joined = rows.join(m, m.c.legacy_id == rows.c.legacy_id, full=True).join(
+        q, q.c.legacy_id == sa.func.coalesce(rows.c.legacy_id, m.c.legacy_id), full=True)
+    present, gone = rows.c.legacy_id.is_not(None), rows.c.legacy_id.is_(None)
+    mapped, quarantined = m.c.legacy_id.is_not(None), q.c.legacy_id.is_not(None)
+    count = sa.func.count()
+    return dict(connection.execute(
+        sa.select(
+            count.filter(present).label("legacy_rows"),
+            count.filter(present, m.c.outcome == "migrated").label("migrated"),
+            count.filter(present, m.c.outcome == "merged").label("merged"),
+            count.filter(present, quarantined).label("quarantined"),
+            count.filter(present, ~mapped, ~quarantined).label("unexplained"),
+            count.filter(present, mapped, quarantined).label("both"),
+            (count.filter(gone, mapped) + count.filter(gone, quarantined)).label("vanished"),
+        ).select_from(joined)
+    ).one()._mapping)
 
 
 def unexplained_rows(connection: Connection, source: LegacySource) -> int:

@@ -154,3 +154,31 @@ def test_the_check_reads_one_consistent_snapshot_and_writes_nothing(migrated):
     before = fingerprint(migrated)
     check(migrated)
     assert fingerprint(migrated) == before
+
+
+def test_a_columns_checksums_bind_each_value_to_its_row(migrated):
+    def columns():
+        return check(migrated).finding("values", "tier2_users").details["columns"]
+
+    before = columns()
+    assert all(c["legacy_checksum"] == c["new_checksum"] for c in before.values())
+    # The same titles on the new side, each on the other's row: a checksum of the values alone would not change.
+    execute(migrated, "UPDATE users SET title = CASE WHEN id = :fay THEN NULL ELSE 'CEO' END WHERE id IN (:fay, :cat)",
+            fay=data.FAY, cat=data.CAT)
+    after = columns()
+    assert after["title"]["legacy_checksum"] == before["title"]["legacy_checksum"]
+    assert after["title"]["new_checksum"] != before["title"]["new_checksum"]
+    assert (after["title"]["differing_rows"], after["title"]["examples"]) == (2, sorted([str(data.CAT), str(data.FAY)]))
+    assert [name for name, c in after.items() if c["legacy_checksum"] != c["new_checksum"]] == ["title"]
+
+
+def test_a_row_a_compatibility_view_repeats_is_one_row_only_in_the_view(migrated):
+    with migrated.begin() as conn:
+        conn.exec_driver_sql("ALTER VIEW tier2_users_compat RENAME TO tier2_users_compat_once")
+        conn.exec_driver_sql(f"CREATE VIEW tier2_users_compat AS SELECT * FROM tier2_users_compat_once UNION ALL "
+                             f"SELECT * FROM tier2_users_compat_once WHERE u_id = '{data.FAY}'")
+    finding = check(migrated).finding("views", "tier2_users_compat")
+    assert not finding.ok
+    assert {k: finding.details[k] for k in ("only_in_legacy", "only_in_view", "examples")} == {
+        "only_in_legacy": 0, "only_in_view": 1, "examples": [str(data.FAY)]}
+    assert finding.details["view_rows"] == finding.details["legacy_rows"] + 1

@@ -1,5 +1,5 @@
 -- Carried values, onboarding_assessments -> assessments (outcome 'migrated'), per column:
--- rows and md5 checksums on each side, legacy side after the phase 2 rules (user through
+-- rows and checksums on each side, legacy side after the phase 2 rules (user through
 -- legacy_id_map, responses as the seed built them, timestamps naive UTC).
 -- Legacy rows are read in their carried form (carried_<table>, bi_workbench/legacy/carry.py):
 -- a value set aside is NULL, and the migrated row's legacy_id_map entry must keep the whole

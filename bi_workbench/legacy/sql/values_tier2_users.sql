@@ -1,5 +1,5 @@
 -- Carried values, tier2_users -> users, for the surviving rows (outcome 'migrated'):
--- per column, the rows and an md5 checksum on each side, legacy side after the
+-- per column, the rows and a checksum on each side, legacy side after the
 -- documented transformations (phase 1), and the rows where the two sides differ.
 -- Legacy rows are read in their carried form (carried_<table>, bi_workbench/legacy/carry.py):
 -- a value set aside is NULL, and the migrated row's legacy_id_map entry must keep the whole
