@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -55,9 +57,11 @@ def replay_streams(conn: Connection, recorder: PostgresRecorder | None = None, a
     recorder = recorder or PostgresRecorder()
     mismatches, aggregates, events = [], Counter(), Counter()
     query = _streams_with_rows(recorder, among, having)
-    if not conn.connection.driver_connection.autocommit:  # a server-side cursor lives in a transaction
-        query = query.execution_options(yield_per=batch)
-    for kind, key, document in conn.execute(query):
+    if conn.connection.driver_connection.autocommit:
+        rows = conn.execute(query)
+    else:  # a server-side cursor lives in a transaction
+        rows = prefetched(conn.execute(query.execution_options(yield_per=batch)))
+    for kind, key, document in rows:
         stream, stored = loads(document)
         stream = [_StreamEvent(*event) for event in stream]
         aggregates[kind] += 1
@@ -71,6 +75,22 @@ def replay_streams(conn: Connection, recorder: PostgresRecorder | None = None, a
                             "aggregates": pd.Series([aggregates[k] for k in kinds], dtype="int64"),
                             "events": pd.Series([events[k] for k in kinds], dtype="int64")})
     return Replayed(found, streams)
+
+
+def prefetched(result: sa.CursorResult) -> Iterator:
+    """Yield the rows of a ``yield_per`` result while its next batch is fetched on a second thread.
+
+    A server-side cursor computes a batch only when asked for it: fetched ahead,
+    the server builds the next streams while Python replays these (two cores, not
+    one after the other). The connection is used by the fetching thread alone
+    until the generator ends; leaving early waits for the fetch under way.
+    """
+    with ThreadPoolExecutor(1, thread_name_prefix="prefetch") as fetcher:
+        batches = result.partitions()
+        pending = fetcher.submit(next, batches, None)
+        while (batch := pending.result()) is not None:
+            pending = fetcher.submit(next, batches, None)
+            yield from batch
 
 
 def _streams_with_rows(recorder: PostgresRecorder, among, having) -> sa.Select:
