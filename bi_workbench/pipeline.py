@@ -73,9 +73,6 @@ def build_demo_database(engine: Engine, scale: str = "small", seed: int = 42, *,
             build.platform_rows = seed_platform(conn, scale=scale, seed=seed, progress=progress)
         refresh_read_models(bulk)
         with bulk.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            # Each batch of events rewrote its sessions' first_source (session_sources.sql): half of
-            # user_sessions is dead rows, which every scan would read. The build holds the database alone.
-            conn.execute(sa.text("VACUUM FULL user_sessions"))
             conn.execute(sa.text("ANALYZE"))
         with bulk.begin() as conn:  # only now is the build whole: cut short before, a plain rerun redoes it
             _set_mark(conn, None)

@@ -173,7 +173,7 @@ def session_lengths(conn: Connection, since=None, until=None, by: str | None = "
     """Return the length of the selection's ended sessions per group: group, sessions, mean/median/p90_minutes.
 
     ``by``: ``device``, ``os``, ``browser`` (from device_info), ``source`` (the first
-    source, by name, of the analytics events its user logged in the session) or None for one row ``all``;
+    source, by name, of the session's analytics events) or None for one row ``all``;
     sessions ending before they start are left out; most sessions first.
     Example: sessions of 10 and 30 minutes on desktop -> the row ("desktop", 2, 20.0, 20.0, 28.0).
     """
@@ -183,7 +183,7 @@ def session_lengths(conn: Connection, since=None, until=None, by: str | None = "
     rows = metrics.selected_rows("session", bounds, where=lambda r: sa.and_(
         r.c.ended_at.is_not(None), r.c.ended_at >= r.c.started_at)).subquery("sessions")
     minutes = sa.extract("epoch", rows.c.ended_at - rows.c.started_at) / 60.0
-    label, source = _session_group(rows, group_by)
+    label, source = _session_group(rows, group_by, few=bounds.selection.few_rows)
     group = group_label(label).label("group")
     query = (sa.select(group, sa.func.count().label("sessions"), sa.cast(sa.func.avg(minutes), sa.Float),
                        *_percentiles(sa.cast(minutes, sa.Float)))
@@ -191,17 +191,23 @@ def session_lengths(conn: Connection, since=None, until=None, by: str | None = "
     return typed_frame(conn.execute(query), SESSION_COLUMNS)
 
 
-def _session_group(rows, by: str | None) -> tuple:
+def _session_group(rows, by: str | None, *, few: bool = False) -> tuple:
     """Return the group's column and the FROM clause that holds it.
 
-    A session's source is user_sessions.first_source: the first (by name) of the
-    sources of the analytics events its user logged in it, kept by triggers
-    (``schema/sql/session_sources.sql``), not found by grouping the events.
+    A session's source is the first (by name) of its analytics events' sources. ``few``
+    (`Selection.few_rows`): looked up per session through the session_id index;
+    otherwise one grouped pass over the events of the selected sessions, joined to them
+    (a lookup per session of every session probes every monthly partition's index).
     """
     if by is None:
         return sa.literal("all"), rows
     if by == "source":
-        return rows.c.first_source, rows
+        e = t.analytics_events
+        if few:
+            return sa.select(sa.func.min(e.c.source)).where(e.c.session_id == rows.c.id).scalar_subquery(), rows
+        first = (sa.select(e.c.session_id, sa.func.min(e.c.source).label("source"))
+                 .where(e.c.session_id.in_(sa.select(rows.c.id))).group_by(e.c.session_id).subquery("first_source"))
+        return first.c.source, rows.outerjoin(first, first.c.session_id == rows.c.id)
     return rows.c.device_info[by].astext, rows
 
 

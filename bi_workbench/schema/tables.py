@@ -46,9 +46,6 @@ metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 TIMESTAMPTZ = TIMESTAMP(timezone=True)
 EMPTY_JSON = text("'{}'::jsonb")
-#: Column.info key of a column its table's triggers keep (the value: the .sql file of schema/sql/ that has
-#: them); a value written to it is overruled.
-KEPT_BY = "kept_by_triggers"
 
 
 def _id() -> Column:
@@ -486,10 +483,6 @@ user_sessions = _table(
     Column("started_at", TIMESTAMPTZ, server_default=func.now()),
     Column("ended_at", TIMESTAMPTZ),
     _flag("is_active", True),
-    # DEVIATION: the first source, by name, of the analytics events the session's user
-    # logged in it, kept by triggers (schema/sql/session_sources.sql, revisions 0013, 0014), so
-    # sessions group by source without grouping every event. Not for writing: the events decide it.
-    Column("first_source", Text, info={KEPT_BY: "session_sources.sql"}),
     # DEVIATION: the boolean index on is_active is replaced by a partial index
     # of the active sessions, the only side anyone looks up.
     _partial_index("user_sessions", "active", "user_id", "is_active"),

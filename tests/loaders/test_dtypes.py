@@ -23,7 +23,7 @@ from sqlalchemy.dialects import postgresql as pg
 
 from bi_workbench.database import create_engine
 from bi_workbench.loaders import READ_MODELS, load, relation_names
-from bi_workbench.schema.tables import KEPT_BY, metadata
+from bi_workbench.schema.tables import metadata
 
 FULL_TIME = dt.datetime(2025, 3, 15, 12, 30, 45, 123456, tzinfo=dt.timezone.utc)
 JSON_VALUE = {"key": "value", "n": 1, "nested": {"a": [1, 2]}, "unicode": "ünï"}
@@ -73,7 +73,7 @@ def _allowed_text(table: sa.Table, column: sa.Column) -> str | None:
 
 
 def _insertable(column: sa.Column) -> bool:
-    return column.identity is None and column.computed is None and KEPT_BY not in column.info
+    return column.identity is None and column.computed is None
 
 
 def expected_dtype(column: sa.Column):
