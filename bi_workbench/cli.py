@@ -248,7 +248,7 @@ def db_partitions(obj, months_ahead):
 @click.pass_obj
 @_fail_cleanly
 def db_refresh(obj, every, crontab):
-    """Refresh the materialized read models without blocking readers."""
+    """Refresh the materialized read models without blocking readers, and the kept rubric scores."""
     if crontab:
         from .reports.schedule import cron_line, write_cron_environment
 
@@ -257,7 +257,7 @@ def db_refresh(obj, every, crontab):
     engine = obj.engine()
     while True:
         apply.refresh_read_models(engine)
-        click.echo(f"materialized views refreshed at {datetime.now(timezone.utc):%Y-%m-%d %H:%M:%S} UTC")
+        click.echo(f"read models and rubric scores refreshed at {datetime.now(timezone.utc):%Y-%m-%d %H:%M:%S} UTC")
         if every is None:
             return
         time.sleep(every)

@@ -34,6 +34,7 @@ from ..errors import InvalidParameterError
 from ..metrics.catalog import exact_mean
 from ..schema import tables as t
 from ..schema.bookkeeping import legacy_id_map
+from . import rubric_scores
 from .analytics import _frame, _text
 from .report_selection import checked, iso_day, measures_frame, metric_frame, monthly, readable, resolve, run
 from .scoring import (
@@ -406,18 +407,17 @@ def explained_summary(assessment: dict | None) -> pd.DataFrame:
 def legacy_comparison(conn: Connection, bounds: metrics.Bounds, bracket=None) -> LegacyComparison:
     """Return the selection's legacy (migrated) scores compared with the scores the rubric gives the same responses.
 
-    Scores every selected assessment with `score_assessments` (responses that are
-    not a JSON object are left out) and matches them with the legacy score rows
-    (``assessment_scores`` rows that ``legacy_id_map`` lists as migrated) on the
-    assessment (the latest legacy row counts) with `compare_with_legacy`.
+    The rubric's score of every selected assessment comes from `rubric_scores.scores`
+    (kept where current, else scored here; responses that are not a JSON object are
+    left out) and is matched with the legacy score rows (``assessment_scores`` rows
+    that ``legacy_id_map`` lists as migrated) on the assessment (the latest legacy
+    row counts) with `compare_with_legacy`.
     """
     chosen = _chosen(bounds, bracket)
-    responses = run(conn, sa.select(chosen.c.id, chosen.c.responses).order_by(chosen.c.id),
-                    ["assessment_id", "responses"]).astype(object)
     s = t.assessment_scores
     if not readable(conn, legacy_id_map):
-        legacy = pd.DataFrame({"assessment_id": [], "overall_score": [], "bracket": [], "created_at": []})
-        comparison = compare_with_legacy(score_assessments(responses.iloc[:0], errors="skip"), legacy)
+        nothing = pd.DataFrame({name: [] for name in ("assessment_id", "overall_score", "bracket", "created_at")})
+        comparison = compare_with_legacy(nothing, nothing)
         return dataclasses.replace(comparison, unavailable=BOOKKEEPING_UNREADABLE)
     migrated = sa.exists().where(legacy_id_map.c.new_table == "assessment_scores", legacy_id_map.c.new_id == s.c.id,
                                  legacy_id_map.c.outcome == "migrated")
@@ -427,7 +427,7 @@ def legacy_comparison(conn: Connection, bounds: metrics.Bounds, bracket=None) ->
                  ["assessment_id", "overall_score", "bracket", "created_at"])
     legacy["overall_score"] = pd.to_numeric(legacy["overall_score"]).astype(float)
     legacy["created_at"] = pd.to_datetime(legacy["created_at"], utc=True)
-    return compare_with_legacy(score_assessments(responses, errors="skip"), legacy)
+    return compare_with_legacy(rubric_scores.scores(conn, chosen), legacy)
 
 
 def comparison_summary(comparison: LegacyComparison) -> pd.DataFrame:

@@ -87,7 +87,7 @@ ENTITIES: dict[str, Entity] = {entity.name: entity for entity in (
 )}
 
 #: Tables whose rows belong to their parent's owner (scores to their assessment).
-PARENT_ENTITY = {"assessment_scores": ("assessment", "assessment_id")}
+PARENT_ENTITY = {"assessment_scores": ("assessment", "assessment_id"), "rubric_scores": ("assessment", "assessment_id")}
 
 
 def entity(name: str) -> Entity:

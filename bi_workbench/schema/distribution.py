@@ -79,6 +79,7 @@ PLAN: dict[str, Placement] = {
     "user_sessions": Distributed("user_id", BY_USER),
     "assessments": Distributed("user_id", BY_USER),
     "assessment_scores": Distributed("user_id", BY_USER),
+    "rubric_scores": Distributed("user_id", BY_USER),
     "market_insights": Distributed("user_id", BY_USER),
     "engagement_intelligence": Distributed("user_id", BY_USER),
     "growth_levers": Distributed("user_id", BY_USER),
@@ -209,6 +210,11 @@ KNOWN_EXCEPTIONS: dict[Finding, str] = {
     Finding("assessment_scores", "column user_id", "distribution column missing"):
         "a score reaches its user only through its assessment: add user_id (copied from the assessment)",
     Finding("assessment_scores", "fk_assessment_scores_assessment_id_assessments",
+            "foreign key without the distribution columns (user_id -> user_id)"):
+        "becomes FOREIGN KEY (user_id, assessment_id) REFERENCES assessments (user_id, id)",
+    Finding("rubric_scores", "column user_id", "distribution column missing"):
+        "a rubric score reaches its user only through its assessment, like assessment_scores: add user_id",
+    Finding("rubric_scores", "fk_rubric_scores_assessment_id_assessments",
             "foreign key without the distribution columns (user_id -> user_id)"):
         "becomes FOREIGN KEY (user_id, assessment_id) REFERENCES assessments (user_id, id)",
     Finding("growth_progress", "fk_growth_progress_lever_id_growth_levers",

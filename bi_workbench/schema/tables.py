@@ -16,7 +16,9 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Computed,
     Date,
+    Float,
     ForeignKey,
     Identity,
     Index,
@@ -211,6 +213,9 @@ assessments = _table(
     _default("status", "in_progress"),
     Column("completed_at", TIMESTAMPTZ),
     *_timestamps(),
+    # DEVIATION: md5 of the responses' jsonb text, kept by PostgreSQL on every write (a stored generated
+    # column): a kept rubric score (rubric_scores) is current while its responses_digest equals this (revision 0013).
+    Column("responses_digest", Text, Computed("md5(responses::text)", persisted=True)),
     # DEVIATION: the seed's idx_assessments_user is the leading column of the
     # composite index of its section 6.2, which serves it; only the composite is kept.
     Index(None, "user_id", "assessment_type", "status"),
@@ -239,6 +244,21 @@ assessment_scores = _table(
     # (`metrics.compile.latest_score_order`), read in this index's order without a sort (revision 0012).
     Index("ix_assessment_scores_assessment_id_latest", "assessment_id", text("created_at DESC NULLS LAST"),
           text("id DESC")),
+)
+
+# DEVIATION: not in the seed. What the rubric (`domain.scoring`) gives each assessment's responses, kept
+# so that the legacy comparison reads 100k scores instead of scoring 100k responses per report
+# (`domain.rubric_scores`). A row counts only while both digests still match: the rubric's definition
+# and the responses (assessments.responses_digest); anything else is scored again where it is read (revision 0013).
+rubric_scores = _table(
+    "rubric_scores",
+    _fk("assessment_id", "assessments.id", ondelete="CASCADE", nullable=False),
+    Column("rubric_digest", Text, nullable=False),
+    Column("responses_digest", Text, nullable=False),
+    Column("overall_score", Float(53)),
+    Column("bracket", Text),
+    Column("scored_at", TIMESTAMPTZ, nullable=False, server_default=func.now()),
+    UniqueConstraint("assessment_id", "rubric_digest"),
 )
 
 assessment_invitations = _table(

@@ -123,4 +123,8 @@ def build_world(conn) -> World:
         _insert(conn, "assessment_scores", {"assessment_id": assessment, "overall_score": 3}): label
         for assessment, label in world.labels["assessments"].items()
     }
+    world.labels["rubric_scores"] = {
+        _insert(conn, "rubric_scores", {"assessment_id": assessment, "rubric_digest": "r", "responses_digest": "d"}):
+            label for assessment, label in world.labels["assessments"].items()
+    }
     return world

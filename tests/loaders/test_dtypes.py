@@ -91,7 +91,7 @@ def expected_dtype(column: sa.Column):
         return pd.BooleanDtype()
     if isinstance(type_, sa.Integer):
         return pd.Int64Dtype() if column.nullable else np.dtype("int64")
-    if isinstance(type_, sa.Numeric):
+    if isinstance(type_, (sa.Numeric, sa.Float)):  # SQLAlchemy 2.1: a Float is not a Numeric
         return np.dtype("float64")
     if isinstance(type_, (sa.String, pg.INET)):
         return pd.StringDtype("pyarrow")

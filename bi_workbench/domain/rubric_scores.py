@@ -1,0 +1,108 @@
+"""Rubric scores kept per assessment (table rubric_scores): filled once, read through, never trusted stale.
+
+Scoring is Python (`domain.scoring`), so a report that compares 100k legacy scores
+with the rubric's would fetch and score 100k responses every time. `refresh` scores
+the assessments whose kept score is missing or out of date and writes them; `scores`
+reads the kept ones and scores the rest where it reads them. A kept row counts only
+while both of its digests match: the rubric's definition (`rubric_digest`: any edit of
+the rubric, even without a new version, makes every row out of date) and the
+assessment's responses (assessments.responses_digest, md5 of their jsonb text, which
+PostgreSQL computes on every write; compared in the statement that reads the row). So a read gives what scoring the responses now would give, whatever
+was written since the last refresh, and a tenant reads rows only through its
+assessments (the policy of the parent entity).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.engine import Connection
+
+from ..schema import tables as t
+from .scoring import Rubric, load_rubric, score_assessments
+
+#: Columns of `scores`.
+COLUMNS = ("assessment_id", "overall_score", "bracket")
+#: Assessments scored and written per statement by `refresh`.
+BATCH = 20_000
+
+
+def rubric_digest(rubric: Rubric) -> str:
+    """Return the SHA-256 (hex) of the rubric's definition as canonical JSON: equal for equal rubrics only."""
+    return hashlib.sha256(json.dumps(rubric.data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _kept(assessments, digest: str):
+    """The join condition of an assessment and its current kept row."""
+    r = t.rubric_scores
+    return sa.and_(r.c.assessment_id == assessments.c.id, r.c.rubric_digest == digest,
+                   r.c.responses_digest == assessments.c.responses_digest)
+
+
+def scores(conn: Connection, chosen, rubric: Rubric | None = None) -> pd.DataFrame:
+    """Return the rubric's score of every assessment of ``chosen`` (a subquery with id and responses).
+
+    Columns `COLUMNS`: assessment_id (UUID), overall_score (float, 0-5, NaN if nothing
+    scorable), bracket (text or None); sorted by assessment_id. Kept rows are read
+    (`refresh`); the others are scored here, in the same snapshot. Responses that are
+    not a JSON object have no score and no row (`score_assessments` with errors="skip").
+    """
+    rubric = rubric or load_rubric()
+    r = t.rubric_scores
+    query = (sa.select(chosen.c.id, r.c.overall_score, r.c.bracket,
+                       sa.case((r.c.assessment_id.is_(None), chosen.c.responses)))
+             .select_from(chosen.outerjoin(r, _kept(chosen, rubric_digest(rubric))))
+             .order_by(chosen.c.id))
+    rows = conn.execute(query).all()
+    ids, overall, bracket, responses = (list(column) for column in zip(*rows)) if rows else ([], [], [], [])
+    kept = pd.DataFrame({"assessment_id": pd.Series(ids, dtype=object),
+                         "overall_score": pd.Series(overall, dtype="float64"),
+                         "bracket": pd.Series(bracket, dtype=object)})
+    missing = np.array([r is not None for r in responses], dtype=bool) if rows else np.zeros(0, dtype=bool)
+    if not missing.any():
+        return kept[~missing].reset_index(drop=True)
+    fresh = score_assessments(pd.DataFrame({"assessment_id": kept["assessment_id"][missing].to_numpy(),
+                                            "responses": [r for r in responses if r is not None]}),
+                              rubric, errors="skip")[list(COLUMNS)]
+    both = pd.concat([kept[~missing], fresh.astype({"overall_score": "float64"})], ignore_index=True)
+    return both.sort_values("assessment_id", kind="stable", key=lambda s: s.astype(str)).reset_index(drop=True)
+
+
+def refresh(conn: Connection, rubric: Rubric | None = None, batch: int = BATCH) -> int:
+    """Score every assessment whose kept row is missing or out of date and write it; return how many.
+
+    Writes in ``conn``'s transaction, ``batch`` assessments per statement; rows of
+    another rubric are left alone (a report may use either), rows whose responses
+    changed are replaced. Assessments whose responses are not a JSON object get no row.
+    """
+    rubric = rubric or load_rubric()
+    digest = rubric_digest(rubric)
+    a = t.assessments
+    stale = (sa.select(a.c.id, a.c.responses, a.c.responses_digest)
+             .where(a.c.responses.is_not(None), ~sa.exists().where(_kept(a, digest))).order_by(a.c.id))
+    # A server-side cursor (the caller's transaction): one batch of responses in memory at a time.
+    stale_rows = conn.execute(stale.execution_options(yield_per=batch))
+    return sum(_write(conn, part, rubric, digest) for part in stale_rows.partitions())
+
+
+def _write(conn: Connection, rows: list, rubric: Rubric, digest: str) -> int:
+    """Score ``rows`` (id, responses, responses digest) and upsert their kept rows; return how many were written."""
+    frame = pd.DataFrame({"assessment_id": [row[0] for row in rows], "responses": [row[1] for row in rows]})
+    scored = score_assessments(frame, rubric, errors="skip")
+    digests = {row[0]: row[2] for row in rows}
+    values = [{"assessment_id": i, "rubric_digest": digest, "responses_digest": digests[i],
+               "overall_score": None if np.isnan(s) else float(s), "bracket": b}
+              for i, s, b in zip(scored["assessment_id"], scored["overall_score"], scored["bracket"])]
+    if not values:
+        return 0
+    statement = insert(t.rubric_scores)
+    conn.execute(statement.on_conflict_do_update(
+        index_elements=["assessment_id", "rubric_digest"],
+        set_={"responses_digest": statement.excluded.responses_digest, "overall_score": statement.excluded.overall_score,
+              "bracket": statement.excluded.bracket, "scored_at": sa.func.now()}), values)
+    return len(values)

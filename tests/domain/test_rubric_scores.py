@@ -1,0 +1,95 @@
+"""Kept rubric scores (table rubric_scores): what a read gives is what scoring the responses now gives.
+
+On a copy of the small demo database (the build fills the kept scores): kept and
+in-process scores agree to the bit, a changed answer or rubric is never read from a
+stale row, `refresh` writes only what is out of date, and responses that are not a
+JSON object get no score either way.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from bi_workbench.domain import rubric_scores
+from bi_workbench.domain.scoring import load_rubric, score_assessments
+from bi_workbench.schema import tables as t
+
+A = t.assessments
+
+
+@pytest.fixture(scope="module")
+def engine(databases, schema_template):
+    from tests.conftest import demo_database
+
+    yield from demo_database(databases, schema_template)
+
+
+@pytest.fixture
+def conn(engine):
+    """A connection whose writes are rolled back after the test."""
+    with engine.connect() as conn, conn.begin() as transaction:
+        yield conn
+        transaction.rollback()
+
+
+def _chosen():
+    return sa.select(A.c.id, A.c.responses, A.c.responses_digest).subquery("chosen")
+
+
+def _scored_here(conn, rubric=None) -> pd.DataFrame:
+    rows = conn.execute(sa.select(A.c.id, A.c.responses).order_by(A.c.id)).all()
+    frame = pd.DataFrame({"assessment_id": [r[0] for r in rows], "responses": [r[1] for r in rows]})
+    scored = score_assessments(frame, rubric or load_rubric(), errors="skip")[list(rubric_scores.COLUMNS)]
+    return scored.sort_values("assessment_id", key=lambda s: s.astype(str)).reset_index(drop=True)
+
+
+def _kept_rows(conn) -> int:
+    return conn.execute(sa.select(sa.func.count()).select_from(t.rubric_scores)).scalar()
+
+
+def test_the_build_keeps_every_score_and_reading_them_equals_scoring_the_responses(conn):
+    assert _kept_rows(conn) == conn.execute(sa.select(sa.func.count()).select_from(A)).scalar() > 0
+    assert rubric_scores.refresh(conn) == 0  # nothing out of date
+    pd.testing.assert_frame_equal(rubric_scores.scores(conn, _chosen()), _scored_here(conn))
+
+
+def test_a_changed_answer_is_scored_again_on_read_and_rewritten_by_refresh(conn):
+    target = conn.execute(sa.select(A.c.id).order_by(A.c.id).limit(1)).scalar()
+    before = rubric_scores.scores(conn, _chosen()).set_index("assessment_id").loc[target, "overall_score"]
+    conn.execute(sa.update(A).where(A.c.id == target).values(responses={"growth_pace": "fast"}))
+    read = rubric_scores.scores(conn, _chosen())
+    pd.testing.assert_frame_equal(read, _scored_here(conn))
+    assert read.set_index("assessment_id").loc[target, "overall_score"] == 4.0 != before
+    assert rubric_scores.refresh(conn) == 1
+    assert rubric_scores.refresh(conn) == 0
+    pd.testing.assert_frame_equal(rubric_scores.scores(conn, _chosen()), read)
+
+
+def test_another_rubric_never_reads_the_kept_rows_of_the_first(conn):
+    other = copy.deepcopy(load_rubric().data)
+    first = next(iter(other["questions"]))
+    other["questions"][first]["points"] = {k: 0 for k in other["questions"][first].get("points", {})}
+    rubric = load_rubric(other)
+    assert rubric.version == load_rubric().version  # same version, other definition
+    pd.testing.assert_frame_equal(rubric_scores.scores(conn, _chosen(), rubric), _scored_here(conn, rubric))
+    kept = _kept_rows(conn)
+    assert rubric_scores.refresh(conn, rubric) == kept  # its own rows, beside the first rubric's
+    assert _kept_rows(conn) == 2 * kept
+
+
+def test_responses_that_are_not_an_object_have_no_score_kept_or_read(conn):
+    target = conn.execute(sa.select(A.c.id).order_by(A.c.id).limit(1)).scalar()
+    conn.execute(sa.update(A).where(A.c.id == target).values(responses=["not", "an", "object"]))
+    assert rubric_scores.refresh(conn) == 0
+    read = rubric_scores.scores(conn, _chosen())
+    assert target not in set(read["assessment_id"])
+    pd.testing.assert_frame_equal(read, _scored_here(conn))
+
+
+def test_a_score_written_by_hand_with_a_wrong_digest_is_not_read(conn):
+    conn.execute(sa.update(t.rubric_scores).values(overall_score=0.0, responses_digest="forged"))
+    pd.testing.assert_frame_equal(rubric_scores.scores(conn, _chosen()), _scored_here(conn))
