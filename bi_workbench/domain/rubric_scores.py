@@ -4,18 +4,17 @@ Scoring is Python (`domain.scoring`), so a report that compares 100k legacy scor
 with the rubric's would fetch and score 100k responses every time. `refresh` scores
 the assessments whose kept score is missing or out of date and writes them; `scores`
 reads the kept ones and scores the rest where it reads them. A kept row counts only
-while both of its digests match: the rubric's definition (`rubric_digest`: any edit of
-the rubric, even without a new version, makes every row out of date) and the
-assessment's responses (assessments.responses_digest, md5 of their jsonb text, which
-PostgreSQL computes on every write; compared in the statement that reads the row). So a read gives what scoring the responses now would give, whatever
-was written since the last refresh, and a tenant reads rows only through its
-assessments (the policy of the parent entity).
+while both of its digests match: `Rubric.digest` (the rubric's definition in its own
+order and the scoring code's `SCORING_VERSION`: any edit of either, even without a
+new rubric version, makes every row out of date) and the assessment's
+responses_digest (md5 of the responses' jsonb text, which PostgreSQL computes on
+every write; compared in the statement that reads the row). So a read gives what
+scoring the responses now would give, whatever was written since the last refresh,
+and a tenant reads rows only through its assessments (the parent entity's policy).
+Rows of other rubrics stay until their assessment goes.
 """
 
 from __future__ import annotations
-
-import hashlib
-import json
 
 import numpy as np
 import pandas as pd
@@ -30,11 +29,6 @@ from .scoring import Rubric, load_rubric, score_assessments
 COLUMNS = ("assessment_id", "overall_score", "bracket")
 #: Assessments scored and written per statement by `refresh`.
 BATCH = 20_000
-
-
-def rubric_digest(rubric: Rubric) -> str:
-    """Return the SHA-256 (hex) of the rubric's definition as canonical JSON: equal for equal rubrics only."""
-    return hashlib.sha256(json.dumps(rubric.data, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _kept(assessments, digest: str):
@@ -54,20 +48,20 @@ def scores(conn: Connection, chosen, rubric: Rubric | None = None) -> pd.DataFra
     """
     rubric = rubric or load_rubric()
     r = t.rubric_scores
-    query = (sa.select(chosen.c.id, r.c.overall_score, r.c.bracket,
-                       sa.case((r.c.assessment_id.is_(None), chosen.c.responses)))
-             .select_from(chosen.outerjoin(r, _kept(chosen, rubric_digest(rubric))))
+    missing = r.c.assessment_id.is_(None)  # its own column: JSON null responses arrive as None too
+    query = (sa.select(chosen.c.id, r.c.overall_score, r.c.bracket, missing, sa.case((missing, chosen.c.responses)))
+             .select_from(chosen.outerjoin(r, _kept(chosen, rubric.digest)))
              .order_by(chosen.c.id))
     rows = conn.execute(query).all()
-    ids, overall, bracket, responses = (list(column) for column in zip(*rows)) if rows else ([], [], [], [])
+    ids, overall, bracket, flags, responses = (list(c) for c in zip(*rows)) if rows else ([], [], [], [], [])
     kept = pd.DataFrame({"assessment_id": pd.Series(ids, dtype=object),
                          "overall_score": pd.Series(overall, dtype="float64"),
                          "bracket": pd.Series(bracket, dtype=object)})
-    missing = np.array([r is not None for r in responses], dtype=bool) if rows else np.zeros(0, dtype=bool)
+    missing = np.array(flags, dtype=bool)
     if not missing.any():
-        return kept[~missing].reset_index(drop=True)
+        return kept
     fresh = score_assessments(pd.DataFrame({"assessment_id": kept["assessment_id"][missing].to_numpy(),
-                                            "responses": [r for r in responses if r is not None]}),
+                                            "responses": [v for v, m in zip(responses, flags) if m]}),
                               rubric, errors="skip")[list(COLUMNS)]
     both = pd.concat([kept[~missing], fresh.astype({"overall_score": "float64"})], ignore_index=True)
     return both.sort_values("assessment_id", kind="stable", key=lambda s: s.astype(str)).reset_index(drop=True)
@@ -81,7 +75,7 @@ def refresh(conn: Connection, rubric: Rubric | None = None, batch: int = BATCH) 
     changed are replaced. Assessments whose responses are not a JSON object get no row.
     """
     rubric = rubric or load_rubric()
-    digest = rubric_digest(rubric)
+    digest = rubric.digest
     a = t.assessments
     stale = (sa.select(a.c.id, a.c.responses, a.c.responses_digest)
              .where(a.c.responses.is_not(None), ~sa.exists().where(_kept(a, digest))).order_by(a.c.id))

@@ -31,6 +31,8 @@ overall score; its contributions sum to the scores.
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import json
 import math
 from collections.abc import Mapping
@@ -47,6 +49,9 @@ from ..loaders.dtypes import paused_gc
 from ..schema.tables import assessment_scores
 
 DEFAULT_RUBRIC = "onboarding_v1"
+#: The scoring code's own version, part of every `Rubric.digest`: raise it with any change of this module
+#: that changes a score it gives, so that scores kept under the old code (`domain.rubric_scores`) are out of date.
+SCORING_VERSION = 1
 KINDS = ("choice", "text", "list")
 SWOT_FIELDS = ("strengths", "weaknesses", "opportunities", "threats")
 RULE_FIELDS = ("recommendations", "next_steps", *SWOT_FIELDS)
@@ -67,8 +72,12 @@ class Rubric:
     """
 
     def __init__(self, data: Mapping):
+        data = copy.deepcopy(dict(data))  # the caller's later edits change neither the arrays nor the digest
         _validate_rubric(data)
         self.data = data
+        #: SHA-256 (hex) of `SCORING_VERSION` and the document in its own order (the order of categories
+        #: and questions is the order of the sums, so it can move a score by 0.01): equal rubrics only.
+        self.digest = hashlib.sha256(json.dumps([SCORING_VERSION, data], default=str).encode()).hexdigest()
         self.name, self.version = str(data.get("name", "rubric")), str(data["version"])
         self.questions = tuple(data["questions"])
         self.categories = tuple(data["categories"])

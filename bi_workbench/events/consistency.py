@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -82,15 +82,21 @@ def prefetched(result: sa.CursorResult) -> Iterator:
 
     A server-side cursor computes a batch only when asked for it: fetched ahead,
     the server builds the next streams while Python replays these (two cores, not
-    one after the other). The connection is used by the fetching thread alone
-    until the generator ends; leaving early waits for the fetch under way.
+    one after the other); two batches are in memory at once. The connection is used
+    by the fetching thread alone until the generator ends: ended early (``break``,
+    an error or Ctrl-C in the caller) it first waits for the fetch under way, at
+    most one batch, then closes the result, and the transaction is the caller's again.
     """
     with ThreadPoolExecutor(1, thread_name_prefix="prefetch") as fetcher:
         batches = result.partitions()
         pending = fetcher.submit(next, batches, None)
-        while (batch := pending.result()) is not None:
-            pending = fetcher.submit(next, batches, None)
-            yield from batch
+        try:
+            while (batch := pending.result()) is not None:
+                pending = fetcher.submit(next, batches, None)
+                yield from batch
+        finally:
+            wait([pending])
+            result.close()
 
 
 def _streams_with_rows(recorder: PostgresRecorder, among, having) -> sa.Select:

@@ -14,7 +14,9 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from bi_workbench.domain import rubric_scores
+from sqlalchemy.dialects.postgresql import JSONB
+
+from bi_workbench.domain import rubric_scores, scoring
 from bi_workbench.domain.scoring import load_rubric, score_assessments
 from bi_workbench.schema import tables as t
 
@@ -81,9 +83,30 @@ def test_another_rubric_never_reads_the_kept_rows_of_the_first(conn):
     assert _kept_rows(conn) == 2 * kept
 
 
-def test_responses_that_are_not_an_object_have_no_score_kept_or_read(conn):
+def test_the_digest_follows_the_rubrics_order_the_scoring_codes_version_and_not_the_callers_later_edits(monkeypatch):
+    data = copy.deepcopy(load_rubric().data)
+    reordered = {**data, "questions": dict(reversed(list(data["questions"].items())))}
+    assert load_rubric(reordered).digest != load_rubric(data).digest  # the order of the sums can move a score
+    rubric = load_rubric(data)
+    data["categories"][next(iter(data["categories"]))]["weight"] = 0.9
+    assert load_rubric(data).digest != rubric.digest == load_rubric().digest
+    monkeypatch.setattr(scoring, "SCORING_VERSION", scoring.SCORING_VERSION + 1)
+    assert load_rubric(copy.deepcopy(rubric.data)).digest != rubric.digest
+
+
+def test_a_reordered_rubric_reads_its_own_scores(conn):
+    data = copy.deepcopy(load_rubric().data)
+    rubric = load_rubric({**data, "categories": dict(reversed(list(data["categories"].items()))),
+                          "questions": dict(reversed(list(data["questions"].items())))})
+    pd.testing.assert_frame_equal(rubric_scores.scores(conn, _chosen(), rubric), _scored_here(conn, rubric))
+
+
+@pytest.mark.parametrize("responses", [["not", "an", "object"], "text", sa.cast(sa.literal("null"), JSONB)],
+                         ids=["array", "string", "json null"])
+def test_responses_that_are_not_an_object_have_no_score_kept_or_read(conn, responses):
     target = conn.execute(sa.select(A.c.id).order_by(A.c.id).limit(1)).scalar()
-    conn.execute(sa.update(A).where(A.c.id == target).values(responses=["not", "an", "object"]))
+    conn.execute(sa.update(A).where(A.c.id == target).values(responses=responses))
+    assert conn.execute(sa.select(sa.func.jsonb_typeof(A.c.responses)).where(A.c.id == target)).scalar() != "object"
     assert rubric_scores.refresh(conn) == 0
     read = rubric_scores.scores(conn, _chosen())
     assert target not in set(read["assessment_id"])
