@@ -48,8 +48,8 @@ def scores(conn: Connection, chosen, rubric: Rubric | None = None) -> pd.DataFra
     """
     rubric = rubric or load_rubric()
     r = t.rubric_scores
-    missing = r.c.assessment_id.is_(None)  # its own column: JSON null responses arrive as None too
-    query = (sa.select(chosen.c.id, r.c.overall_score, r.c.bracket, missing, sa.case((missing, chosen.c.responses)))
+    unkept = r.c.assessment_id.is_(None)  # its own column: JSON null responses arrive as None too
+    query = (sa.select(chosen.c.id, r.c.overall_score, r.c.bracket, unkept, sa.case((unkept, chosen.c.responses)))
              .select_from(chosen.outerjoin(r, _kept(chosen, rubric.digest)))
              .order_by(chosen.c.id))
     rows = conn.execute(query).all()
@@ -78,7 +78,7 @@ def refresh(conn: Connection, rubric: Rubric | None = None, batch: int = BATCH) 
     digest = rubric.digest
     a = t.assessments
     stale = (sa.select(a.c.id, a.c.responses, a.c.responses_digest)
-             .where(a.c.responses.is_not(None), ~sa.exists().where(_kept(a, digest))).order_by(a.c.id))
+             .where(~sa.exists().where(_kept(a, digest))).order_by(a.c.id))
     # A server-side cursor (the caller's transaction): one batch of responses in memory at a time.
     stale_rows = conn.execute(stale.execution_options(yield_per=batch))
     return sum(_write(conn, part, rubric, digest) for part in stale_rows.partitions())
