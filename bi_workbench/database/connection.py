@@ -18,6 +18,11 @@ from .embedded import EmbeddedServer
 from .plans import PLAN_LOG_ENV, record_plans
 
 _SCHEMES = {"postgresql", "postgres", "postgresql+psycopg"}
+#: Memory each sort or hash of a query may use before it spills to disk (PostgreSQL's work_mem), for every
+#: session of `create_engine` whose server allows less. The server's default, 4 MB, spills the grouping of a
+#: few hundred thousand rows to temporary files; the reports group millions (a session of `create_engine` runs
+#: one query at a time, so a few of them at once stay within a few hundred MB).
+WORK_MEM = "64MB"
 
 
 def embedded_server(settings: Settings) -> EmbeddedServer:
@@ -66,8 +71,17 @@ def create_engine(url: URL | str, **kwargs) -> Engine:
     kwargs.setdefault("json_serializer", _json_dumps)
     kwargs.setdefault("json_deserializer", jsonvalues.loads)
     engine = sa.create_engine(url, pool_pre_ping=True, **kwargs)
+    sa.event.listen(engine, "connect", _raise_work_mem)
     check_reachable(engine)
     return engine
+
+
+def _raise_work_mem(dbapi_connection, _record) -> None:
+    """Give the new session `WORK_MEM` for each sort and hash unless its setting is already higher."""
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('work_mem', %s, false) "
+                       "WHERE pg_size_bytes(current_setting('work_mem')) < pg_size_bytes(%s)", (WORK_MEM, WORK_MEM))
+    dbapi_connection.commit()
 
 
 @lru_cache(maxsize=8)

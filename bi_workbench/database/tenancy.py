@@ -33,6 +33,7 @@ from sqlalchemy.engine import Connection, Engine, make_url
 
 from ..errors import TenantAccessError
 from ..schema.tenancy import ANALYST_ROLE, USER_SETTING, tenant_policies
+from . import jsonvalues
 from .connection import _json_dumps, check_reachable
 from ..schema.tenant_roles import LOGIN_SETTINGS
 from .tenant_logins import as_uuid, login_role, login_url
@@ -129,7 +130,7 @@ def _login_engine(url: str, role: str, organization: str, search_path: str) -> E
     """One pooled Engine per login: pinned and checked on connect, reset with DISCARD ALL and pinned again on return."""
     # Prepared statements off: DISCARD ALL drops them server-side on every return.
     login = sa.create_engine(make_url(url), pool_pre_ping=True, connect_args={"prepare_threshold": None},
-                             json_serializer=_json_dumps)
+                             json_serializer=_json_dumps, json_deserializer=jsonvalues.loads)
 
     def connected(dbapi, _record):
         try:

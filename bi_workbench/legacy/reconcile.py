@@ -36,6 +36,7 @@ import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from ..database.connection import WORK_MEM
 from ..errors import MigrationError
 from ..schema.bookkeeping import legacy_id_map, migration_quarantine
 from .compat import compared_view
@@ -63,8 +64,6 @@ SECTIONS = {
     "views": "Compatibility views (row by row against the legacy tables)",
 }
 
-#: Memory for each sort and hash of a check run, for its transaction only.
-WORK_MEM = "32MB"
 
 #: Compatibility views: (view, legacy table it stands in for, .sql file of its legacy side, phase creating it).
 COMPAT_VIEWS = (
@@ -179,8 +178,9 @@ def reconcile(connection: Connection) -> Reconciliation:
 
 
 def _raise_work_mem(connection: Connection) -> None:
-    """Let each sort and hash of this transaction use ``WORK_MEM`` (never less than the server's setting)."""
-    # The checks sort and hash whole tables of wide rows: in the default 4 MB they spill to disk.
+    """Let each sort and hash of this transaction use ``WORK_MEM`` (never less than the session's setting)."""
+    # The checks sort and hash whole tables of wide rows: in the default 4 MB they spill to disk. A session of
+    # `create_engine` has WORK_MEM already; the caller's engine may be any.
     below = sa.func.pg_size_bytes(sa.func.current_setting("work_mem")) < sa.func.pg_size_bytes(WORK_MEM)
     connection.execute(sa.select(sa.func.set_config("work_mem", WORK_MEM, True)).where(below))
 

@@ -85,6 +85,16 @@ class Selection:
         An industry or a date range still selects a large share of the rows."""
         return self.organization_id is not None
 
+    @property
+    def whole_history(self) -> bool:
+        """True when the selection keeps every row up to its bound: no organization, industry, since or until.
+
+        Nearly every row of each table is selected then, so a query should read tables whole
+        rather than first list the selected rows to look them up (the list would be the table).
+        """
+        return (self.organization_id is None and self.industry is None and self.since is None
+                and self.until is None)
+
     def resolve(self, conn: Connection, *, check_values: bool = True) -> "Bounds":
         """Return the Bounds of this selection on ``conn``'s data (the default as_of looked up there).
 

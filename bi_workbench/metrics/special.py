@@ -43,9 +43,12 @@ def retention(conn: Connection, bounds: Bounds, grain: str, periods: int) -> pd.
     events = selected_rows("analytics_event", bounds, stock=True, grain=grain).subquery("events")
     sizes = conn.execute(sa.select(cohorts.c.period, sa.func.count()).group_by(cohorts.c.period)).all()
     # Each cohort user's active periods first (one row per user and period), then joined to the cohorts: a
-    # user is in one cohort, so counting rows counts distinct users, without joining every event.
-    active_periods = (sa.select(events.c.user_id, events.c.period).distinct()
-                      .where(events.c.user_id.in_(sa.select(cohorts.c.id))).subquery("active_periods"))
+    # user is in one cohort, so counting rows counts distinct users, without joining every event. Only the
+    # cohort users' events are grouped, unless the cohorts are every user (`Selection.whole_history`).
+    active_periods = sa.select(events.c.user_id, events.c.period).distinct()
+    if not bounds.selection.whole_history:
+        active_periods = active_periods.where(events.c.user_id.in_(sa.select(cohorts.c.id)))
+    active_periods = active_periods.subquery("active_periods")
     active = conn.execute(
         sa.select(cohorts.c.period, active_periods.c.period, sa.func.count())
         .join_from(cohorts, active_periods, active_periods.c.user_id == cohorts.c.id)

@@ -1,9 +1,10 @@
 """URLs and reachability: every bad input is one clear error."""
 
 import pytest
+import sqlalchemy as sa
 
 from bi_workbench.database import create_engine, normalize_url
-from bi_workbench.database.connection import resolve_url
+from bi_workbench.database.connection import WORK_MEM, resolve_url
 from bi_workbench.errors import ConfigurationError, DatabaseUnavailableError
 from bi_workbench.settings import load_settings
 from tests.conftest import free_port
@@ -49,3 +50,19 @@ def test_a_bad_port_setting_is_refused(monkeypatch):
     monkeypatch.setenv("BI_WORKBENCH_PORT", "eighty")
     with pytest.raises(ConfigurationError, match="BI_WORKBENCH_PORT='eighty' is not a port number"):
         load_settings()
+
+
+def _work_mem(engine) -> int:
+    with engine.connect() as conn:
+        return conn.exec_driver_sql("SELECT pg_size_bytes(current_setting('work_mem'))").scalar()
+
+
+def test_sessions_get_the_analytic_work_mem_and_a_higher_setting_is_kept(empty_database):
+    with empty_database.connect() as conn:
+        wanted = conn.execute(sa.select(sa.func.pg_size_bytes(WORK_MEM))).scalar()
+    assert wanted > 4 * 1024 ** 2 and _work_mem(empty_database) == wanted  # above the server's default
+    higher = create_engine(empty_database.url, connect_args={"options": "-c work_mem=1GB"})
+    try:
+        assert _work_mem(higher) == 1024 ** 3
+    finally:
+        higher.dispose()

@@ -307,6 +307,13 @@ def test_session_lengths_overall_and_by_device(hand):
 def test_session_lengths_by_source_range_and_organization(hand):
     by_source = session_lengths(hand, by="source")
     assert rows(by_source, "group", "sessions") == [("web", 2), ("mobile", 1), ("unknown", 1)]
+    # The narrower selections group only their sessions' events, an organization's by a lookup per session.
+    assert rows(session_lengths(hand, since="2025-01-15", by="source"), "group", "sessions") == [
+        ("mobile", 1), ("unknown", 1), ("web", 1)]
+    assert rows(session_lengths(hand, industry="fintech", by="source"), "group", "sessions") == [
+        ("mobile", 1), ("unknown", 1)]
+    assert rows(session_lengths(hand, organization_id=ORG_A, by="source"), "group", "sessions") == [
+        ("web", 2), ("mobile", 1)]
     assert rows(session_lengths(hand, since="2025-01-15", by=None), "sessions") == [(3,)]
     org_a = session_lengths(hand, by=None, organization_id=ORG_A)
     assert rows(org_a, "sessions", "mean_minutes") == [(3, pytest.approx(20.0))]
