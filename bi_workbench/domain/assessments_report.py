@@ -32,6 +32,7 @@ from sqlalchemy.engine import Connection
 from .. import metrics
 from ..errors import InvalidParameterError
 from ..metrics.catalog import exact_mean
+from ..metrics.compile import latest_score_order
 from ..schema import tables as t
 from ..schema.bookkeeping import legacy_id_map
 from . import rubric_scores
@@ -410,8 +411,9 @@ def legacy_comparison(conn: Connection, bounds: metrics.Bounds, bracket=None) ->
     The rubric's score of every selected assessment comes from `rubric_scores.scores`
     (kept where current, else scored here; responses that are not a JSON object are
     left out) and is matched with the legacy score rows (``assessment_scores`` rows
-    that ``legacy_id_map`` lists as migrated) on the assessment (the latest legacy
-    row counts) with `compare_with_legacy`.
+    that ``legacy_id_map`` lists as migrated) on the assessment with `compare_with_legacy`;
+    of an assessment's legacy rows the latest counts (`metrics.compile.latest_score_order`,
+    the rule of an assessment's score), chosen by the server.
     """
     chosen = _chosen(bounds, bracket)
     s = t.assessment_scores
@@ -421,12 +423,14 @@ def legacy_comparison(conn: Connection, bounds: metrics.Bounds, bracket=None) ->
         return dataclasses.replace(comparison, unavailable=BOOKKEEPING_UNREADABLE)
     migrated = sa.exists().where(legacy_id_map.c.new_table == "assessment_scores", legacy_id_map.c.new_id == s.c.id,
                                  legacy_id_map.c.outcome == "migrated")
-    legacy = run(conn, sa.select(s.c.assessment_id, sa.cast(s.c.overall_score, sa.Float), s.c.bracket, s.c.created_at)
-                 .select_from(chosen.join(s, s.c.assessment_id == chosen.c.id)).where(migrated)
-                 .order_by(s.c.assessment_id, s.c.created_at, s.c.id),
-                 ["assessment_id", "overall_score", "bracket", "created_at"])
-    legacy["overall_score"] = pd.to_numeric(legacy["overall_score"]).astype(float)
-    legacy["created_at"] = pd.to_datetime(legacy["created_at"], utc=True)
+    latest = (sa.select(sa.cast(s.c.assessment_id, sa.Text), sa.cast(s.c.overall_score, sa.Float), s.c.bracket)
+              .where(migrated, s.c.assessment_id.in_(sa.select(chosen.c.id)))
+              .ext(postgresql.distinct_on(s.c.assessment_id)).order_by(s.c.assessment_id, *latest_score_order(s)))
+    rows = conn.execute(latest).all()
+    ids, scores, brackets = (list(c) for c in zip(*rows)) if rows else ([], [], [])
+    legacy = pd.DataFrame({"assessment_id": pd.Series(ids, dtype=object),
+                           "overall_score": pd.Series(scores, dtype="float64"),
+                           "bracket": pd.Series(brackets, dtype=object)})
     return compare_with_legacy(rubric_scores.scores(conn, chosen), legacy)
 
 

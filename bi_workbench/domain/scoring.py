@@ -723,7 +723,8 @@ def compare_with_legacy(new_scores: pd.DataFrame, legacy_scores: pd.DataFrame,
 
 def _bracket_labels(brackets: pd.Series, scores: pd.Series, rubric: Rubric) -> pd.Series:
     """Return normalised bracket names, derived from the score where missing, '(none)' where both are."""
-    text = pd.Series([b.strip().lower() if isinstance(b, str) else None for b in brackets],
+    values = brackets.to_numpy(dtype=object)  # a plain array: iterating an Arrow-backed column is slow
+    text = pd.Series([b.strip().lower() if isinstance(b, str) else None for b in values],
                      index=brackets.index, dtype=object)
     derived = pd.Series(assign_brackets(scores.to_numpy(dtype=float), rubric), index=text.index, dtype=object)
     return text.where(text.notna() & (text != ""), derived).fillna("(none)")
