@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Connection
 
+from ..database.cursors import every_row
 from ..schema import tables as t
 from .scoring import Rubric, load_rubric, score_assessments
 
@@ -80,7 +81,7 @@ def refresh(conn: Connection, rubric: Rubric | None = None, batch: int = BATCH) 
     stale = (sa.select(a.c.id, a.c.responses, a.c.responses_digest)
              .where(~sa.exists().where(_kept(a, digest))).order_by(a.c.id))
     # A server-side cursor (the caller's transaction): one batch of responses in memory at a time.
-    stale_rows = conn.execute(stale.execution_options(yield_per=batch))
+    stale_rows = every_row(conn, stale, batch)
     return sum(_write(conn, part, rubric, digest) for part in stale_rows.partitions())
 
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -14,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
+from ..database.cursors import every_row, prefetched
 from ..database.jsonvalues import loads
 from ..schema.sqlfiles import read_sql
 from .aggregates import EventShapeError, replay
@@ -56,11 +55,8 @@ def replay_streams(conn: Connection, recorder: PostgresRecorder | None = None, a
     """
     recorder = recorder or PostgresRecorder()
     mismatches, aggregates, events = [], Counter(), Counter()
-    query = _streams_with_rows(recorder, among, having)
-    if conn.connection.driver_connection.autocommit:
-        rows = conn.execute(query)
-    else:  # a server-side cursor lives in a transaction
-        rows = prefetched(conn.execute(query.execution_options(yield_per=batch)))
+    result = every_row(conn, _streams_with_rows(recorder, among, having), batch)
+    rows = result if conn.connection.driver_connection.autocommit else prefetched(result)
     for kind, key, document in rows:
         stream, stored = loads(document)
         stream = [_StreamEvent(*event) for event in stream]
@@ -75,28 +71,6 @@ def replay_streams(conn: Connection, recorder: PostgresRecorder | None = None, a
                             "aggregates": pd.Series([aggregates[k] for k in kinds], dtype="int64"),
                             "events": pd.Series([events[k] for k in kinds], dtype="int64")})
     return Replayed(found, streams)
-
-
-def prefetched(result: sa.CursorResult) -> Iterator:
-    """Yield the rows of a ``yield_per`` result while its next batch is fetched on a second thread.
-
-    A server-side cursor computes a batch only when asked for it: fetched ahead,
-    the server builds the next streams while Python replays these (two cores, not
-    one after the other); two batches are in memory at once. The connection is used
-    by the fetching thread alone until the generator ends: ended early (``break``,
-    an error or Ctrl-C in the caller) it first waits for the fetch under way, at
-    most one batch, then closes the result, and the transaction is the caller's again.
-    """
-    with ThreadPoolExecutor(1, thread_name_prefix="prefetch") as fetcher:
-        batches = result.partitions()
-        pending = fetcher.submit(next, batches, None)
-        try:
-            while (batch := pending.result()) is not None:
-                pending = fetcher.submit(next, batches, None)
-                yield from batch
-        finally:
-            wait([pending])
-            result.close()
 
 
 def _streams_with_rows(recorder: PostgresRecorder, among, having) -> sa.Select:

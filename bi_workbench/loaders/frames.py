@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ClauseElement, Executable
 
+from ..database.cursors import every_row
 from ..errors import InvalidFilterError
 from . import fast
 from .dtypes import OUT_OF_RANGE, ColumnSpec, Options, empty_frame, from_arrow, from_python, paused_gc
@@ -112,7 +113,7 @@ def read_chunks(engine: Engine, built: LoadQuery, options: Options, *, chunksize
                 produced = True
     else:
         with engine.connect() as conn, tolerant_times(conn):
-            result = conn.execution_options(stream_results=True, yield_per=chunksize).execute(built.statement)
+            result = every_row(conn, built.statement, chunksize)
             for rows in result.partitions(chunksize):
                 yield frame_from_rows(built.specs, rows, options)
                 produced = True

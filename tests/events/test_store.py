@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from bi_workbench.database import create_engine
 from bi_workbench.errors import ConcurrencyConflictError
 from bi_workbench.events import commands
-from bi_workbench.events.consistency import check_consistency, prefetched, replay_streams
+from bi_workbench.events.consistency import check_consistency, replay_streams
 from bi_workbench.events.recorder import NewEvent
 from bi_workbench.events.store import EventStore
 
@@ -221,15 +221,3 @@ def test_the_replay_fetched_ahead_in_small_batches_finds_what_a_single_fetch_fin
     assert ahead.streams.equals(whole.streams) and int(ahead.streams["aggregates"].sum()) == 7
     assert ahead.mismatches.equals(whole.mismatches)
     assert sorted(ahead.mismatches["aggregate_id"]) == sorted(levers[::3])
-
-
-def test_leaving_a_prefetched_result_early_leaves_the_connection_usable_and_errors_reach_the_caller(schema_database):
-    with schema_database.begin() as conn:
-        rows = prefetched(conn.execute(sa.text("SELECT n FROM generate_series(1, 50) AS n")
-                                       .execution_options(yield_per=4)))
-        assert [next(rows)[0] for _ in range(5)] == [1, 2, 3, 4, 5]
-        rows.close()  # waits for the fetch under way, then the connection is the caller's again
-        assert conn.execute(sa.text("SELECT 7")).scalar() == 7
-    with schema_database.begin() as conn, pytest.raises(sa.exc.DataError):
-        list(prefetched(conn.execute(sa.text("SELECT 1 / (n - 30) FROM generate_series(1, 50) AS n")
-                                     .execution_options(yield_per=4))))
