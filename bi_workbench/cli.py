@@ -254,9 +254,11 @@ def db_refresh(obj, every, crontab):
 
         click.echo(cron_line(15, ["db", "refresh"], "db-refresh.log", write_cron_environment(_cron_settings(obj))))
         return
+    from .pipeline import refresh
+
     engine = obj.engine()
     while True:
-        apply.refresh_read_models(engine)
+        refresh(engine)
         click.echo(f"read models and rubric scores refreshed at {datetime.now(timezone.utc):%Y-%m-%d %H:%M:%S} UTC")
         if every is None:
             return

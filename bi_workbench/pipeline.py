@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from .database import create_engine
+from .domain import rubric_scores
 from .errors import WorkbenchError
 from .legacy.migrate import PhaseResult, check, migrate
 from .legacy.reconcile import Reconciliation
@@ -71,7 +72,7 @@ def build_demo_database(engine: Engine, scale: str = "small", seed: int = 42, *,
         build.phases = migrate(bulk)
         with bulk.begin() as conn:
             build.platform_rows = seed_platform(conn, scale=scale, seed=seed, progress=progress)
-        refresh_read_models(bulk)
+        refresh(bulk)
         with bulk.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(sa.text("ANALYZE"))
         with bulk.begin() as conn:  # only now is the build whole: cut short before, a plain rerun redoes it
@@ -80,6 +81,19 @@ def build_demo_database(engine: Engine, scale: str = "small", seed: int = 42, *,
         return build
     finally:
         bulk.dispose()
+
+
+def refresh(engine: Engine) -> None:
+    """Refresh what is kept derived from the data: the materialized read models
+    (`schema.apply.refresh_read_models`, readers not blocked), then, in a transaction of
+    their own, the kept rubric scores of the assessments whose responses or rubric
+    changed (`domain.rubric_scores.refresh`). What `bi-workbench db refresh` runs.
+
+    Raises LockBusyError when another session kept a read model locked through every retry.
+    """
+    refresh_read_models(engine)
+    with engine.begin() as conn:
+        rubric_scores.refresh(conn)
 
 
 _IN_PROGRESS = "bi-workbench: demo build in progress"

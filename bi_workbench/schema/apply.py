@@ -133,16 +133,12 @@ def ensure_partitions_ahead(engine: Engine, months_ahead: int = DEFAULT_MONTHS_A
 
 
 def refresh_read_models(engine: Engine) -> None:
-    """Refresh the materialized read models concurrently (readers are not blocked), and the kept rubric
-    scores of the assessments whose responses or rubric changed (`domain.rubric_scores.refresh`).
+    """Refresh the materialized read models concurrently (readers are not blocked).
 
     Raises LockBusyError when another session kept a read model locked through every retry.
     """
-    from ..domain import rubric_scores
-
     def refresh(conn: Connection) -> None:
         require_schema(conn)
         conn.execute(sa.text("SELECT refresh_analytics_views()"))
-        rubric_scores.refresh(conn)
 
     with_lock_timeout(engine, refresh, what="db refresh")

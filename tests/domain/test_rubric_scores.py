@@ -116,3 +116,23 @@ def test_responses_that_are_not_an_object_have_no_score_kept_or_read(conn, respo
 def test_a_score_written_by_hand_with_a_wrong_digest_is_not_read(conn):
     conn.execute(sa.update(t.rubric_scores).values(overall_score=0.0, responses_digest="forged"))
     pd.testing.assert_frame_equal(rubric_scores.scores(conn, _chosen()), _scored_here(conn))
+
+
+def test_db_refresh_rewrites_the_kept_score_of_a_changed_assessment(engine):
+    from bi_workbench import pipeline
+
+    r = t.rubric_scores
+    current = sa.select(r.c.overall_score).join_from(r, A, r.c.assessment_id == A.c.id).where(
+        r.c.rubric_digest == load_rubric().digest, r.c.responses_digest == A.c.responses_digest)
+    with engine.connect() as conn:
+        target, original = conn.execute(sa.select(A.c.id, A.c.responses).order_by(A.c.id).limit(1)).one()
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.update(A).where(A.c.id == target).values(responses={"growth_pace": "fast"}))
+        pipeline.refresh(engine)  # what `bi-workbench db refresh` runs
+        with engine.connect() as conn:
+            assert conn.execute(current.where(A.c.id == target)).scalar() == 4.0
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sa.update(A).where(A.c.id == target).values(responses=original))
+        pipeline.refresh(engine)
