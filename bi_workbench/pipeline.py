@@ -29,6 +29,7 @@ from .legacy.migrate import PhaseResult, check, migrate
 from .legacy.reconcile import Reconciliation
 from .schema import init_schema, metadata
 from .schema.apply import refresh_read_models
+from .schema.locking import with_lock_timeout
 from .synthetic import seed_legacy, seed_platform
 
 
@@ -86,14 +87,14 @@ def build_demo_database(engine: Engine, scale: str = "small", seed: int = 42, *,
 def refresh(engine: Engine) -> None:
     """Refresh what is kept derived from the data: the materialized read models
     (`schema.apply.refresh_read_models`, readers not blocked), then, in a transaction of
-    their own, the kept rubric scores of the assessments whose responses or rubric
+    their own whose lock waits time out as the first's do, the kept rubric scores of the assessments whose responses or rubric
     changed (`domain.rubric_scores.refresh`). What `bi-workbench db refresh` runs.
 
-    Raises LockBusyError when another session kept a read model locked through every retry.
+    Raises LockBusyError when another session kept a read model or the kept scores locked
+    through every retry.
     """
     refresh_read_models(engine)
-    with engine.begin() as conn:
-        rubric_scores.refresh(conn)
+    with_lock_timeout(engine, rubric_scores.refresh, what="db refresh")
 
 
 _IN_PROGRESS = "bi-workbench: demo build in progress"

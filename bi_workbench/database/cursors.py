@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, wait
 
 import sqlalchemy as sa
+from psycopg.pq import TransactionStatus
 from sqlalchemy.engine import Connection, CursorResult
 
 _FRACTION = "cursor_tuple_fraction"
@@ -31,8 +32,13 @@ def every_row(conn: Connection, statement, batch: int) -> CursorResult:
         return conn.execute(statement)
     previous = conn.execute(sa.select(sa.func.current_setting(_FRACTION))).scalar()
     conn.execute(sa.select(sa.func.set_config(_FRACTION, "1", True)))
-    result = conn.execute(statement.execution_options(stream_results=True))  # the plan is made here, at DECLARE
-    conn.execute(sa.select(sa.func.set_config(_FRACTION, previous, True)))
+    try:
+        result = conn.execute(statement.execution_options(stream_results=True))  # planned here, at DECLARE
+    finally:
+        # Also when the statement failed before the server saw it (an unbound parameter, Ctrl-C); a
+        # transaction the failure aborted drops the setting itself, and would refuse the statement.
+        if conn.connection.driver_connection.info.transaction_status == TransactionStatus.INTRANS:
+            conn.execute(sa.select(sa.func.set_config(_FRACTION, previous, True)))
     return result.yield_per(batch)  # on the result: a text() statement's own yield_per option is not passed on
 
 

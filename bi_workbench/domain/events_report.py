@@ -96,11 +96,11 @@ def _streams(bounds: metrics.Bounds, aggregate_type=None):
 
 def _chosen_streams(bounds: metrics.Bounds, aggregate_type=None) -> dict:
     """The streams with an event in the selection, as the keyword arguments of
-    `PostgresRecorder.per_stream`: for the whole history of the platform
-    (`Selection.whole_history`), ``having`` one of the stream's events selected, so that each event
-    is read once and no list of every stream is built and joined back; for any narrower selection
-    ``among`` `_streams`, found by index."""
-    if not bounds.selection.whole_history:
+    `PostgresRecorder.per_stream`: for every stream up to the bound (`Selection.up_to_bound`),
+    ``having`` one of the stream's events selected, so that each event is read once and no list of
+    every stream is built and joined back; for any narrower selection ``among`` `_streams`, found by
+    index."""
+    if not bounds.selection.up_to_bound:
         return {"among": _streams(bounds, aggregate_type)}
     x, kind = t.events, _text(aggregate_type, "aggregate_type")
     selected = sa.and_(sa.true(), *bounds.where(ENTITIES["store_event"], x),

@@ -688,10 +688,14 @@ class LegacyComparison:
 
 
 def _latest_per_assessment(frame: pd.DataFrame, score_column: str) -> pd.DataFrame:
-    """Return assessment_id (as text), score and bracket, one row per assessment (the latest if dated)."""
+    """Return assessment_id (as text), score and bracket, one row per assessment (the latest if dated).
+
+    Latest: the greatest created_at, a row without one the oldest (`metrics.compile.latest_score_order`,
+    the rule of an assessment's score); among equal times, the last in ``frame``'s order.
+    """
     id_column = "assessment_id" if "assessment_id" in frame.columns else "id"
     if "created_at" in frame.columns:
-        frame = frame.sort_values("created_at", kind="stable")
+        frame = frame.sort_values("created_at", kind="stable", na_position="first")
     out = pd.DataFrame({"assessment_id": frame[id_column].astype(str).to_numpy(),
                         "score": pd.to_numeric(frame[score_column], errors="coerce").astype(float).to_numpy(),
                         "bracket": frame["bracket"].to_numpy(dtype=object) if "bracket" in frame.columns else None})
@@ -704,7 +708,7 @@ def compare_with_legacy(new_scores: pd.DataFrame, legacy_scores: pd.DataFrame,
 
     Both frames need assessment_id and overall_score (legacy may say ``score``)
     and may carry bracket; a missing legacy bracket is derived from its score.
-    Where legacy has several rows per assessment, the latest (by created_at) counts.
+    Where legacy has several rows per assessment, the latest (by created_at; one without it is the oldest) counts.
 
     Example: ``compare_with_legacy(new, legacy).summary`` ->
     ``{'matched': 2, 'mean_abs_diff': 0.25, 'bracket_agreement': 0.5, ...}``.

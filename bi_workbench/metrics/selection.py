@@ -86,14 +86,20 @@ class Selection:
         return self.organization_id is not None
 
     @property
-    def whole_history(self) -> bool:
+    def up_to_bound(self) -> bool:
         """True when the selection keeps every row up to its bound: no organization, industry, since or until.
 
-        Nearly every row of each table is selected then, so a query should read tables whole
-        rather than first list the selected rows to look them up (the list would be the table).
+        Most rows of each table are selected then (all of them without as_of), so a query may
+        read tables whole, applying the bound to each row, rather than first list the selected
+        rows to look them up.
         """
-        return (self.organization_id is None and self.industry is None and self.since is None
-                and self.until is None)
+        return all(value is None for value in (self.organization_id, self.industry, self.since, self.until))
+
+    @property
+    def whole_history(self) -> bool:
+        """True when the selection keeps every row of the data: `up_to_bound`, bounded by the data's own latest
+        day (no as_of). A query that cannot bound its rows by time should read tables whole only then."""
+        return self.up_to_bound and self.as_of is None
 
     def resolve(self, conn: Connection, *, check_values: bool = True) -> "Bounds":
         """Return the Bounds of this selection on ``conn``'s data (the default as_of looked up there).

@@ -65,3 +65,11 @@ def test_leaving_a_prefetched_result_early_leaves_the_connection_usable_and_erro
         assert conn.execute(sa.text("SELECT 7")).scalar() == 7
     with schema_database.begin() as conn, pytest.raises(sa.exc.DataError):
         list(prefetched(every_row(conn, sa.text("SELECT 1 / (n - 30) FROM generate_series(1, 50) AS n"), 4)))
+
+
+def test_a_statement_failing_before_the_server_sees_it_leaves_the_callers_setting(schema_database):
+    with schema_database.begin() as conn:
+        conn.execute(sa.text("SET LOCAL cursor_tuple_fraction = 0.3"))
+        with pytest.raises(sa.exc.StatementError):
+            every_row(conn, sa.text("SELECT :missing"), 5)  # no value bound: refused in the client
+        assert fraction(conn) == "0.3"

@@ -218,6 +218,17 @@ def test_legacy_comparison_matches_the_latest_legacy_score(hand):
     assert only_leading.summary["matched"] == 1
 
 
+def test_a_legacy_score_without_a_time_is_older_than_any_dated_one(hand):
+    undated = uuid.UUID(int=999)
+    hand.execute(t.assessment_scores.insert().values(id=undated, assessment_id=A2, overall_score=1.0,
+                                                     bracket="emerging", created_at=None))
+    hand.execute(legacy_id_map.insert().values(legacy_table="assessment_scoring_results", legacy_id="99",
+                                               new_table="assessment_scores", new_id=undated, outcome="migrated"))
+    points = ar.comparison_points(ar.legacy_comparison(hand, sel(hand)))
+    assert points["legacy_score"].tolist() == [2.5, 4.2]
+    hand.rollback()
+
+
 def test_every_function_handles_an_empty_selection(hand):
     for params, bracket in ((NOTHING, None), ({"industry": "retail", "until": "2025-02-28"}, None), ({}, "emerging")):
         bounds = sel(hand, **params)

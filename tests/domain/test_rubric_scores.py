@@ -136,3 +136,17 @@ def test_db_refresh_rewrites_the_kept_score_of_a_changed_assessment(engine):
         with engine.begin() as conn:
             conn.execute(sa.update(A).where(A.c.id == target).values(responses=original))
         pipeline.refresh(engine)
+
+
+def test_db_refresh_gives_up_on_kept_scores_locked_by_another_session(engine, monkeypatch):
+    from bi_workbench import pipeline
+    from bi_workbench.errors import LockBusyError
+    from bi_workbench.schema import locking
+
+    monkeypatch.setattr(locking, "LOCK_TIMEOUT", "200ms")
+    monkeypatch.setattr(locking, "ATTEMPTS", 1)
+    with engine.connect() as holder:
+        holder.execute(sa.text("LOCK TABLE rubric_scores IN ACCESS EXCLUSIVE MODE"))
+        with pytest.raises(LockBusyError, match="^db refresh could not take its locks"):
+            pipeline.refresh(engine)
+        holder.rollback()

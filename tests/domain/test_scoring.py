@@ -250,9 +250,9 @@ def test_compare_with_legacy_reports_distance_and_bracket_agreement():
 
 def test_compare_with_legacy_keeps_the_latest_legacy_row_per_assessment():
     new = pd.DataFrame({"assessment_id": ["a"], "overall_score": [3.0], "bracket": ["scaling"]})
-    legacy = pd.DataFrame({"assessment_id": ["a", "a"], "overall_score": [1.0, 3.0], "bracket": [None, None],
-                           "created_at": pd.to_datetime(["2024-02-01", "2024-01-01"])})
-    assert compare_with_legacy(new, legacy).summary["mean_abs_diff"] == 2.0
+    legacy = pd.DataFrame({"assessment_id": ["a", "a", "a"], "overall_score": [1.0, 3.0, 0.0], "bracket": [None] * 3,
+                           "created_at": pd.to_datetime(["2024-02-01", "2024-01-01", None])})
+    assert compare_with_legacy(new, legacy).summary["mean_abs_diff"] == 2.0  # undated is the oldest
 
 
 def _insert_assessments(conn, responses: list) -> list:

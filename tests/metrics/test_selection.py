@@ -13,12 +13,14 @@ def midnight(day: str) -> dt.datetime:
     return dt.datetime.combine(dt.date.fromisoformat(day), dt.time(), UTC)
 
 
-def test_only_a_selection_without_organization_industry_or_dates_is_the_whole_history():
-    assert Selection().whole_history and Selection.of(as_of="2026-06-30").whole_history
+def test_only_a_selection_without_organization_industry_dates_or_as_of_is_the_whole_history():
+    assert Selection().whole_history and Selection().up_to_bound
+    bounded = Selection.of(as_of="2024-01-01")
+    assert bounded.up_to_bound and not bounded.whole_history
     org = "9f1c2b6e-0000-0000-0000-000000000001"
     for narrower in (Selection.of(organization_id=org), Selection.of(industry="saas"),
                      Selection.of(since="2026-01-01"), Selection.of(until="2026-01-31")):
-        assert not narrower.whole_history, narrower
+        assert not narrower.whole_history and not narrower.up_to_bound, narrower
 
 
 def test_a_bounded_selection_is_compared_with_the_same_number_of_days_before_it():
