@@ -85,7 +85,10 @@ def kill_server(server: EmbeddedServer) -> None:
     postmaster = psutil.Process(server.status().pid)
     processes = [postmaster, *postmaster.children(recursive=True)]
     for process in processes:
-        process.send_signal(signal.SIGKILL)
+        try:
+            process.send_signal(signal.SIGKILL)
+        except psutil.NoSuchProcess:  # it ended on its own in between (a parallel worker done, or the postmaster gone)
+            pass
     psutil.wait_procs(processes, timeout=30)
 
 
