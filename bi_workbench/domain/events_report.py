@@ -247,14 +247,24 @@ def snapshot_coverage(conn: Connection, bounds: metrics.Bounds, aggregate_type=N
 
 def _snapshot_query(chosen: dict):
     """Per aggregate type of the ``chosen`` streams (`_chosen_streams`): aggregates, with_snapshot, coverage,
-    longest, mean/max events to replay."""
+    longest, mean/max events to replay.
+
+    Each stream's latest snapshot: for the streams of a narrower selection (``among``) looked up by
+    index per stream; for every stream up to the bound, every snapshot grouped once.
+    """
     x, snap = t.events, t.snapshots
     versions = PostgresRecorder().per_stream(sa.func.max(x.c.version).label("version"), **chosen).subquery("versions")
-    latest = (sa.select(snap.c.aggregate_type, snap.c.aggregate_id, sa.func.max(snap.c.version).label("version"))
-              .group_by(snap.c.aggregate_type, snap.c.aggregate_id).subquery("latest_snapshot"))
+    if "among" in chosen:
+        latest = (sa.select(sa.func.max(snap.c.version).label("version"))
+                  .where(snap.c.aggregate_type == versions.c.aggregate_type,
+                         snap.c.aggregate_id == versions.c.aggregate_id).lateral("latest_snapshot"))
+        joined = versions.join(latest, sa.true())  # max() of no snapshot is one row, NULL
+    else:
+        latest = (sa.select(snap.c.aggregate_type, snap.c.aggregate_id, sa.func.max(snap.c.version).label("version"))
+                  .group_by(snap.c.aggregate_type, snap.c.aggregate_id).subquery("latest_snapshot"))
+        joined = versions.outerjoin(latest, sa.and_(latest.c.aggregate_type == versions.c.aggregate_type,
+                                                    latest.c.aggregate_id == versions.c.aggregate_id))
     after = versions.c.version - sa.func.coalesce(latest.c.version, 0)
-    joined = versions.outerjoin(latest, sa.and_(latest.c.aggregate_type == versions.c.aggregate_type,
-                                                latest.c.aggregate_id == versions.c.aggregate_id))
     return (sa.select(versions.c.aggregate_type, sa.func.count(), sa.func.count(latest.c.version),
                       sa.cast(sa.func.count(latest.c.version), sa.Float) / sa.func.count(),
                       sa.func.max(versions.c.version), sa.cast(sa.func.avg(after), sa.Float), sa.func.max(after))
