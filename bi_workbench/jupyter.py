@@ -25,6 +25,8 @@ from .errors import ConfigurationError
 from .reports import catalog
 
 NOTEBOOKS_ENV = "BI_WORKBENCH_NOTEBOOKS_DIR"
+JUPYTER_DATA = Path(__file__).parent / "jupyter_data"   # a Jupyter data folder shipped with the package
+APP_TEMPLATE = "bi-workbench"                           # its Voilà template (voila/templates/bi-workbench)
 
 
 def shipped_notebooks() -> Path:
@@ -71,8 +73,8 @@ def kernel_path() -> Path:
 
 def kernel_environment(database_url: str, *, interactive: bool = False) -> dict[str, str]:
     """Return the environment of a Jupyter server whose kernels use ``database_url`` and load the workbench."""
-    env = {**os.environ, "BI_WORKBENCH_DATABASE_URL": database_url,
-           "JUPYTER_PATH": os.pathsep.join(filter(None, [str(kernel_path()), os.environ.get("JUPYTER_PATH")]))}
+    folders = [str(kernel_path()), str(JUPYTER_DATA), os.environ.get("JUPYTER_PATH")]
+    env = {**os.environ, "BI_WORKBENCH_DATABASE_URL": database_url, "JUPYTER_PATH": os.pathsep.join(filter(None, folders))}
     if interactive:
         env["BI_WORKBENCH_INTERACTIVE"] = "1"
     env.pop("BI_WORKBENCH_BATCH", None)
@@ -91,6 +93,8 @@ def app_command(folder: Path, name: str | None, port: int, voila_args=()) -> lis
 
     Voilà makes an access token (``--token``) and prints the address with it: another local user, who
     can reach 127.0.0.1 too, gets no page nor kernel (whose connection is the caller's) without it.
+    The page is drawn by ``APP_TEMPLATE`` (found through ``kernel_environment``'s ``JUPYTER_PATH``),
+    which loads nothing from outside the server, so it works offline.
     """
     try:
         import voila  # noqa: F401
@@ -98,4 +102,4 @@ def app_command(folder: Path, name: str | None, port: int, voila_args=()) -> lis
         raise ConfigurationError("Voilà is not installed; run `python -m pip install -e '.[lab]'`.") from None
     target = folder if name is None else folder / catalog.get(name).notebook
     return [sys.executable, "-m", "voila", str(target), f"--port={port}", "--Voila.ip=127.0.0.1", "--no-browser",
-            "--token", "--strip_sources=True", f"--Voila.root_dir={folder}", *voila_args]
+            "--token", "--strip_sources=True", f"--template={APP_TEMPLATE}", f"--Voila.root_dir={folder}", *voila_args]

@@ -1,5 +1,6 @@
 """The conda environment and the pip metadata declare the same dependencies."""
 
+import fnmatch
 import re
 import tomllib
 from pathlib import Path
@@ -46,3 +47,10 @@ def test_every_sql_file_and_migration_is_shipped_as_package_data():
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["bi_workbench"]
     assert "**/*.sql" in config
     assert "schema/migrations/versions/*.py" in config
+
+
+def test_the_apps_voila_template_is_shipped_as_package_data():
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["bi_workbench"]
+    package = ROOT / "bi_workbench"
+    files = [p.relative_to(package).as_posix() for p in (package / "jupyter_data").rglob("*") if p.is_file()]
+    assert files and all(any(fnmatch.fnmatch(f, glob) for glob in config) for f in files), files

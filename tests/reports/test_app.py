@@ -72,10 +72,24 @@ def app(report_database, example_catalog):
     process.wait(timeout=30)
 
 
+def _served_here_only(page, address: str) -> list[str]:
+    """Refuse every request outside the app's server (the test must not hang on the network); return them."""
+    outside = []
+
+    def refuse(route):
+        outside.append(route.request.url)
+        route.abort()
+
+    page.route(lambda url: not url.startswith(address.split("?")[0]) and not url.startswith(("blob:", "data:")),
+               refuse)
+    return outside
+
+
 def test_changing_a_widget_in_the_app_changes_the_number_on_the_page(app):
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium(), args=["--no-sandbox"])
         page = browser.new_page()
+        outside = _served_here_only(page, app)
         page.goto(app, timeout=180_000)
         page.get_by_text("Users shown: 3").wait_for(timeout=180_000)
         assert page.locator(".jp-InputArea-editor, .jp-CodeMirrorEditor").count() == 0  # code hidden
@@ -83,3 +97,4 @@ def test_changing_a_widget_in_the_app_changes_the_number_on_the_page(app):
         industry.select_option(label="saas")
         page.get_by_text("Users shown: 2").wait_for(timeout=120_000)
         browser.close()
+    assert outside == []        # the page loads nothing from the internet: it works offline
