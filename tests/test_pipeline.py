@@ -25,7 +25,7 @@ def test_a_rebuild_keeps_every_report_run_and_new_runs_get_new_ids(schema_databa
     assert new_id > before[0]["id"]
 
 
-def test_a_build_cut_short_after_its_data_but_before_its_read_models_is_redone_by_a_plain_rerun(
+def test_a_build_cut_short_before_its_read_models_is_redone_by_a_rerun_which_ends_vacuumed(
         schema_database, monkeypatch):
     from bi_workbench import pipeline
 

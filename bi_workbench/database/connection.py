@@ -76,11 +76,23 @@ def create_engine(url: URL | str, **kwargs) -> Engine:
     return engine
 
 
+def raise_work_mem(cursor, *, transaction: bool) -> None:
+    """Give each sort and hash `WORK_MEM` unless the setting is already higher, for the session or ``transaction``.
+
+    ``cursor``: a psycopg cursor or a SQLAlchemy Connection (its ``exec_driver_sql``).
+    """
+    run = getattr(cursor, "exec_driver_sql", None) or cursor.execute
+    run(_RAISE_WORK_MEM, {"size": WORK_MEM, "local": transaction})
+
+
+_RAISE_WORK_MEM = ("SELECT set_config('work_mem', %(size)s, %(local)s) "
+                   "WHERE pg_size_bytes(current_setting('work_mem')) < pg_size_bytes(%(size)s)")
+
+
 def _raise_work_mem(dbapi_connection, _record) -> None:
-    """Give the new session `WORK_MEM` for each sort and hash unless its setting is already higher."""
+    """Give the new session `WORK_MEM` (the reports' groupings spill to disk in the default 4 MB)."""
     with dbapi_connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('work_mem', %s, false) "
-                       "WHERE pg_size_bytes(current_setting('work_mem')) < pg_size_bytes(%s)", (WORK_MEM, WORK_MEM))
+        raise_work_mem(cursor, transaction=False)
     dbapi_connection.commit()
 
 

@@ -51,7 +51,11 @@ def prefetched(result: CursorResult) -> Iterator:
     by the fetching thread alone until the generator ends: ended early (``break``,
     an error or Ctrl-C in the caller) it first waits for the fetch under way, at
     most one batch, then closes the result, and the transaction is the caller's again.
+    A result fetched at once (`every_row` on an autocommit connection) is yielded as it is.
     """
+    if not result.context.execution_options.get("stream_results"):
+        yield from result
+        return
     with ThreadPoolExecutor(1, thread_name_prefix="prefetch") as fetcher:
         batches = result.partitions()
         pending = fetcher.submit(next, batches, None)

@@ -55,9 +55,7 @@ def replay_streams(conn: Connection, recorder: PostgresRecorder | None = None, a
     """
     recorder = recorder or PostgresRecorder()
     mismatches, aggregates, events = [], Counter(), Counter()
-    result = every_row(conn, _streams_with_rows(recorder, among, having), batch)
-    rows = result if conn.connection.driver_connection.autocommit else prefetched(result)
-    for kind, key, document in rows:
+    for kind, key, document in prefetched(every_row(conn, _streams_with_rows(recorder, among, having), batch)):
         stream, stored = loads(document)
         stream = [_StreamEvent(*event) for event in stream]
         aggregates[kind] += 1

@@ -36,7 +36,7 @@ import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ..database.connection import WORK_MEM
+from ..database.connection import WORK_MEM, raise_work_mem
 from ..errors import MigrationError
 from ..schema.bookkeeping import legacy_id_map, migration_quarantine
 from .compat import compared_view
@@ -151,7 +151,7 @@ def reconcile(connection: Connection) -> Reconciliation:
     transaction, and gives the transaction's sorts and hashes ``WORK_MEM`` each.
     """
     try:
-        _raise_work_mem(connection)
+        raise_work_mem(connection, transaction=True)  # the caller's engine may be any
         present = {t.name for t in existing_tables(connection, tuple(s.table for s in SOURCES))}
         done = completed_phases(connection)
         dropped = not present and DROP_PHASE in done
@@ -175,14 +175,6 @@ def reconcile(connection: Connection) -> Reconciliation:
         cause = getattr(exc, "orig", None) or exc
         first_line = (str(cause).strip().splitlines() or [type(exc).__name__])[0]
         raise MigrationError(f"the migration check could not run: {first_line}") from exc
-
-
-def _raise_work_mem(connection: Connection) -> None:
-    """Let each sort and hash of this transaction use ``WORK_MEM`` (never less than the session's setting)."""
-    # The checks sort and hash whole tables of wide rows: in the default 4 MB they spill to disk. A session of
-    # `create_engine` has WORK_MEM already; the caller's engine may be any.
-    below = sa.func.pg_size_bytes(sa.func.current_setting("work_mem")) < sa.func.pg_size_bytes(WORK_MEM)
-    connection.execute(sa.select(sa.func.set_config("work_mem", WORK_MEM, True)).where(below))
 
 
 # --- accounting ----------------------------------------------------------------

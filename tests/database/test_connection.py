@@ -4,7 +4,7 @@ import pytest
 import sqlalchemy as sa
 
 from bi_workbench.database import create_engine, normalize_url
-from bi_workbench.database.connection import WORK_MEM, resolve_url
+from bi_workbench.database.connection import WORK_MEM, raise_work_mem, resolve_url
 from bi_workbench.errors import ConfigurationError, DatabaseUnavailableError
 from bi_workbench.settings import load_settings
 from tests.conftest import free_port
@@ -66,3 +66,17 @@ def test_sessions_get_the_analytic_work_mem_and_a_higher_setting_is_kept(empty_d
         assert _work_mem(higher) == 1024 ** 3
     finally:
         higher.dispose()
+
+
+def test_a_transaction_of_any_engine_can_raise_work_mem_for_itself_only(empty_database):
+    plain = sa.create_engine(empty_database.url)        # not ours: the server's default work_mem
+    try:
+        default = _work_mem(plain)
+        with plain.begin() as conn:
+            raise_work_mem(conn, transaction=True)
+            inside = conn.exec_driver_sql("SELECT pg_size_bytes(current_setting('work_mem'))").scalar()
+            wanted = conn.execute(sa.select(sa.func.pg_size_bytes(WORK_MEM))).scalar()
+        assert default < wanted and inside == wanted
+        assert _work_mem(plain) == default              # the next transaction has the session's setting again
+    finally:
+        plain.dispose()

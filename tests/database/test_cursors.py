@@ -42,6 +42,7 @@ def test_a_cursor_read_whole_is_planned_for_every_row_and_the_callers_setting_co
     assert seen == ["1"]
     with schema_database.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         assert [row[0] for row in every_row(conn, SERIES, 7)] == list(range(1, 51))
+        assert [row[0] for row in prefetched(every_row(conn, SERIES, 7))] == list(range(1, 51))
     assert seen == ["1"]  # autocommit holds no cursor between statements: a plain query
 
 
