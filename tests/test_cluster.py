@@ -44,7 +44,8 @@ def test_a_port_that_accepts_but_is_no_scheduler_fails_within_the_time_limit(mon
         assert time.monotonic() - began < 10
 
 
-def test_nothing_listening_is_named():
+def test_nothing_listening_is_named(monkeypatch):
+    monkeypatch.setattr(cluster, "CONNECT_TIMEOUT", 2)  # refused at once, but Dask tries again until the timeout
     address = f"tcp://127.0.0.1:{free_port()}"
     with pytest.raises(InvalidParameterError, match=f"cannot reach the Dask scheduler at {address}"):
         cluster.connect(address)

@@ -291,7 +291,10 @@ def test_a_simulation_on_the_cluster_equals_the_single_machine_result(dask_clust
     assert simulate(inputs, seed=78, cluster=dask_cluster).summary() != local.summary()
 
 
-def test_a_bad_cluster_is_named():
+def test_a_bad_cluster_is_named(monkeypatch):
+    from bi_workbench import cluster
+
+    monkeypatch.setattr(cluster, "CONNECT_TIMEOUT", 2)  # refused at once, but Dask tries again until the timeout
     with pytest.raises(InvalidParameterError, match="cluster=42 is not a Dask scheduler address"):
         simulate(BASE, seed=1, cluster=42)
     address = f"tcp://127.0.0.1:{_free_port()}"

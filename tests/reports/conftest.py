@@ -135,7 +135,7 @@ def dask_processes(tmp_path):
         for process in [*workers.values(), scheduler]:
             if process.poll() is None:
                 process.terminate()
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 5  # a worker may not stop on SIGTERM; then it is killed
         for process in [*workers.values(), scheduler]:
             try:
                 process.wait(max(0.1, deadline - time.monotonic()))

@@ -67,7 +67,7 @@ def test_a_worker_killed_mid_run_leaves_every_report_written_exactly_once(report
                                                                           dask_processes):
     options = render_options(cluster=dask_processes.address)
     report = catalog.get("example_counts")
-    requests = [RunRequest(report, validate(report, {"as_of": f"2024-01-0{day}", "sleep_seconds": 8}))
+    requests = [RunRequest(report, validate(report, {"as_of": f"2024-01-0{day}", "sleep_seconds": 4}))
                 for day in range(1, 5)]
     results = []
     rendering = threading.Thread(target=lambda: results.extend(render(report_database, requests, options)))
