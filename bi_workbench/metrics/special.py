@@ -87,14 +87,18 @@ def funnel(conn: Connection, bounds: Bounds, steps) -> pd.DataFrame:
                .where(entered.c.event_type == steps[0], entered.c.user_id.is_not(None))
                .group_by(entered.c.user_id).cte("step_1"))
     counts = [sa.select(sa.literal(1).label("n"), sa.func.count().label("users")).select_from(reached)]
+    events = _in_window(events, reached, steps[1:])
+    # Every entered user goes on through every step, ``at`` NULL once a step is missed: the planner's estimate
+    # stays the entered users (a chain of inner joins shrank it to 1 row and nested loops over the window).
     for number, (previous, step) in enumerate(zip(steps, steps[1:]), start=2):
         later = events.c.created_at > reached.c.at if previous == step else events.c.created_at >= reached.c.at
         reached = (sa.select(reached.c.user_id, sa.func.min(events.c.created_at).label("at"), reached.c.entered_at)
-                   .join_from(reached, events, events.c.user_id == reached.c.user_id)
-                   .where(events.c.event_type == step, later,
-                          events.c.created_at <= reached.c.entered_at + dt.timedelta(days=FUNNEL_WINDOW_DAYS))
+                   .join_from(reached, events, sa.and_(
+                       events.c.user_id == reached.c.user_id, events.c.event_type == step, later,
+                       events.c.created_at <= reached.c.entered_at + dt.timedelta(days=FUNNEL_WINDOW_DAYS)),
+                       isouter=True)
                    .group_by(reached.c.user_id, reached.c.entered_at).cte(f"step_{number}"))
-        counts.append(sa.select(sa.literal(number), sa.func.count()).select_from(reached))
+        counts.append(sa.select(sa.literal(number), sa.func.count(reached.c.at)).select_from(reached))
     users = dict(conn.execute(sa.union_all(*counts)).all())
     frame = pd.DataFrame({"step_number": range(1, len(steps) + 1), "step": steps,
                           "users": [int(users.get(n, 0)) for n in range(1, len(steps) + 1)]})
@@ -103,6 +107,20 @@ def funnel(conn: Connection, bounds: Bounds, steps) -> pd.DataFrame:
     frame["conversion_from_first"] = frame["users"] / base.iloc[0] if len(frame) else []
     return frame.astype({"step_number": "int64", "step": "string", "users": "int64",
                          "conversion_from_previous": "float64", "conversion_from_first": "float64"})
+
+
+def _in_window(events, entered, later_steps):
+    """Return the events a later step can count: of a later step's type, of an entered user, within its window.
+
+    Every step after the first counts at or after the user's entering and within
+    `FUNNEL_WINDOW_DAYS` of it, so these few rows, read once, hold every candidate of every
+    step; each step then searches them instead of every event again.
+    """
+    window = (sa.select(events.c.user_id, events.c.event_type, events.c.created_at)
+              .join_from(events, entered, events.c.user_id == entered.c.user_id)
+              .where(events.c.event_type.in_(sorted(set(later_steps))), events.c.created_at >= entered.c.entered_at,
+                     events.c.created_at <= entered.c.entered_at + dt.timedelta(days=FUNNEL_WINDOW_DAYS)))
+    return window.cte("in_window").prefix_with("MATERIALIZED")
 
 
 def _steps(steps) -> list[str]:
