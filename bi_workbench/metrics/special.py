@@ -47,7 +47,10 @@ def retention(conn: Connection, bounds: Bounds, grain: str, periods: int) -> pd.
     # cohort users' events are grouped, unless the cohorts are every user (`Selection.whole_history`).
     active_periods = sa.select(events.c.user_id, events.c.period).distinct()
     if not bounds.selection.whole_history:
-        active_periods = active_periods.where(events.c.user_id.in_(sa.select(cohorts.c.id)))
+        cohort_ids = sa.select(cohorts.c.id)
+        if bounds.selection.few_rows:  # listed first, by index: in the events' parallel plan, a scan of every user
+            cohort_ids = sa.select(cohort_ids.cte("cohort_ids").prefix_with("MATERIALIZED"))
+        active_periods = active_periods.where(events.c.user_id.in_(cohort_ids))
     active_periods = active_periods.subquery("active_periods")
     active = conn.execute(
         sa.select(cohorts.c.period, active_periods.c.period, sa.func.count())
