@@ -79,7 +79,8 @@ def create_engine(url: URL | str, **kwargs) -> Engine:
 def raise_work_mem(cursor, *, transaction: bool) -> None:
     """Give each sort and hash `WORK_MEM` unless the setting is already higher, for the session or ``transaction``.
 
-    ``cursor``: a psycopg cursor or a SQLAlchemy Connection (its ``exec_driver_sql``).
+    ``cursor``: a psycopg cursor or a SQLAlchemy Connection (its ``exec_driver_sql``). For the
+    transaction on an autocommit connection, the setting ends with this very statement.
     """
     run = getattr(cursor, "exec_driver_sql", None) or cursor.execute
     run(_RAISE_WORK_MEM, {"size": WORK_MEM, "local": transaction})

@@ -53,7 +53,8 @@ def prefetched(result: CursorResult) -> Iterator:
     most one batch, then closes the result, and the transaction is the caller's again.
     A result fetched at once (`every_row` on an autocommit connection) is yielded as it is.
     """
-    if not result.context.execution_options.get("stream_results"):
+    real = getattr(result, "_real_result", None) or result  # .mappings() and .scalars() wrap the cursor's result
+    if not real.context.execution_options.get("stream_results"):
         yield from result
         return
     with ThreadPoolExecutor(1, thread_name_prefix="prefetch") as fetcher:

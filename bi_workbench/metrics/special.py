@@ -12,8 +12,6 @@ type at or after step k's (strictly after when the step repeats), within
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -25,6 +23,9 @@ from .selection import Bounds
 
 #: A funnel step counts within this many days of entering the funnel.
 FUNNEL_WINDOW_DAYS = 30
+# 720 hours, not '30 days': a timestamptz plus days counts calendar days in the session's time zone, so
+# across a change of daylight saving time the window would be an hour longer or shorter.
+_WINDOW = sa.func.make_interval(0, 0, 0, 0, 24 * FUNNEL_WINDOW_DAYS)
 MAX_PERIODS = 120
 
 
@@ -98,7 +99,7 @@ def funnel(conn: Connection, bounds: Bounds, steps) -> pd.DataFrame:
         reached = (sa.select(reached.c.user_id, sa.func.min(events.c.created_at).label("at"), reached.c.entered_at)
                    .join_from(reached, events, sa.and_(
                        events.c.user_id == reached.c.user_id, events.c.event_type == step, later,
-                       events.c.created_at <= reached.c.entered_at + dt.timedelta(days=FUNNEL_WINDOW_DAYS)),
+                       events.c.created_at <= reached.c.entered_at + _WINDOW),
                        isouter=True)
                    .group_by(reached.c.user_id, reached.c.entered_at).cte(f"step_{number}"))
         counts.append(sa.select(sa.literal(number), sa.func.count(reached.c.at)).select_from(reached))
@@ -122,7 +123,7 @@ def _in_window(events, entered, later_steps):
     window = (sa.select(events.c.user_id, events.c.event_type, events.c.created_at)
               .join_from(events, entered, events.c.user_id == entered.c.user_id)
               .where(events.c.event_type.in_(sorted(set(later_steps))), events.c.created_at >= entered.c.entered_at,
-                     events.c.created_at <= entered.c.entered_at + dt.timedelta(days=FUNNEL_WINDOW_DAYS)))
+                     events.c.created_at <= entered.c.entered_at + _WINDOW))
     return window.cte("in_window").prefix_with("MATERIALIZED")
 
 

@@ -43,6 +43,7 @@ def test_a_cursor_read_whole_is_planned_for_every_row_and_the_callers_setting_co
     with schema_database.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         assert [row[0] for row in every_row(conn, SERIES, 7)] == list(range(1, 51))
         assert [row[0] for row in prefetched(every_row(conn, SERIES, 7))] == list(range(1, 51))
+        assert [row["n"] for row in prefetched(every_row(conn, SERIES, 7).mappings())] == list(range(1, 51))
     assert seen == ["1"]  # autocommit holds no cursor between statements: a plain query
 
 
@@ -63,6 +64,7 @@ def test_leaving_a_prefetched_result_early_leaves_the_connection_usable_and_erro
         rows = prefetched(every_row(conn, SERIES, 4))
         assert [next(rows)[0] for _ in range(5)] == [1, 2, 3, 4, 5]
         rows.close()  # waits for the fetch under way, then the connection is the caller's again
+        assert list(prefetched(every_row(conn, SERIES, 4).scalars())) == list(range(1, 51))
         assert conn.execute(sa.text("SELECT 7")).scalar() == 7
     with schema_database.begin() as conn, pytest.raises(sa.exc.DataError):
         list(prefetched(every_row(conn, sa.text("SELECT 1 / (n - 30) FROM generate_series(1, 50) AS n"), 4)))
