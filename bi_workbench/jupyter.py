@@ -74,7 +74,8 @@ def kernel_path() -> Path:
 def kernel_environment(database_url: str, *, interactive: bool = False) -> dict[str, str]:
     """Return the environment of a Jupyter server whose kernels use ``database_url`` and load the workbench."""
     folders = [str(kernel_path()), str(JUPYTER_DATA), os.environ.get("JUPYTER_PATH")]
-    env = {**os.environ, "BI_WORKBENCH_DATABASE_URL": database_url, "JUPYTER_PATH": os.pathsep.join(filter(None, folders))}
+    env = {**os.environ, "BI_WORKBENCH_DATABASE_URL": database_url,
+           "JUPYTER_PATH": os.pathsep.join(filter(None, folders))}
     if interactive:
         env["BI_WORKBENCH_INTERACTIVE"] = "1"
     env.pop("BI_WORKBENCH_BATCH", None)

@@ -36,7 +36,7 @@ import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ..database.connection import WORK_MEM, raise_work_mem
+from ..database.connection import raise_work_mem
 from ..errors import MigrationError
 from ..schema.bookkeeping import legacy_id_map, migration_quarantine
 from .compat import compared_view
@@ -148,7 +148,7 @@ def reconcile(connection: Connection) -> Reconciliation:
     """Run every check on ``connection``; return the Reconciliation.
 
     Writes nothing but a temporary table (the expected addresses), dropped at the end of the
-    transaction, and gives the transaction's sorts and hashes ``WORK_MEM`` each.
+    transaction, and gives the transaction's sorts and hashes `database.connection.WORK_MEM` each.
     """
     try:
         raise_work_mem(connection, transaction=True)  # the caller's engine may be any

@@ -91,15 +91,16 @@ def funnel(conn: Connection, bounds: Bounds, steps) -> pd.DataFrame:
                .where(entered.c.event_type == steps[0], entered.c.user_id.is_not(None))
                .group_by(entered.c.user_id).cte("step_1"))
     counts = [sa.select(sa.literal(1).label("n"), sa.func.count().label("users")).select_from(reached)]
-    events = _in_window(events, reached, steps[1:])
+    candidates = _in_window(events, reached, steps[1:])
     # Every entered user goes on through every step, ``at`` NULL once a step is missed: the planner's estimate
     # stays the entered users (a chain of inner joins shrank it to 1 row and nested loops over the window).
+    when = candidates.c.created_at
     for number, (previous, step) in enumerate(zip(steps, steps[1:]), start=2):
-        later = events.c.created_at > reached.c.at if previous == step else events.c.created_at >= reached.c.at
-        reached = (sa.select(reached.c.user_id, sa.func.min(events.c.created_at).label("at"), reached.c.entered_at)
-                   .join_from(reached, events, sa.and_(
-                       events.c.user_id == reached.c.user_id, events.c.event_type == step, later,
-                       events.c.created_at <= reached.c.entered_at + _WINDOW),
+        later = when > reached.c.at if previous == step else when >= reached.c.at
+        reached = (sa.select(reached.c.user_id, sa.func.min(when).label("at"), reached.c.entered_at)
+                   .join_from(reached, candidates, sa.and_(
+                       candidates.c.user_id == reached.c.user_id, candidates.c.event_type == step, later,
+                       when <= reached.c.entered_at + _WINDOW),
                        isouter=True)
                    .group_by(reached.c.user_id, reached.c.entered_at).cte(f"step_{number}"))
         counts.append(sa.select(sa.literal(number), sa.func.count(reached.c.at)).select_from(reached))

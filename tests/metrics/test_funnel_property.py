@@ -3,8 +3,9 @@
 A user enters at their first ``steps[0]`` event; step k+1 counts at the first event of its
 type at or after step k's (strictly after when the step repeats), within 30 days of entering.
 The session's time zone is New York's, whose daylight saving time starts within the
-histories: the window is 720 hours whatever the session's clock. Histories are small (two users, a few events of three types over 32 days, every 12 hours),
-so repeats, ties and the window's edge come up often.
+histories: the window is 720 hours whatever the session's clock. Histories are small (two
+users, a few events of three types over 32 days, every 12 hours), so repeats, ties and the
+window's edge come up often.
 """
 
 from __future__ import annotations
