@@ -183,7 +183,7 @@ def session_lengths(conn: Connection, since=None, until=None, by: str | None = "
     rows = metrics.selected_rows("session", bounds, where=lambda r: sa.and_(
         r.c.ended_at.is_not(None), r.c.ended_at >= r.c.started_at)).subquery("sessions")
     minutes = sa.extract("epoch", rows.c.ended_at - rows.c.started_at) / 60.0
-    label, source = _session_group(rows, group_by, bounds.selection)
+    label, source = _session_group(rows, group_by)
     group = group_label(label).label("group")
     query = (sa.select(group, sa.func.count().label("sessions"), sa.cast(sa.func.avg(minutes), sa.Float),
                        *_percentiles(sa.cast(minutes, sa.Float)))
@@ -191,27 +191,18 @@ def session_lengths(conn: Connection, since=None, until=None, by: str | None = "
     return typed_frame(conn.execute(query), SESSION_COLUMNS)
 
 
-def _session_group(rows, by: str | None, selection: metrics.Selection) -> tuple:
+def _session_group(rows, by: str | None) -> tuple:
     """Return the group's column and the FROM clause that holds it.
 
-    A session's source is the first (by name) of its analytics events' sources. For few
-    rows (`Selection.few_rows`) it is looked up per session through the session_id index;
-    otherwise one grouped pass over the events, joined to the sessions (a lookup per session
-    of every session probes every monthly partition's index), of the selected sessions' events
-    only unless the selection is the whole history (`Selection.whole_history`), where that
-    list would be every session.
+    A session's source is the first (by name) of its analytics events' sources, read from
+    the read model ``session_sources`` (kept by triggers on analytics_events:
+    ``schema/sql/session_sources.sql``), one row per session instead of every event.
     """
     if by is None:
         return sa.literal("all"), rows
     if by == "source":
-        e = t.analytics_events
-        if selection.few_rows:
-            return sa.select(sa.func.min(e.c.source)).where(e.c.session_id == rows.c.id).scalar_subquery(), rows
-        first = sa.select(e.c.session_id, sa.func.min(e.c.source).label("source")).group_by(e.c.session_id)
-        if not selection.whole_history:
-            first = first.where(e.c.session_id.in_(sa.select(rows.c.id)))
-        first = first.subquery("first_source")
-        return first.c.source, rows.outerjoin(first, first.c.session_id == rows.c.id)
+        kept = t.session_sources
+        return kept.c.source, rows.outerjoin(kept, kept.c.session_id == rows.c.id)
     return rows.c.device_info[by].astext, rows
 
 

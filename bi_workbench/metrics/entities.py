@@ -86,8 +86,9 @@ ENTITIES: dict[str, Entity] = {entity.name: entity for entity in (
            description="a user's e-mail subscription"),
 )}
 
-#: Tables whose rows belong to their parent's owner (scores to their assessment).
-PARENT_ENTITY = {"assessment_scores": ("assessment", "assessment_id"), "rubric_scores": ("assessment", "assessment_id")}
+#: Tables whose rows belong to their parent's owner (scores to their assessment, a session's source to its session).
+PARENT_ENTITY = {"assessment_scores": ("assessment", "assessment_id"), "rubric_scores": ("assessment", "assessment_id"),
+                 "session_sources": ("session", "session_id")}
 
 
 def entity(name: str) -> Entity:

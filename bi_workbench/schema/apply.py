@@ -133,12 +133,14 @@ def ensure_partitions_ahead(engine: Engine, months_ahead: int = DEFAULT_MONTHS_A
 
 
 def refresh_read_models(engine: Engine) -> None:
-    """Refresh the materialized read models concurrently (readers are not blocked).
+    """Refresh the materialized read models concurrently (readers are not blocked), and recount every
+    session's source (``session_sources``, which triggers keep, but not for writes straight into a partition).
 
     Raises LockBusyError when another session kept a read model locked through every retry.
     """
     def refresh(conn: Connection) -> None:
         require_schema(conn)
         conn.execute(sa.text("SELECT refresh_analytics_views()"))
+        conn.execute(sa.text("SELECT refresh_session_sources()"))
 
     with_lock_timeout(engine, refresh, what="db refresh")

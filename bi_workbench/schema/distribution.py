@@ -77,6 +77,7 @@ PLAN: dict[str, Placement] = {
     "subscriptions": Distributed("user_id", BY_USER),
     "email_subscriptions": Distributed("user_id", BY_USER),
     "user_sessions": Distributed("user_id", BY_USER),
+    "session_sources": Distributed("user_id", BY_USER),
     "assessments": Distributed("user_id", BY_USER),
     "assessment_scores": Distributed("user_id", BY_USER),
     "rubric_scores": Distributed("user_id", BY_USER),
@@ -212,6 +213,8 @@ KNOWN_EXCEPTIONS: dict[Finding, str] = {
     Finding("assessment_scores", "fk_assessment_scores_assessment_id_assessments",
             "foreign key without the distribution columns (user_id -> user_id)"):
         "becomes FOREIGN KEY (user_id, assessment_id) REFERENCES assessments (user_id, id)",
+    Finding("session_sources", "column user_id", "distribution column missing"):
+        "a session's source reaches its user only through the session: add user_id (the session's) to the key",
     Finding("rubric_scores", "column user_id", "distribution column missing"):
         "a rubric score reaches its user only through its assessment, like assessment_scores: add user_id",
     Finding("rubric_scores", "fk_rubric_scores_assessment_id_assessments",

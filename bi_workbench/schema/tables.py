@@ -509,6 +509,17 @@ user_sessions = _table(
     _latest_time_index("user_sessions", "started_at"),
 )
 
+# DEVIATION: not in the seed. A read model: the first source (by name) of each session's analytics
+# events, kept in the same transaction as every write through analytics_events by statement triggers
+# (sql/session_sources.sql, revision 0014), so that sessions by source read one row per session
+# instead of grouping every event (`domain.analytics.session_lengths`). No foreign key: events may name
+# a session before (or without) its user_sessions row, as they may without the model.
+session_sources = Table(
+    "session_sources", metadata,
+    Column("session_id", UUID(as_uuid=True), primary_key=True),
+    Column("source", Text),
+)
+
 # --- 2.7 Notifications & communication -----------------------------------------
 
 notifications = _table(

@@ -54,7 +54,7 @@ def value_for(column: sa.Column, organization, user):
             return user
         if target == "organizations":
             return organization
-    if column.nullable or column.server_default is not None or column.identity is not None or column.primary_key:
+    if column.nullable or column.server_default is not None or column.identity is not None:
         return ...
     kind = column.type
     if isinstance(kind, JSONB):
@@ -81,9 +81,14 @@ def row_values(table: sa.Table, organization, user) -> dict:
     return {name: value for name, value in values.items() if value is not ...}
 
 
+def key_of(table: sa.Table) -> sa.Column:
+    """The column a row is labelled by: ``id``, else the first column of the primary key (a read model's)."""
+    return table.c.id if "id" in table.c else next(iter(table.primary_key.columns))
+
+
 def _insert(conn, table_name: str, values: dict):
     table = metadata.tables[table_name]
-    key = table.c.id
+    key = key_of(table)
     return conn.execute(table.insert().values(**values).returning(key)).scalar_one()
 
 
@@ -127,4 +132,10 @@ def build_world(conn) -> World:
         _insert(conn, "rubric_scores", {"assessment_id": assessment, "rubric_digest": "r", "responses_digest": "d"}):
             label for assessment, label in world.labels["assessments"].items()
     }
+    # A session's source (the read model the triggers keep) is its session's: an event of nobody's
+    # names each session, and the insert's trigger writes the session's row.
+    for session, label in world.labels["user_sessions"].items():
+        event = row_values(metadata.tables["analytics_events"], None, users["outsider"]) | {"session_id": session}
+        world.labels["analytics_events"][_insert(conn, "analytics_events", event)] = "none"
+    world.labels["session_sources"] = dict(world.labels["user_sessions"])
     return world

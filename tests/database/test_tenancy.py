@@ -24,7 +24,7 @@ from bi_workbench.schema.apply import ensure_partitions_ahead
 from bi_workbench.schema.drift import compare_catalog
 from bi_workbench.schema.tables import metadata
 from bi_workbench.schema.tenancy import ANALYST_METADATA, ANALYST_ROLE, ANALYST_VIEWS, ANALYST_WRITES
-from tests.database.tenant_world import VISIBLE_TO_A, row_values
+from tests.database.tenant_world import VISIBLE_TO_A, key_of, row_values
 
 # --- probes -------------------------------------------------------------------------------
 
@@ -36,7 +36,7 @@ def leaked_rows(conn, world) -> int:
         hidden = world.hidden_from_a(name)
         if hidden:
             table = metadata.tables[name]
-            total += _autocommit_try(conn, sa.select(sa.func.count()).where(table.c.id.in_(hidden))) or 0
+            total += _autocommit_try(conn, sa.select(sa.func.count()).where(key_of(table).in_(hidden))) or 0
     return total
 
 
@@ -96,7 +96,7 @@ def test_a_sees_exactly_its_rows_in_every_tenant_table(tenancy):
             if name == "tenant_logins":
                 continue
             table = metadata.tables[name]
-            seen = set(conn.execute(sa.select(table.c.id)).scalars())
+            seen = set(conn.execute(sa.select(key_of(table))).scalars())
             if seen != tenancy.world.visible_to_a(name):
                 wrong[name] = (seen - tenancy.world.visible_to_a(name), tenancy.world.visible_to_a(name) - seen)
     assert wrong == {}
@@ -141,8 +141,8 @@ def test_every_relation_and_command_leaks_nothing_of_b_and_allows_only_the_docum
             table = metadata.tables.get(name)
             # SELECT: other = rows hidden from A, own = rows visible to A (checked above in full).
             attempts += 2
-            if table is not None and "id" in table.c and world.labels.get(name):
-                hidden = attempt(conn, sa.select(sa.func.count()).where(table.c.id.in_(world.hidden_from_a(name))),
+            if table is not None and world.labels.get(name):
+                hidden = attempt(conn, sa.select(sa.func.count()).where(key_of(table).in_(world.hidden_from_a(name))),
                                  scalar=True)
                 if hidden:
                     leaks.append((name, "select other", hidden))
@@ -174,12 +174,12 @@ def test_every_relation_and_command_leaks_nothing_of_b_and_allows_only_the_docum
                 if bool(inserted) != (side == "own" and _expected_insert(name)):
                     unexpected.append((name, f"insert {side}", inserted))
                 column = _writable_column(name) or next(c.name for c in table.columns if not c.primary_key)
-                updated = attempt(conn, table.update().where(table.c.id.in_(ids)).values({column: table.c[column]}))
+                updated = attempt(conn, table.update().where(key_of(table).in_(ids)).values({column: table.c[column]}))
                 if updated and side == "other":
                     leaks.append((name, "update other", updated))
                 if bool(updated) != (side == "own" and bool(ids) and _writable_column(name) is not None):
                     unexpected.append((name, f"update {side}", updated))
-                deleted = attempt(conn, table.delete().where(table.c.id.in_(ids)))
+                deleted = attempt(conn, table.delete().where(key_of(table).in_(ids)))
                 if deleted:
                     (leaks if side == "other" else unexpected).append((name, f"delete {side}", deleted))
         conn.rollback()
@@ -548,7 +548,7 @@ def test_the_owner_still_sees_every_row(tenancy):
     with tenancy.owner.connect() as conn:
         for name in tenancy.world.labels:
             labelled = set(tenancy.world.labels[name])
-            ids = set(conn.execute(sa.select(metadata.tables[name].c.id)).scalars())
+            ids = set(conn.execute(sa.select(key_of(metadata.tables[name]))).scalars())
             assert labelled <= ids, name
 
 
