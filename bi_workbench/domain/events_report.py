@@ -172,9 +172,16 @@ def events_by_type(conn: Connection, bounds: metrics.Bounds, aggregate_type=None
     the row ("assessment", "assessment_created", 346, 346, ...).
     """
     e = selected_events(bounds, aggregate_type).subquery("selected")
-    query = (sa.select(e.c.aggregate_type, e.c.event_type, sa.func.count(), sa.func.count(sa.distinct(e.c.aggregate_id)),
-                       sa.func.min(_utc_date(e.c.created_at)), sa.func.max(_utc_date(e.c.created_at)))
-             .group_by(e.c.aggregate_type, e.c.event_type).order_by(e.c.aggregate_type, e.c.event_type))
+    # Counted per stream first: count(DISTINCT aggregate_id) would sort every event; grouped by stream the
+    # events are hashed, and a type's streams are then its rows.
+    kinds = (e.c.aggregate_type, e.c.event_type)
+    per_stream = (sa.select(*kinds, e.c.aggregate_id, sa.func.count().label("n"),
+                            sa.func.min(e.c.created_at).label("first"), sa.func.max(e.c.created_at).label("last"))
+                  .group_by(*kinds, e.c.aggregate_id).subquery("per_stream"))
+    p = per_stream.c
+    query = (sa.select(p.aggregate_type, p.event_type, sa.func.sum(p.n), sa.func.count(p.aggregate_id),
+                       sa.func.min(_utc_date(p.first)), sa.func.max(_utc_date(p.last)))
+             .group_by(p.aggregate_type, p.event_type).order_by(p.aggregate_type, p.event_type))
     return _frame(checked(conn).execute(query), TYPE_COLUMNS,
                   {"aggregate_type": "string", "event_type": "string", "events": "int64", "aggregates": "int64"})
 

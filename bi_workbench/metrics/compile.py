@@ -12,10 +12,13 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.sql import Select
+from sqlalchemy.sql.elements import FunctionFilter
+from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.sql.visitors import replacement_traverse
 
 from ..errors import InvalidParameterError
 from ..schema import tables as t
-from .catalog import GRAINS, Metric
+from .catalog import GRAINS, METRICS, Metric
 from .entities import Entity, entity as entity_named
 from .ownership import industry_key, owner_organization
 from .selection import Bounds, row_industry
@@ -157,21 +160,56 @@ def measured(metric: Metric | Sequence[Metric], bounds: Bounds, by=(), grain=Non
     """Return the SELECT of ``metric`` grouped by ``by`` (dimension names) and ``grain``: dims, period, value.
 
     ``metric`` may be several metrics of one `fusion_key`: one pass over their shared rows, one value
-    column each (as MetricFlow computes the metrics of one semantic model in one query).
+    column each (as MetricFlow computes the metrics of one semantic model in one query). Metrics whose
+    row conditions differ read the rows any of them counts, each aggregate with its own condition as a
+    FILTER, so the groups are those the metrics would give apart.
     """
     chosen = [metric] if isinstance(metric, Metric) else list(metric)
     if len({fusion_key(m) for m in chosen}) != 1:
         raise ValueError(f"metrics {[m.name for m in chosen]} do not share their rows; measure them apart")
+    conditions = list(dict.fromkeys(m.where for m in chosen))
+    apart = len(conditions) > 1
+    where = _any_of(conditions) if apart else conditions[0]
     entity = entity_named(chosen[0].entity)
     rows = selected_rows(entity.name, bounds, stock=chosen[0].kind == "stock", dimensions=by, grain=grain,
-                         where=chosen[0].where).subquery("rows")
+                         where=where).subquery("rows")
     keys = [rows.c[f"dim_{name}"] for name in by] + ([rows.c.period] if grain else [])
     if any(m.counts_users for m in chosen) and all(m.counts for m in chosen) and "industry" not in by:
         return _counted_per_user(chosen, rows, by, keys)
     labels = [_label(entity, rows, name) for name in by]
-    values = [m.measure(rows).label(m.name) for m in chosen]
+    values = [_filtered(m.measure(rows), m.where(rows) if apart and m.where else None).label(m.name)
+              for m in chosen]
     return (sa.select(*labels, *([rows.c.period] if grain else []), *values).select_from(rows)
             .group_by(*keys).order_by(*keys))
+
+
+def _any_of(conditions):
+    """A row condition true where any of ``conditions`` is (None among them: every row)."""
+    if None in conditions:
+        return None
+    return lambda rows: sa.or_(*(condition(rows) for condition in conditions))
+
+
+#: Aggregates a metric's measure may use; `_filtered` gives each the metric's own condition.
+_AGGREGATES = frozenset({"count", "sum", "avg", "min", "max"})
+
+
+def _filtered(measure, condition):
+    """Return ``measure`` with every aggregate in it restricted to ``condition`` (FILTER), or as is for None.
+
+    NULL in a group where no row meets ``condition``: the group the metric measured apart would not have
+    (a sum's coalesce to 0 must not turn a missing group into a value).
+    """
+    if condition is None:
+        return measure
+
+    def restrict(element):
+        if isinstance(element, FunctionFilter) or (isinstance(element, FunctionElement)
+                                                   and element.name in _AGGREGATES):
+            return element.filter(condition)
+        return None
+
+    return sa.case((sa.func.count().filter(condition) > 0, replacement_traverse(measure, {}, restrict)))
 
 
 def _counted_per_user(chosen: Sequence[Metric], rows, by, keys: list) -> Select:
@@ -190,9 +228,12 @@ def _counted_per_user(chosen: Sequence[Metric], rows, by, keys: list) -> Select:
 
 
 def fusion_key(metric: Metric) -> tuple:
-    """Return what decides a metric's rows: its entity, stock or flow, and its row condition (metrics with equal
-    keys are measured in one SELECT by `fused`)."""
-    return metric.entity, metric.kind, metric.where
+    """Return what decides whether metrics share one SELECT (`fused`): their entity and stock or flow
+    kind; a count of distinct users also its row condition (it counts per user first, `_counted_per_user`,
+    so it cannot filter per metric), as do the metrics it would be measured with."""
+    entity = metric.entity
+    condition = metric.where if any(m.counts_users for m in METRICS.values() if m.entity == entity) else None
+    return entity, metric.kind, condition
 
 
 def fused(metrics: Sequence[Metric]) -> list[list[Metric]]:

@@ -296,3 +296,44 @@ def test_users_counted_per_user_first_equal_count_distinct(demo_engine, monkeypa
     assert first["active_users"].sum() > 0
     monkeypatch.setattr(catalog.Metric, "counts_users", property(lambda self: False))  # count(DISTINCT user_id)
     pd.testing.assert_frame_equal(first, metrics.query(names, by=by, grain=grain, engine=demo_engine))
+
+
+def _apart(names, **request):
+    """The metrics ``names`` queried one by one, merged as `query` merges groups (a count missing from a group: 0)."""
+    frames = [metrics.query(name, **request) for name in names]
+    keys = [c for c in frames[0].columns if c not in names]
+    if not keys:
+        return pd.concat(frames, axis=1)
+    expected = frames[0]
+    for other in frames[1:]:
+        expected = expected.merge(other, on=keys, how="outer")
+    counted = [name for name in names if catalog.METRICS[name].counts]
+    expected[counted] = expected[counted].fillna(0.0)
+    return expected.sort_values(keys, na_position="last").reset_index(drop=True)
+
+
+@pytest.mark.parametrize("names, request_", [
+    (["assessments", "completed_assessments", "scored_assessments", "avg_overall_score"], {}),
+    (["assessments", "completed_assessments", "scored_assessments", "avg_confidence"], {"by": "bracket"}),
+    (["completed_assessments", "scored_assessments"], {"by": "bracket", "grain": "month"}),
+    (["completed_assessments", "scored_assessments"], {"by": "organization"}),
+    (["paying_customers", "mrr", "customer_churn_rate"], {"by": "organization"}),
+    (["paying_customers", "customer_churn_rate"], {"by": "industry"}),
+])
+def test_metrics_with_different_row_conditions_are_one_statement_with_the_values_apart(demo_engine, names,
+                                                                                       request_):
+    statements = []
+
+    def record(conn, cursor, statement, *rest):
+        statements.append(statement)
+
+    sa.event.listen(demo_engine, "before_cursor_execute", record)
+    try:
+        together = metrics.query(names, engine=demo_engine, **request_)
+    finally:
+        sa.event.remove(demo_engine, "before_cursor_execute", record)
+    measuring = [s for s in statements if "GROUP BY" in s or "FILTER (WHERE" in s]
+    assert len(measuring) == 1 and "FILTER (WHERE" in measuring[0]  # each condition as its aggregate's FILTER
+    expected = _apart(names, engine=demo_engine, **request_)
+    assert together[names].sum().sum() > 0
+    pd.testing.assert_frame_equal(together, expected[together.columns], check_dtype=False)
