@@ -102,6 +102,16 @@ def test_copy_fires_the_same_trigger(engine):
         conn.rollback()
 
 
+@pytest.mark.parametrize("statement", ["TRUNCATE analytics_events, session_sources",
+                                       "TRUNCATE session_sources, analytics_events, user_sessions CASCADE"])
+def test_a_truncate_that_names_the_read_model_too_empties_both(engine, statement):
+    with engine.connect() as conn:
+        _run(conn, ("insert", [(SESSIONS[0], "web")]), {})
+        conn.exec_driver_sql(statement)
+        assert kept(conn) == {} and conn.scalar(sa.select(sa.func.count()).select_from(E)) == 0
+        conn.rollback()
+
+
 def test_a_write_into_one_partition_is_counted_again_by_db_refresh(engine):
     try:
         with engine.begin() as conn:

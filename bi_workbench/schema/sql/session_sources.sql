@@ -68,7 +68,11 @@ CREATE OR REPLACE FUNCTION session_sources_truncated()
 RETURNS trigger
 LANGUAGE plpgsql AS $fn$
 BEGIN
-    TRUNCATE session_sources;
+    -- A TRUNCATE that names session_sources too has emptied it already, and truncating it
+    -- again inside that statement is refused (the table is in use by it).
+    IF EXISTS (SELECT FROM session_sources) THEN
+        TRUNCATE session_sources;
+    END IF;
     RETURN NULL;
 END
 $fn$;
