@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+URL_ENV = "BI_WORKBENCH_DATABASE_URL"
+BATCH_ENV = "BI_WORKBENCH_BATCH"
 _demo = {}
 
 
@@ -43,10 +45,35 @@ def _start_demo_database() -> str:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item):
-    """Before the first notebook cell runs, build the demo database and point kernels at it."""
-    if item.path.suffix == ".ipynb" and "url" not in _demo:
+    """Before a notebook cell runs (and its kernel starts), point the kernel at the demo database, as a batch run.
+
+    Batch is said outright: the kernel's parent is not always recognisably pytest
+    (a pytest-xdist worker is a bare ``python -c``), and a kernel that believed
+    itself interactive would show widgets that the committed outputs do not hold.
+    """
+    if item.path.suffix != ".ipynb":
+        return
+    if "url" not in _demo:
         _demo["url"] = _start_demo_database()
-        os.environ["BI_WORKBENCH_DATABASE_URL"] = _demo["url"]
+    kernel_env = {URL_ENV: _demo["url"], BATCH_ENV: "1"}
+    _demo.setdefault("outside", {name: os.environ.get(name) for name in kernel_env})
+    os.environ.update(kernel_env)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item):
+    """After a notebook cell, give the process its own environment back.
+
+    The kernel inherited the notebook's when it started; the tests that run next in
+    this process (with pytest-xdist, other modules follow a notebook) must not.
+    """
+    if item.path.suffix != ".ipynb" or "outside" not in _demo:
+        return
+    for name, value in _demo.pop("outside").items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 def pytest_sessionfinish(session):
@@ -54,3 +81,24 @@ def pytest_sessionfinish(session):
     server = _demo.pop("server", None)
     if server is not None:
         server.destroy()
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """Under pytest-xdist's ``--dist load``: every test on its own, but each notebook's cells together in one process.
+
+    nbval runs a notebook's cells in one kernel, in order. Handing every other
+    test out on its own spreads the slow end-to-end tests over the processes
+    instead of leaving them to trail in one. (xdist's own ``loadgroup`` would
+    say this with a mark, but it loses its groups on pytest 9.2: pytest-xdist
+    issue 1386.)
+    """
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class NotebookScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return path if path.endswith(".ipynb") else nodeid
+
+    return NotebookScheduling(config, log)

@@ -38,7 +38,6 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InvalidParameterError
-from . import sampling
 from .levers import LEVER_CATALOGUE
 
 SIMULATION_TYPE = "growth_monte_carlo"
@@ -111,6 +110,13 @@ class SimulationInputs:
         out["levers"] = list(self.levers)
         out["lever_uplifts"] = {k: list(v) for k, v in self.lever_uplifts.items()}
         return out
+
+
+def _sampling():
+    # numba's import costs half a second: every command and kernel imports this module, few of them simulate.
+    from . import sampling
+
+    return sampling
 
 
 def _check_number(name: str, value):
@@ -268,6 +274,7 @@ def simulate_chunk(inputs: SimulationInputs, seed: int, chunk: int, size: int,
     if out is None:
         out = (np.empty((inputs.months + 1, size), dtype=np.int64), np.empty((inputs.months + 1, size)))
     customers, mrr = out
+    sampling = _sampling()
     sampling.run_paths(acquisition, losses, u_new, u_lost, shocks, drawn.acquisition, drawn.churn,
                        np.maximum(1 + drawn.expansion, 0), float(sigma), int(inputs.starting_customers),
                        float(inputs.arpa), sampling.LOG_FACTORIAL, sampling.RECIPROCAL, customers, mrr)
@@ -349,7 +356,7 @@ def _result(inputs: SimulationInputs, seed: int, customers: np.ndarray, mrr: np.
     target = inputs.target_mrr
     reached = None if target is None else (mrr[1:] >= target).any(axis=0)
     with ThreadPoolExecutor(max_workers=2) as pool:  # the bands kernel releases the GIL
-        mrr_bands, customer_bands = pool.map(lambda matrix: sampling.bands(matrix, PERCENTILES), (mrr, customers))
+        mrr_bands, customer_bands = pool.map(lambda matrix: _sampling().bands(matrix, PERCENTILES), (mrr, customers))
     return SimulationResult(
         inputs=inputs, seed=seed, mrr=_band_frame(mrr_bands), customers=_band_frame(customer_bands),
         probability_of_target=None if target is None else float(reached.mean()),

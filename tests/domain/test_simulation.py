@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from distributed import Client
 
-from bi_workbench.domain import simulation
+from bi_workbench.domain import sampling, simulation
 from bi_workbench.domain.simulation import (
     SimulationInputs, compare_scenarios, sensitivity, simulate, validate_inputs,
 )
@@ -193,31 +193,30 @@ def test_bands_equal_numpy_percentiles_exactly():
     rng = np.random.default_rng(3)
     matrix = np.vstack([rng.normal(0, 1, 50_001), rng.exponential(5, 50_001), np.repeat([1.0, 2.0, 3.0], 16_667),
                         np.full(50_001, 7.0), rng.integers(0, 10, 50_001).astype(float)])
-    bands = simulation.sampling.bands(matrix)
+    bands = sampling.bands(matrix)
     np.testing.assert_array_equal(bands[:, :3], np.percentile(matrix, (10, 50, 90), axis=1).T)
     np.testing.assert_allclose(bands[:, 3], matrix.mean(axis=1), rtol=1e-13)  # summed in another order
     small = np.array([[4.0, 1.0, 3.0]])
-    np.testing.assert_allclose(simulation.sampling.bands(small), [[1.4, 3.0, 3.8, 8 / 3]], rtol=1e-15)
+    np.testing.assert_allclose(sampling.bands(small), [[1.4, 3.0, 3.8, 8 / 3]], rtol=1e-15)
     counts = rng.integers(0, 1000, (3, 30_000))
-    np.testing.assert_array_equal(simulation.sampling.bands(counts)[:, :3], np.percentile(counts, (10, 50, 90), axis=1).T)
+    np.testing.assert_array_equal(sampling.bands(counts)[:, :3], np.percentile(counts, (10, 50, 90), axis=1).T)
     # heavy tails, one far outlier, a range wider than float64 holds, and a NaN (every percentile NaN, as NumPy)
     odd = np.vstack([rng.standard_cauchy(20_001), np.r_[np.zeros(20_000), 1e300],
                      np.r_[-1e308, rng.normal(0, 1, 19_999), 1e308], np.r_[np.nan, rng.normal(0, 1, 20_000)]])
-    np.testing.assert_array_equal(simulation.sampling.bands(odd)[:, :3], np.percentile(odd, (10, 50, 90), axis=1).T)
+    np.testing.assert_array_equal(sampling.bands(odd)[:, :3], np.percentile(odd, (10, 50, 90), axis=1).T)
     # short rows: positions past the middle of two values round from the upper one, as NumPy does
     for n in range(2, 60):
         short = rng.lognormal(10, 1, (20, n))
-        np.testing.assert_array_equal(simulation.sampling.bands(short)[:, :3],
+        np.testing.assert_array_equal(sampling.bands(short)[:, :3],
                                       np.percentile(short, (10, 50, 90), axis=1).T)
     for bad in (np.empty((2, 0)), np.ones(3)):
         with pytest.raises(ValueError, match="at least one value per row"):
-            simulation.sampling.bands(bad)
+            sampling.bands(bad)
     with pytest.raises(ValueError, match="between 0 and 100"):
-        simulation.sampling.bands(np.ones((1, 3)), (50, 101))
+        sampling.bands(np.ones((1, 3)), (50, 101))
 
 
 def test_the_tabulated_poisson_draw_is_inversion_of_its_cdf():
-    sampling = simulation.sampling
     cdf, guide = np.empty(sampling.POISSON_TABLE_SIZE), np.empty(sampling.GUIDE_SIZE, np.int64)
     uniforms = np.random.default_rng(5).random(20_000)
     for lam in (0.3, 4.0, 37.5, 399.0):
