@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
-URL_ENV = "BI_WORKBENCH_DATABASE_URL"
-BATCH_ENV = "BI_WORKBENCH_BATCH"
+from bi_workbench.reports.kernel import BATCH_ENV
+from bi_workbench.settings import DATABASE_URL_ENV
+
 _demo = {}
 
 
@@ -55,7 +56,7 @@ def pytest_runtest_setup(item):
         return
     if "url" not in _demo:
         _demo["url"] = _start_demo_database()
-    kernel_env = {URL_ENV: _demo["url"], BATCH_ENV: "1"}
+    kernel_env = {DATABASE_URL_ENV: _demo["url"], BATCH_ENV: "1"}
     _demo.setdefault("outside", {name: os.environ.get(name) for name in kernel_env})
     os.environ.update(kernel_env)
 

@@ -50,11 +50,16 @@ class Workbench:
                                 env=self.env, **kwargs)
 
     @property
-    def url(self) -> str:
-        """The workbench database's URL, with the superuser's password once the server made one."""
+    def server(self):
+        """The workbench's embedded server (its URLs, its log file)."""
         from bi_workbench.database import EmbeddedServer
 
-        return EmbeddedServer(self.data_dir / "pgdata", self.port).url("bi_workbench")
+        return EmbeddedServer(self.data_dir / "pgdata", self.port)
+
+    @property
+    def url(self) -> str:
+        """The workbench database's URL, with the superuser's password once the server made one."""
+        return self.server.url("bi_workbench")
 
     def wait_until(self, sql: str, process: subprocess.Popen, timeout: float = 300) -> None:
         """Poll ``sql`` (true/false) on the server while ``process`` runs, until it is true."""

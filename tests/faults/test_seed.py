@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from bi_workbench.database import EmbeddedServer, create_engine
+from bi_workbench.database import create_engine
 from tests.faults.conftest import Workbench, assert_one_line, fingerprint
 from tests.conftest import free_port
 
@@ -81,7 +81,7 @@ def test_a_full_disk_during_seed_is_one_line_and_a_rerun_with_space_completes(sm
         assert_one_line(code, err)
         # A full data file is an error the command names; a WAL segment that cannot be written stops the server
         # (PANIC) and the command sees the connection lost. Which comes first depends on the machine's timing.
-        server_log = EmbeddedServer(workbench.data_dir / "pgdata", workbench.port).log_file.read_text(errors="replace")
+        server_log = workbench.server.log_file.read_text(errors="replace")
         assert "No space left on device" in err or (
             "the connection to the database was lost" in err and "No space left on device" in server_log), err
         small_disk.grow("400m")
