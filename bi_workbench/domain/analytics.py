@@ -182,11 +182,11 @@ def session_lengths(conn: Connection, since=None, until=None, by: str | None = "
                      as_of=as_of)
     rows = metrics.selected_rows("session", bounds, where=lambda r: sa.and_(
         r.c.ended_at.is_not(None), r.c.ended_at >= r.c.started_at)).subquery("sessions")
-    minutes = sa.extract("epoch", rows.c.ended_at - rows.c.started_at) / 60.0
+    minutes = elapsed(rows.c.started_at, rows.c.ended_at, "minutes")
     label, source = _session_group(rows, group_by)
     group = group_label(label).label("group")
     query = (sa.select(group, sa.func.count().label("sessions"), sa.cast(sa.func.avg(minutes), sa.Float),
-                       *_percentiles(sa.cast(minutes, sa.Float)))
+                       *_percentiles(minutes))
              .select_from(source).group_by(group).order_by(sa.desc("sessions"), group))
     return typed_frame(conn.execute(query), SESSION_COLUMNS)
 
@@ -348,10 +348,9 @@ def notification_read_rates(conn: Connection, by: str | None = "type", since=Non
     rows = metrics.selected_rows("notification", bounds).subquery("sent")
     group = group_label(_notification_group(rows, group_by)).label("group")
     rate = metrics.metric("notification_read_rate").measure(rows)
-    hours = sa.case((rows.c.read_at >= rows.c.created_at,
-                     sa.extract("epoch", rows.c.read_at - rows.c.created_at) / 3600.0))
+    hours = sa.case((rows.c.read_at >= rows.c.created_at, elapsed(rows.c.created_at, rows.c.read_at, "hours")))
     query = (sa.select(group, sa.func.count().label("sent"), sa.cast(sa.func.round(rate * sa.func.count()), sa.Integer),
-                       rate, *_percentiles(sa.cast(hours, sa.Float)))
+                       rate, *_percentiles(hours))
              .group_by(group).order_by(sa.desc("sent"), group))
     return typed_frame(conn.execute(query), NOTIFICATION_COLUMNS)
 
@@ -402,6 +401,19 @@ def _finite(value):
 def group_label(column):
     """Return a group label: the value trimmed, 'unknown' when missing or blank."""
     return sa.func.coalesce(sa.func.nullif(sa.func.btrim(sa.cast(column, sa.Text)), ""), "unknown")
+
+
+#: Seconds per unit of `elapsed`.
+_UNIT_SECONDS = {"seconds": 1.0, "minutes": 60.0, "hours": 3600.0, "days": 86400.0}
+
+
+def elapsed(start, end, unit: str = "seconds"):
+    """Return the time from ``start`` to ``end`` (timestamp columns) in ``unit``, as double precision.
+
+    ``date_part('epoch', ...)`` is a float8 where ``extract`` is a numeric: the same value
+    to 15 digits, and aggregating or sorting millions of them takes a third of the time.
+    """
+    return sa.func.date_part("epoch", end - start, type_=sa.Float) / _UNIT_SECONDS[unit]
 
 
 def _percentiles(value) -> list:
