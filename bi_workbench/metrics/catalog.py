@@ -60,6 +60,11 @@ class Metric:
         return self.measure in (_count, _distinct_users)
 
     @property
+    def counts_rows(self) -> bool:
+        """True for a count of rows."""
+        return self.measure is _count
+
+    @property
     def counts_users(self) -> bool:
         """True for a count of distinct users (of the rows' user_id)."""
         return self.measure is _distinct_users

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import datetime as dt
+
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.sql import Select
@@ -19,7 +21,7 @@ from sqlalchemy.sql.visitors import replacement_traverse
 from ..errors import InvalidParameterError
 from ..schema import tables as t
 from .catalog import GRAINS, METRICS, Metric
-from .entities import Entity, entity as entity_named
+from .entities import ROLLUPS, Entity, entity as entity_named
 from .ownership import industry_key, owner_organization
 from .selection import Bounds, row_industry
 
@@ -91,17 +93,40 @@ def _source(entity: Entity, bounds: Bounds) -> _Rows:
     return _Rows(table, frm, [c for c in latest.c if c.name != "assessment_id"])
 
 
+def rollup_for(entity_name: str, bounds: Bounds, *, by=(), metrics: Sequence[Metric] = ()) -> Entity | None:
+    """Return the rollup (`entities.ROLLUPS`) that gives the same answer as ``entity_name``'s rows, or None.
+
+    A rollup of whole UTC days stands for the rows when every bound of the selection (since, the day
+    after until, the as_of cutoff) is a UTC midnight, the dimensions are the common ones (organization,
+    industry: its owner columns are the rows') and each of ``metrics`` counts rows or distinct users
+    without a row condition; any grain is whole days. As Cube's pre-aggregations are matched to a query:
+    the answer never depends on whether one was used.
+    """
+    rollup = ROLLUPS.get(entity_name)
+    if rollup is None or any(name not in COMMON_DIMENSIONS for name in by):
+        return None
+    if any(not m.counts or m.where is not None or m.kind != "flow" for m in metrics):
+        return None
+    edges = (bounds.cutoff, bounds.start, bounds.end)
+    return rollup if all(edge is None or _midnight(edge) for edge in edges) else None
+
+
+def _midnight(instant: dt.datetime) -> bool:
+    return instant.tzinfo is not None and instant.astimezone(dt.timezone.utc).time() == dt.time()
+
+
 def selected_rows(entity_name: str, bounds: Bounds, *, stock: bool = False, dimensions=(), grain=None,
-                  where=None) -> Select:
+                  where=None, rollup: bool = False) -> Select:
     """Return a SELECT of ``entity_name``'s rows in the selection: every column, plus ``dim_<name>`` and ``period``.
 
     ``stock``: rows up to the end of the selection, whatever their start (states, not events);
     ``dimensions``: names from `dimensions_of` (``organization`` repeats a row owned through
     memberships once per organization); ``grain``: adds ``period`` (UTC period start) of the
-    entity's time column; ``where``: a function of the row columns returning an extra condition.
+    entity's time column; ``where``: a function of the row columns returning an extra condition;
+    ``rollup``: the rows of the entity's rollup instead (`rollup_for` says when that is the same).
     Raises InvalidParameterError for an unknown dimension or grain.
     """
-    entity = entity_named(entity_name)
+    entity = ROLLUPS[entity_name] if rollup else entity_named(entity_name)
     rows = _source(entity, bounds)
     table, frm = rows.table, rows.frm
     columns = [*table.c, *rows.extra]
@@ -171,14 +196,15 @@ def measured(metric: Metric | Sequence[Metric], bounds: Bounds, by=(), grain=Non
     apart = len(conditions) > 1
     where = _any_of(conditions) if apart else conditions[0]
     entity = entity_named(chosen[0].entity)
+    rolled = rollup_for(entity.name, bounds, by=by, metrics=chosen) is not None
     rows = selected_rows(entity.name, bounds, stock=chosen[0].kind == "stock", dimensions=by, grain=grain,
-                         where=where).subquery("rows")
+                         where=where, rollup=rolled).subquery("rows")
     keys = [rows.c[f"dim_{name}"] for name in by] + ([rows.c.period] if grain else [])
     if any(m.counts_users for m in chosen) and all(m.counts for m in chosen) and "industry" not in by:
-        return _counted_per_user(chosen, rows, by, keys)
+        return _counted_per_user(chosen, rows, by, keys, _rows_counted(rows, rolled))
     labels = [_label(entity, rows, name) for name in by]
-    values = [_filtered(m.measure(rows), m.where(rows) if apart and m.where else None).label(m.name)
-              for m in chosen]
+    values = [_filtered(_rows_counted(rows, rolled) if m.counts_rows else m.measure(rows),
+                        m.where(rows) if apart and m.where else None).label(m.name) for m in chosen]
     return (sa.select(*labels, *([rows.c.period] if grain else []), *values).select_from(rows)
             .group_by(*keys).order_by(*keys))
 
@@ -212,13 +238,18 @@ def _filtered(measure, condition):
     return sa.case((sa.func.count().filter(condition) > 0, replacement_traverse(measure, {}, restrict)))
 
 
-def _counted_per_user(chosen: Sequence[Metric], rows, by, keys: list) -> Select:
-    """Counts of rows and of distinct users, from one count per group and user.
+def _rows_counted(rows, rolled: bool):
+    """The number of the entity's rows in a group: count(*), or the sum of a rollup's counts."""
+    return sa.cast(sa.func.coalesce(sa.func.sum(rows.c.events), 0), sa.BigInteger) if rolled else sa.func.count()
+
+
+def _counted_per_user(chosen: Sequence[Metric], rows, by, keys: list, counted) -> Select:
+    """Counts of rows and of distinct users, from one count per group and user (``counted``: `_rows_counted`).
 
     count(DISTINCT user_id) sorts every row of a group; grouped by user first, PostgreSQL hashes
     the rows, and then a group's users are its non-NULL users and its rows the sum of their counts.
     """
-    per_user = (sa.select(*keys, rows.c.user_id, sa.func.count().label("n")).group_by(*keys, rows.c.user_id)
+    per_user = (sa.select(*keys, rows.c.user_id, counted.label("n")).group_by(*keys, rows.c.user_id)
                 .subquery("per_user"))
     outer = [per_user.c[key.name] for key in keys]
     labels = [per_user.c[f"dim_{name}"].label(name) for name in by] + outer[len(by):]

@@ -86,6 +86,14 @@ ENTITIES: dict[str, Entity] = {entity.name: entity for entity in (
            description="a user's e-mail subscription"),
 )}
 
+#: Rollups of an entity, by the entity's name: the same owner and user columns as its rows, so its selection
+#: and tenant policy are the entity's own; ``time`` is the start (UTC) of the rows' period. Where a query
+#: allows (`bi_workbench.metrics.compile.rollup_for`), it reads these instead of every row.
+ROLLUPS: dict[str, Entity] = {
+    "analytics_event": Entity("analytics_event", t.analytics_event_days, "row_or_members", time="day_start",
+                              description="the analytics events of each UTC day, user and organization (events)"),
+}
+
 #: Tables whose rows belong to their parent's owner (scores to their assessment, a session's source to its session).
 PARENT_ENTITY = {"assessment_scores": ("assessment", "assessment_id"), "rubric_scores": ("assessment", "assessment_id"),
                  "session_sources": ("session", "session_id")}

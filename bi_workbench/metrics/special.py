@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 
 from ..errors import InvalidParameterError
 from .catalog import FUNNEL_STEPS
-from .compile import selected_rows
+from .compile import rollup_for, selected_rows
 from .selection import Bounds
 
 #: A funnel step counts within this many days of entering the funnel.
@@ -41,7 +41,9 @@ def retention(conn: Connection, bounds: Bounds, grain: str, periods: int) -> pd.
     if isinstance(periods, bool) or not isinstance(periods, int) or not 0 <= periods <= MAX_PERIODS:
         raise InvalidParameterError(f"periods must be a whole number from 0 to {MAX_PERIODS}; got {periods!r}")
     cohorts = selected_rows("user", bounds, grain=grain).subquery("cohort_users")
-    events = selected_rows("analytics_event", bounds, stock=True, grain=grain).subquery("events")
+    # Who was active when: the day rollup holds it where the bounds allow (`rollup_for`).
+    events = selected_rows("analytics_event", bounds, stock=True, grain=grain,
+                           rollup=rollup_for("analytics_event", bounds) is not None).subquery("events")
     sizes = conn.execute(sa.select(cohorts.c.period, sa.func.count()).group_by(cohorts.c.period)).all()
     # Each cohort user's active periods first (one row per user and period), then joined to the cohorts: a
     # user is in one cohort, so counting rows counts distinct users, without joining every event. Only the

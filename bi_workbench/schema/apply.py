@@ -134,7 +134,8 @@ def ensure_partitions_ahead(engine: Engine, months_ahead: int = DEFAULT_MONTHS_A
 
 def refresh_read_models(engine: Engine) -> None:
     """Refresh the materialized read models concurrently (readers are not blocked), and recount every
-    session's source (``session_sources``, which triggers keep, but not for writes straight into a partition).
+    session's source (``session_sources``) and every day's analytics events (``analytics_event_days``), which
+    triggers keep, but not for writes straight into a partition.
 
     Raises LockBusyError when another session kept a read model locked through every retry.
     """
@@ -142,5 +143,6 @@ def refresh_read_models(engine: Engine) -> None:
         require_schema(conn)
         conn.execute(sa.text("SELECT refresh_analytics_views()"))
         conn.execute(sa.text("SELECT refresh_session_sources()"))
+        conn.execute(sa.text("SELECT refresh_analytics_event_days()"))
 
     with_lock_timeout(engine, refresh, what="db refresh")

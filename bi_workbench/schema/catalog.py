@@ -41,7 +41,7 @@ from .tenancy import ANALYST_ROLE
 from .tenant_roles import role_state
 
 #: Revisions whose upgrade is idempotent and declares functions, views, triggers, policies or grants.
-REDECLARING_REVISIONS = ("0002", "0005", "0007", "0008", "0010", "0014")
+REDECLARING_REVISIONS = ("0002", "0005", "0007", "0008", "0010", "0014", "0016")
 MIGRATIONS = Path(__file__).with_name("migrations")
 PACKAGE = "bi_workbench.schema"
 NOT_VALIDATED = " [not validated]"

@@ -88,6 +88,7 @@ PLAN: dict[str, Placement] = {
     "growth_progress": Distributed("user_id", BY_USER),
     "dashboard_widgets": Distributed("user_id", BY_USER),
     "analytics_events": Distributed("user_id", BY_USER),
+    "analytics_event_days": Distributed("user_id", BY_USER),
     "notifications": Distributed("user_id", BY_USER),
     "team_messages": Distributed("sender_id", BY_USER),
     "events": Distributed("aggregate_id", BY_AGGREGATE),
@@ -200,9 +201,10 @@ _USER_TABLES = ("subscriptions", "email_subscriptions", "user_sessions", "assess
 #: Findings of the current schema, each with the change it needs before distribution (see docs/scaling.md).
 KNOWN_EXCEPTIONS: dict[Finding, str] = {
     **{Finding(t, f"pk_{t}", "unique key without user_id"): _SURROGATE
-       for t in _USER_TABLES if t != "analytics_events"},
+       for t in (*_USER_TABLES, "analytics_event_days") if t != "analytics_events"},
     Finding("analytics_events", "pk_analytics_events", "unique key without user_id"): _PARTITIONED,
-    **{Finding(t, "column user_id", "distribution column may be NULL"): _NULLABLE_OWNER for t in _USER_TABLES},
+    **{Finding(t, "column user_id", "distribution column may be NULL"): _NULLABLE_OWNER
+       for t in (*_USER_TABLES, "analytics_event_days")},
     Finding("team_messages", "pk_team_messages", "unique key without sender_id"): _SURROGATE.replace("user_id", "sender_id"),
     Finding("team_messages", "column sender_id", "distribution column may be NULL"): _NULLABLE_OWNER,
     Finding("user_sessions", "uq_user_sessions_session_token", "unique key without user_id"):

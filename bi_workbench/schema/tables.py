@@ -520,6 +520,26 @@ session_sources = Table(
     Column("source", Text),
 )
 
+# DEVIATION: not in the seed. A rollup: the analytics events of each user and organization per UTC day
+# (``day_start``: its midnight, UTC), kept in the transaction of every write through analytics_events by
+# statement triggers (sql/analytics_event_days.sql, revision 0016), so that the metrics events and
+# active_users, activity series and retention read a row per user and day instead of every event
+# (`metrics.compile`, used only where the selection's bounds fall on UTC midnights). Its key has NULLs (events
+# without a user or an organization), which count as equal. Rows of the same user and organization
+# columns as the events, so the events' tenant policy applies to it unchanged; its id only names a row.
+analytics_event_days = _table(
+    "analytics_event_days",
+    Column("day_start", TIMESTAMPTZ, nullable=False),
+    Column("user_id", UUID(as_uuid=True)),
+    Column("organization_id", UUID(as_uuid=True)),
+    Column("events", BigInteger, nullable=False),
+    Index(None, "day_start", "user_id", "organization_id", unique=True, postgresql_nulls_not_distinct=True),
+    Index(None, "user_id"),
+    Index(None, "organization_id"),
+    # A write that removes a day's last events leaves its row at 0 for a moment: found by this index, deleted.
+    _partial_index("analytics_event_days", "spent", "day_start", "events <= 0"),
+)
+
 # --- 2.7 Notifications & communication -----------------------------------------
 
 notifications = _table(

@@ -10,7 +10,8 @@
 3. gives every entity's table (`bi_workbench.metrics.entities`) the read
    policy of its ownership (`bi_workbench.metrics.ownership.policy_expression`):
    rows of their own organization, or of a counted member's when they have
-   none; scores follow their assessment (``PARENT_ENTITY``); global reference
+   none; scores follow their assessment (``PARENT_ENTITY``), rollups their entity
+   (``ROLLUPS``: the same owner columns); global reference
    data is readable by all; any other table with an ``organization_id`` is
    owned by that column. The tables analysts write get write policies with
    the write rule (``writable_by``): only rows of the tenant's own
@@ -35,7 +36,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
-from ..metrics.entities import ENTITIES, PARENT_ENTITY, entity_of_table
+from ..metrics.entities import ENTITIES, PARENT_ENTITY, ROLLUPS, entity_of_table
 from ..metrics.ownership import counted_membership, policy_expression
 from .sqlfiles import run_sql_file
 from .tables import TENANT_COLUMN, metadata, organization_members
@@ -96,7 +97,7 @@ def _declared_policies() -> dict[str, dict[str, Policy]]:
     # Compiling every policy from the ownership rules takes a quarter of a second; `db init` and `db check`
     # read them a dozen times each, and the declarations are constants of the package.
     policies: dict[str, dict[str, Policy]] = {}
-    for entity in ENTITIES.values():
+    for entity in (*ENTITIES.values(), *ROLLUPS.values()):
         if not entity.tenant_readable:
             continue
         if entity.ownership == "global":

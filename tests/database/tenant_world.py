@@ -138,4 +138,10 @@ def build_world(conn) -> World:
         event = row_values(metadata.tables["analytics_events"], None, users["outsider"]) | {"session_id": session}
         world.labels["analytics_events"][_insert(conn, "analytics_events", event)] = "none"
     world.labels["session_sources"] = dict(world.labels["user_sessions"])
+    # A rollup row has its events' owner columns, and their label (the triggers wrote one per owner pair).
+    events, days = metadata.tables["analytics_events"], metadata.tables["analytics_event_days"]
+    owners = {(user, org): world.labels["analytics_events"][event] for event, user, org in conn.execute(
+        sa.select(events.c.id, events.c.user_id, events.c.organization_id))}
+    world.labels["analytics_event_days"] = {row: owners[(user, org)] for row, user, org in conn.execute(
+        sa.select(days.c.id, days.c.user_id, days.c.organization_id))}
     return world

@@ -4,8 +4,10 @@ Its definition, walked here in Python: a session that some analytics event names
 one row, its source the least of those events' sources (NULL when none has one).
 Random programs of inserts, updates that move events between sessions or change their
 source, deletes and truncations (hypothesis) are run statement by statement, and the
-table is compared with the definition after each one; COPY fires the same triggers; a
-write straight into one partition does not, and `db refresh` recounts it.
+table is compared with the definition after each one; COPY fires the same triggers (and the
+day rollup's); a
+write straight into one partition does not, and `db refresh` recounts it; a TRUNCATE naming
+it (or the day rollup) with the events empties every one of them.
 """
 
 from __future__ import annotations
@@ -92,23 +94,32 @@ def test_every_statement_leaves_the_read_model_equal_to_its_definition(engine, p
         conn.rollback()
 
 
-def test_copy_fires_the_same_trigger(engine):
+def test_copy_fires_the_same_triggers(engine):
+    """One COPY is one statement: this read model and the day rollup (``analytics_event_days``) see all its rows."""
+    days = t.analytics_event_days
     with engine.connect() as conn:
         cursor = conn.connection.driver_connection.cursor()
         with cursor.copy("COPY analytics_events (event_type, session_id, source, created_at) FROM STDIN") as copy:
             for session, source in ((SESSIONS[0], "web"), (SESSIONS[0], "mobile"), (SESSIONS[1], None)):
                 copy.write_row(("view", session, source, AT))
         assert kept(conn) == {SESSIONS[0]: "mobile", SESSIONS[1]: None}
+        rolled = conn.execute(sa.select(days.c.day_start, days.c.user_id, days.c.organization_id, days.c.events)).all()
+        assert rolled == [(AT.replace(hour=0), None, None, 3)]
         conn.rollback()
 
 
 @pytest.mark.parametrize("statement", ["TRUNCATE analytics_events, session_sources",
-                                       "TRUNCATE session_sources, analytics_events, user_sessions CASCADE"])
-def test_a_truncate_that_names_the_read_model_too_empties_both(engine, statement):
+                                       "TRUNCATE session_sources, analytics_events, user_sessions CASCADE",
+                                       "TRUNCATE analytics_event_days, analytics_events",
+                                       "TRUNCATE analytics_events, analytics_event_days, session_sources"])
+def test_a_truncate_that_names_a_read_model_too_empties_them_all(engine, statement):
+    """The events' read models (this one, the day rollup ``analytics_event_days``) are emptied with them."""
     with engine.connect() as conn:
         _run(conn, ("insert", [(SESSIONS[0], "web")]), {})
+        assert conn.scalar(sa.select(sa.func.count()).select_from(t.analytics_event_days)) == 1
         conn.exec_driver_sql(statement)
-        assert kept(conn) == {} and conn.scalar(sa.select(sa.func.count()).select_from(E)) == 0
+        for table in (E, KEPT, t.analytics_event_days):
+            assert conn.scalar(sa.select(sa.func.count()).select_from(table)) == 0, table.name
         conn.rollback()
 
 

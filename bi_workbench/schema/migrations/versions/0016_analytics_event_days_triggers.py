@@ -1,0 +1,32 @@
+"""The triggers that keep the rollup analytics_event_days: ``sql/analytics_event_days.sql``.
+
+Declares `refresh_analytics_event_days` (recount every day from the events) and the
+statement triggers on analytics_events that add and subtract each statement's events
+per UTC day, user and organization in the transaction of the write. Idempotent, so the
+catalog's repair runs it again (`catalog.REDECLARING_REVISIONS`). The table comes with
+revision 0017 (PL/pgSQL resolves it when a trigger first runs).
+
+Revision ID: 0016
+Revises: 0015
+"""
+
+from alembic import op
+
+from bi_workbench.schema.sqlfiles import run_sql_file
+
+revision = "0016"
+down_revision = "0015"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    run_sql_file(op.get_bind(), "bi_workbench.schema", "analytics_event_days.sql")
+
+
+def downgrade() -> None:
+    for trigger in ("insert", "update", "delete", "truncate"):
+        op.execute(f"DROP TRIGGER IF EXISTS analytics_event_days_{trigger} ON analytics_events")
+    for function in ("analytics_event_days_changed()", "analytics_event_days_truncated()",
+                     "refresh_analytics_event_days()", "analytics_event_day(timestamptz)"):
+        op.execute(f"DROP FUNCTION IF EXISTS {function}")

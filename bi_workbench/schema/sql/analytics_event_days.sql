@@ -1,0 +1,81 @@
+-- The rollup analytics_event_days (bi_workbench/schema/tables.py): how many analytics events
+-- each (UTC day, user, organization) has, NULL user or organization included; a key without
+-- events has no row. Counts are additive, so every write is a delta: aggregated upserts per
+-- statement (a COPY of a million events is one statement) add the inserted events and
+-- subtract the deleted ones (an UPDATE does both), and the rows left at 0 are deleted; a
+-- TRUNCATE of the events empties it. Writes straight into one partition do not fire the
+-- parent's statement triggers: `bi-workbench db refresh` recounts every day
+-- (refresh_analytics_event_days()). Revision 0016 runs this file; it is idempotent.
+
+-- The UTC day of an instant, as the timestamptz of its midnight (date_bin counts in absolute
+-- time: the session's TimeZone does not move it).
+CREATE OR REPLACE FUNCTION analytics_event_day(at timestamptz)
+RETURNS timestamptz
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN date_bin('1 day', at, TIMESTAMPTZ '2000-01-01 00:00:00+00');
+
+-- Recount every day from the events, in the caller's transaction (readers see the old rows
+-- until it commits).
+CREATE OR REPLACE FUNCTION refresh_analytics_event_days()
+RETURNS void
+LANGUAGE plpgsql AS $fn$
+BEGIN
+    DELETE FROM analytics_event_days;
+    INSERT INTO analytics_event_days (day_start, user_id, organization_id, events)
+    SELECT analytics_event_day(created_at), user_id, organization_id, count(*)
+      FROM analytics_events GROUP BY 1, 2, 3;
+END
+$fn$;
+
+-- One aggregated upsert per transition table: the events a statement removed (old_events, of
+-- an UPDATE or DELETE) subtracted, those it wrote (new_events, of an INSERT or UPDATE) added,
+-- each key once per upsert (it may not touch a row twice), in key order so that concurrent
+-- writers lock the rows they share in the same order; then the keys left without events go.
+CREATE OR REPLACE FUNCTION analytics_event_days_changed()
+RETURNS trigger
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    transition text;
+BEGIN
+    FOREACH transition IN ARRAY CASE TG_OP WHEN 'INSERT' THEN ARRAY['new_events']
+        WHEN 'DELETE' THEN ARRAY['old_events'] ELSE ARRAY['old_events', 'new_events'] END LOOP
+        EXECUTE format($sql$
+            INSERT INTO analytics_event_days AS kept (day_start, user_id, organization_id, events)
+            SELECT analytics_event_day(created_at), user_id, organization_id, %s count(*)
+              FROM %I GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+            ON CONFLICT (day_start, user_id, organization_id) DO UPDATE SET events = kept.events + EXCLUDED.events
+        $sql$, CASE transition WHEN 'old_events' THEN '-' ELSE '' END, transition);
+    END LOOP;
+    IF TG_OP <> 'INSERT' THEN
+        DELETE FROM analytics_event_days WHERE events <= 0;
+    END IF;
+    RETURN NULL;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION analytics_event_days_truncated()
+RETURNS trigger
+LANGUAGE plpgsql AS $fn$
+BEGIN
+    -- A TRUNCATE that names analytics_event_days too has emptied it already, and truncating it
+    -- again inside that statement is refused (the table is in use by it).
+    IF EXISTS (SELECT FROM analytics_event_days) THEN
+        TRUNCATE analytics_event_days;
+    END IF;
+    RETURN NULL;
+END
+$fn$;
+
+CREATE OR REPLACE TRIGGER analytics_event_days_insert AFTER INSERT ON analytics_events
+    REFERENCING NEW TABLE AS new_events FOR EACH STATEMENT EXECUTE FUNCTION analytics_event_days_changed();
+CREATE OR REPLACE TRIGGER analytics_event_days_update AFTER UPDATE ON analytics_events
+    REFERENCING OLD TABLE AS old_events NEW TABLE AS new_events
+    FOR EACH STATEMENT EXECUTE FUNCTION analytics_event_days_changed();
+CREATE OR REPLACE TRIGGER analytics_event_days_delete AFTER DELETE ON analytics_events
+    REFERENCING OLD TABLE AS old_events FOR EACH STATEMENT EXECUTE FUNCTION analytics_event_days_changed();
+CREATE OR REPLACE TRIGGER analytics_event_days_truncate AFTER TRUNCATE ON analytics_events
+    FOR EACH STATEMENT EXECUTE FUNCTION analytics_event_days_truncated();
+
+-- Nobody but the owner runs these: the triggers run them for whoever writes the events.
+REVOKE ALL ON FUNCTION analytics_event_day(timestamptz), refresh_analytics_event_days(),
+    analytics_event_days_changed(), analytics_event_days_truncated() FROM PUBLIC;
