@@ -5,7 +5,8 @@ analytics event has, NULL user or organization included, holding how many events
 Random programs of inserts, updates that move events between days, users and organizations,
 deletes and truncations (hypothesis) are run statement by statement, in a session whose time
 zone is not UTC, and the table is compared with the definition after each one; a write straight
-into one partition does not fire the triggers, and `db refresh` recounts it. COPY, and a TRUNCATE
+into one partition does not fire the triggers, and `db refresh` recounts it (after the writes it
+runs beside have committed). COPY, and a TRUNCATE
 that names it: tests/schema/test_session_sources.py.
 """
 
@@ -13,6 +14,8 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
+import threading
+import time
 import uuid
 
 import pytest
@@ -122,6 +125,25 @@ def test_a_write_into_one_partition_is_counted_again_by_db_refresh(engine):
         refresh_read_models(engine)
         with engine.connect() as conn:
             assert kept(conn) == {(day, OWNERS[2], None): 1}
+    finally:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("TRUNCATE analytics_events")
+
+
+def test_db_refresh_beside_an_open_write_waits_for_it_and_counts_it_once(engine):
+    day = dt.datetime(2026, 3, 10, tzinfo=UTC)
+    try:
+        with engine.connect() as writer:
+            _run(writer, ("insert", [(TIMES[2], OWNERS[1], OWNERS[1])]), {})   # a new key, not committed yet
+            refreshing = threading.Thread(target=refresh_read_models, args=(engine,))
+            refreshing.start()
+            time.sleep(1)
+            assert refreshing.is_alive()                                      # waits for the writer
+            writer.commit()
+            refreshing.join(60)
+        assert not refreshing.is_alive()
+        with engine.connect() as conn:
+            assert kept(conn) == {(day, OWNERS[1], OWNERS[1]): 1}
     finally:
         with engine.begin() as conn:
             conn.exec_driver_sql("TRUNCATE analytics_events")

@@ -15,11 +15,14 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN date_bin('1 day', at, TIMESTAMPTZ '2000-01-01 00:00:00+00');
 
 -- Recount every day from the events, in the caller's transaction (readers see the old rows
--- until it commits).
+-- until it commits). Writers' triggers wait for it (the lock conflicts with their upserts, not
+-- with readers): a write committed between the recount and a trigger's upsert would otherwise
+-- be counted twice, or its row collide with the recount's.
 CREATE OR REPLACE FUNCTION refresh_analytics_event_days()
 RETURNS void
 LANGUAGE plpgsql AS $fn$
 BEGIN
+    LOCK TABLE analytics_event_days IN SHARE ROW EXCLUSIVE MODE;
     DELETE FROM analytics_event_days;
     INSERT INTO analytics_event_days (day_start, user_id, organization_id, events)
     SELECT analytics_event_day(created_at), user_id, organization_id, count(*)
