@@ -142,7 +142,7 @@ def refresh_read_models(engine: Engine) -> None:
     def refresh(conn: Connection) -> None:
         require_schema(conn)
         conn.execute(sa.text("SELECT refresh_analytics_views()"))
-        conn.execute(sa.text("SELECT refresh_session_sources()"))
-        conn.execute(sa.text("SELECT refresh_analytics_event_days()"))
+        for recount in catalog.KEPT_BY_TRIGGERS.values():
+            conn.execute(sa.text(recount))
 
     with_lock_timeout(engine, refresh, what="db refresh")

@@ -105,7 +105,20 @@ def repair(connection: Connection) -> list[tuple[str, str, str]]:
     if found:
         drifted = {target.split(".", 1)[0] for kind, target, _ in found if kind.endswith(" check constraint")}
         _apply(connection, validate=True, check_tables=drifted)
+        _recount_kept(connection, found)
     return found
+
+
+#: The read models triggers keep, and the statement that recounts each from the events.
+KEPT_BY_TRIGGERS = {"session_sources": "SELECT refresh_session_sources()",
+                    "analytics_event_days": "SELECT refresh_analytics_event_days()"}
+
+
+def _recount_kept(connection: Connection, found) -> None:
+    """Recount a read model whose trigger or function the repair restored: writes made without it were missed."""
+    for name, recount in KEPT_BY_TRIGGERS.items():
+        if any(name in target for kind, target, _ in found if "trigger" in kind or "function" in kind):
+            connection.execute(sa.text(recount))
 
 
 def _apply(connection: Connection, *, validate: bool, check_tables: set[str] | None = None) -> None:

@@ -6,7 +6,7 @@ Random programs of inserts, updates that move events between days, users and org
 deletes and truncations (hypothesis) are run statement by statement, in a session whose time
 zone is not UTC, and the table is compared with the definition after each one; a write straight
 into one partition does not fire the triggers, and `db refresh` recounts it (after the writes it
-runs beside have committed). COPY, and a TRUNCATE
+runs beside have committed), as does the repair that restores a missing trigger. COPY, and a TRUNCATE
 that names it: tests/schema/test_session_sources.py.
 """
 
@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from bi_workbench.schema import catalog
 from bi_workbench.schema import tables as t
 from bi_workbench.schema.apply import refresh_read_models
 from tests.conftest import _engine_fixture
@@ -144,6 +145,21 @@ def test_db_refresh_beside_an_open_write_waits_for_it_and_counts_it_once(engine)
         assert not refreshing.is_alive()
         with engine.connect() as conn:
             assert kept(conn) == {(day, OWNERS[1], OWNERS[1]): 1}
+    finally:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("TRUNCATE analytics_events")
+
+
+def test_the_repair_that_restores_a_trigger_recounts_what_was_written_without_it(engine):
+    day = dt.datetime(2026, 3, 10, tzinfo=UTC)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP TRIGGER analytics_event_days_insert ON analytics_events")
+            _run(conn, ("insert", [(TIMES[2], OWNERS[1], None)]), {})
+            assert kept(conn) == {}
+            repaired = catalog.repair(conn)
+            assert ("missing trigger", "analytics_events.analytics_event_days_insert") in [f[:2] for f in repaired]
+            assert kept(conn) == {(day, OWNERS[1], None): 1}
     finally:
         with engine.begin() as conn:
             conn.exec_driver_sql("TRUNCATE analytics_events")

@@ -1,8 +1,8 @@
 -- The rollup analytics_event_days (bi_workbench/schema/tables.py): how many analytics events
 -- each (UTC day, user, organization) has, NULL user or organization included; a key without
--- events has no row. Counts are additive, so every write is a delta: aggregated upserts per
--- statement (a COPY of a million events is one statement) add the inserted events and
--- subtract the deleted ones (an UPDATE does both), and the rows left at 0 are deleted; a
+-- events has no row. Counts are additive, so every write is a delta: one aggregated upsert per
+-- statement (a COPY of a million events is one statement) adds the inserted events and
+-- subtracts the deleted ones (an UPDATE does both), and the rows left at 0 are deleted; a
 -- TRUNCATE of the events empties it. Writes straight into one partition do not fire the
 -- parent's statement triggers: `bi-workbench db refresh` recounts every day
 -- (refresh_analytics_event_days()). Revision 0016 runs this file; it is idempotent.
@@ -30,25 +30,28 @@ BEGIN
 END
 $fn$;
 
--- One aggregated upsert per transition table: the events a statement removed (old_events, of
--- an UPDATE or DELETE) subtracted, those it wrote (new_events, of an INSERT or UPDATE) added,
--- each key once per upsert (it may not touch a row twice), in key order so that concurrent
--- writers lock the rows they share in the same order; then the keys left without events go.
+-- One aggregated upsert per statement: the events it removed (old_events, of an UPDATE or
+-- DELETE) subtracted and those it wrote (new_events, of an INSERT or UPDATE) added, each key
+-- once (an upsert may not touch a row twice) and in key order, so two statements lock the keys
+-- they share in the same order; then the keys left without events go. A key's row stays locked
+-- until the writer commits: writers of the same day, user and organization wait for each other
+-- (every event without a user and organization of one day shares a row), transactions that
+-- write the same keys in opposite orders over several statements can deadlock, and a
+-- REPEATABLE READ writer fails to serialize after another's commit on its key.
 CREATE OR REPLACE FUNCTION analytics_event_days_changed()
 RETURNS trigger
 LANGUAGE plpgsql AS $fn$
-DECLARE
-    transition text;
 BEGIN
-    FOREACH transition IN ARRAY CASE TG_OP WHEN 'INSERT' THEN ARRAY['new_events']
-        WHEN 'DELETE' THEN ARRAY['old_events'] ELSE ARRAY['old_events', 'new_events'] END LOOP
-        EXECUTE format($sql$
-            INSERT INTO analytics_event_days AS kept (day_start, user_id, organization_id, events)
-            SELECT analytics_event_day(created_at), user_id, organization_id, %s count(*)
-              FROM %I GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-            ON CONFLICT (day_start, user_id, organization_id) DO UPDATE SET events = kept.events + EXCLUDED.events
-        $sql$, CASE transition WHEN 'old_events' THEN '-' ELSE '' END, transition);
-    END LOOP;
+    EXECUTE format($sql$
+        INSERT INTO analytics_event_days AS kept (day_start, user_id, organization_id, events)
+        SELECT analytics_event_day(created_at), user_id, organization_id, sum(n)
+          FROM (%s) AS delta GROUP BY 1, 2, 3 HAVING sum(n) <> 0 ORDER BY 1, 2, 3
+        ON CONFLICT (day_start, user_id, organization_id) DO UPDATE SET events = kept.events + EXCLUDED.events
+    $sql$, CASE TG_OP
+        WHEN 'INSERT' THEN 'SELECT created_at, user_id, organization_id, 1 AS n FROM new_events'
+        WHEN 'DELETE' THEN 'SELECT created_at, user_id, organization_id, -1 AS n FROM old_events'
+        ELSE 'SELECT created_at, user_id, organization_id, -1 AS n FROM old_events
+              UNION ALL SELECT created_at, user_id, organization_id, 1 FROM new_events' END);
     IF TG_OP <> 'INSERT' THEN
         DELETE FROM analytics_event_days WHERE events <= 0;
     END IF;
