@@ -115,51 +115,47 @@ def test_every_statement_leaves_the_rollup_equal_to_its_definition(engine, progr
         conn.rollback()
 
 
-def test_a_write_into_one_partition_is_counted_again_by_db_refresh(engine):
+@pytest.fixture
+def emptied(engine):
+    """The module's engine, its events (and so the rollup) emptied after the test (which commits)."""
+    yield engine
+    with engine.begin() as conn:
+        conn.exec_driver_sql("TRUNCATE analytics_events")
+
+
+def test_a_write_into_one_partition_is_counted_again_by_db_refresh(emptied):
     day = dt.datetime(2026, 3, 10, tzinfo=UTC)
-    try:
-        with engine.begin() as conn:
-            partition = conn.execute(E.insert().values(event_type="view", created_at=TIMES[2], user_id=OWNERS[1])
-                                     .returning(sa.literal_column("tableoid::regclass"))).scalar_one()
-            conn.exec_driver_sql(f"UPDATE {partition} SET user_id = '{OWNERS[2]}'")  # no trigger of the parent fires
-            assert kept(conn) == {(day, OWNERS[1], None): 1}
-        refresh_read_models(engine)
-        with engine.connect() as conn:
-            assert kept(conn) == {(day, OWNERS[2], None): 1}
-    finally:
-        with engine.begin() as conn:
-            conn.exec_driver_sql("TRUNCATE analytics_events")
+    with emptied.begin() as conn:
+        partition = conn.execute(E.insert().values(event_type="view", created_at=TIMES[2], user_id=OWNERS[1])
+                                 .returning(sa.literal_column("tableoid::regclass"))).scalar_one()
+        conn.exec_driver_sql(f"UPDATE {partition} SET user_id = '{OWNERS[2]}'")  # no trigger of the parent fires
+        assert kept(conn) == {(day, OWNERS[1], None): 1}
+    refresh_read_models(emptied)
+    with emptied.connect() as conn:
+        assert kept(conn) == {(day, OWNERS[2], None): 1}
 
 
-def test_db_refresh_beside_an_open_write_waits_for_it_and_counts_it_once(engine):
+def test_db_refresh_beside_an_open_write_waits_for_it_and_counts_it_once(emptied):
     day = dt.datetime(2026, 3, 10, tzinfo=UTC)
-    try:
-        with engine.connect() as writer:
-            _run(writer, ("insert", [(TIMES[2], OWNERS[1], OWNERS[1])]), {})   # a new key, not committed yet
-            refreshing = threading.Thread(target=refresh_read_models, args=(engine,))
-            refreshing.start()
-            time.sleep(1)
-            assert refreshing.is_alive()                                      # waits for the writer
-            writer.commit()
-            refreshing.join(60)
-        assert not refreshing.is_alive()
-        with engine.connect() as conn:
-            assert kept(conn) == {(day, OWNERS[1], OWNERS[1]): 1}
-    finally:
-        with engine.begin() as conn:
-            conn.exec_driver_sql("TRUNCATE analytics_events")
+    with emptied.connect() as writer:
+        _run(writer, ("insert", [(TIMES[2], OWNERS[1], OWNERS[1])]), {})   # a new key, not committed yet
+        refreshing = threading.Thread(target=refresh_read_models, args=(emptied,))
+        refreshing.start()
+        time.sleep(1)
+        assert refreshing.is_alive()                                      # waits for the writer
+        writer.commit()
+        refreshing.join(60)
+    assert not refreshing.is_alive()
+    with emptied.connect() as conn:
+        assert kept(conn) == {(day, OWNERS[1], OWNERS[1]): 1}
 
 
-def test_the_repair_that_restores_a_trigger_recounts_what_was_written_without_it(engine):
+def test_the_repair_that_restores_a_trigger_recounts_what_was_written_without_it(emptied):
     day = dt.datetime(2026, 3, 10, tzinfo=UTC)
-    try:
-        with engine.begin() as conn:
-            conn.exec_driver_sql("DROP TRIGGER analytics_event_days_insert ON analytics_events")
-            _run(conn, ("insert", [(TIMES[2], OWNERS[1], None)]), {})
-            assert kept(conn) == {}
-            repaired = catalog.repair(conn)
-            assert ("missing trigger", "analytics_events.analytics_event_days_insert") in [f[:2] for f in repaired]
-            assert kept(conn) == {(day, OWNERS[1], None): 1}
-    finally:
-        with engine.begin() as conn:
-            conn.exec_driver_sql("TRUNCATE analytics_events")
+    with emptied.begin() as conn:
+        conn.exec_driver_sql("DROP TRIGGER analytics_event_days_insert ON analytics_events")
+        _run(conn, ("insert", [(TIMES[2], OWNERS[1], None)]), {})
+        assert kept(conn) == {}
+        repaired = catalog.repair(conn)
+        assert ("missing trigger", "analytics_events.analytics_event_days_insert") in [f[:2] for f in repaired]
+        assert kept(conn) == {(day, OWNERS[1], None): 1}
