@@ -5,7 +5,14 @@ The public API that notebooks import::
     from bi_workbench import get_engine, load, count_by_period, score_assessments, simulate
 """
 
+import sys
 from importlib.metadata import PackageNotFoundError, version
+
+# jsonschema (under nbformat, papermill, nbconvert) imports the optional IRI format checker rfc3987_syntax
+# when it is installed (jupyter-events asks for it), and that compiles 38 grammars on import: 3.3 s of
+# every process that renders or reads a notebook here. Nothing of ours validates IRIs; without it,
+# jsonschema leaves that one format unchecked. A process that imported it first keeps it.
+sys.modules.setdefault("rfc3987_syntax", None)
 
 try:
     __version__ = version("bi-workbench")
