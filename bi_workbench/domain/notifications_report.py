@@ -195,7 +195,8 @@ def team_messages_by_type(conn: Connection, bounds: metrics.Bounds) -> pd.DataFr
     """
     rows = metrics.selected_rows("team_message", bounds).subquery("messages")
     kind = label(rows.c.message_type).label("message_type")
-    hours = sa.case((rows.c.read_at >= rows.c.created_at, analytics.elapsed(rows.c.created_at, rows.c.read_at, "hours")))
+    hours = sa.case((rows.c.read_at >= rows.c.created_at,
+                     analytics.elapsed(rows.c.created_at, rows.c.read_at, "hours")))
     query = (sa.select(kind, *_message_counts(rows), sa.func.percentile_cont(0.5).within_group(hours))
              .group_by(kind).order_by(sa.desc("messages"), kind))
     return typed_frame(conn.execute(query), MESSAGES_BY_TYPE_COLUMNS).round({"read_share": 4, "median_hours_to_read": 2})

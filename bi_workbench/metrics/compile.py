@@ -6,10 +6,9 @@ top-N tables and the metrics all start from it, so a filter is never written twi
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-import datetime as dt
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import distinct_on
