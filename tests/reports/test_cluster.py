@@ -68,7 +68,7 @@ def test_a_worker_killed_mid_run_leaves_every_report_written_exactly_once(report
     options = render_options(cluster=dask_processes.address)
     report = catalog.get("example_counts")
     requests = [RunRequest(report, validate(report, {"as_of": f"2024-01-0{day}", "sleep_seconds": 4}))
-                for day in range(1, 5)]
+                for day in range(1, 4)]
     results = []
     rendering = threading.Thread(target=lambda: results.extend(render(report_database, requests, options)))
     rendering.start()
@@ -81,7 +81,7 @@ def test_a_worker_killed_mid_run_leaves_every_report_written_exactly_once(report
     dask_processes.workers["a"].send_signal(signal.SIGKILL)
     rendering.join(900)
     assert not rendering.is_alive()
-    assert [r.status for r in results] == ["succeeded"] * 4, [r.error for r in results]
+    assert [r.status for r in results] == ["succeeded"] * 3, [r.error for r in results]
     assert killed_run in [r.run_id for r in results]
     folders = sorted((options.output_dir / "example_counts").glob("*/run-*"))
     assert sorted(f.name for f in folders) == sorted(f"run-{r.run_id}" for r in results)     # each written once
@@ -92,7 +92,7 @@ def test_a_worker_killed_mid_run_leaves_every_report_written_exactly_once(report
     assert not list((options.output_dir / "example_counts").glob(".staging-*"))
     with report_database.connect() as conn:
         statuses = conn.execute(sa.text("SELECT status, count(*) FROM report_runs GROUP BY 1")).all()
-    assert statuses == [("succeeded", 4)]
+    assert statuses == [("succeeded", 3)]
 
 
 @pytest.fixture
