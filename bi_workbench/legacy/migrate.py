@@ -35,6 +35,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.schema import DropTable
 
+from ..database.snapshot import sharing_snapshot
 from ..errors import MigrationError, MigrationOrderError, ReconciliationFailedError
 from ..schema.apply import require_schema
 from ..schema.locking import with_lock_timeout
@@ -51,7 +52,7 @@ from .phases import (
     record,
     run_steps,
 )
-from .reconcile import Reconciliation, reconcile, unexplained_rows
+from .reconcile import Reconciliation, failing_as_migration_error, reconcile, unexplained_rows
 
 #: Phases run by ``migrate(engine)`` without a phase number (5 only with drop_legacy).
 DEFAULT_PHASES = tuple(p.number for p in PHASES if p.number != DROP_PHASE)
@@ -118,11 +119,16 @@ def migrate(engine: Engine, phase: int | None = None, dry_run: bool = False,
 
 
 def check(engine: Engine) -> Reconciliation:
-    """Run the migration checks on a consistent snapshot; return the Reconciliation (see ``.ok``)."""
+    """Run the migration checks on a consistent snapshot; return the Reconciliation (see ``.ok``).
+
+    The checks share the snapshot between two connections and run half each at the same time
+    (`reconcile.reconcile`). Raises MigrationError when the database fails them.
+    """
     with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
         with conn.begin():
             require_schema(conn)
-            return reconcile(conn)
+            with failing_as_migration_error(), sharing_snapshot(engine, conn) as beside:
+                return reconcile(conn, beside=beside)
 
 
 @contextmanager

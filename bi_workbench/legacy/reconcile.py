@@ -28,6 +28,10 @@ schema, its indexes or pandas cannot carry are NULL there, and must be kept whol
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -40,8 +44,9 @@ from ..database.connection import raise_work_mem
 from ..errors import MigrationError
 from ..schema.bookkeeping import legacy_id_map, migration_quarantine
 from .compat import compared_view
-from .identity_check import identity_findings
-from .values import compared_values
+from ..schema.sqlfiles import read_sql
+from .identity_check import expected_user_email, identity_findings
+from .values import SQL_PACKAGE, compared_values
 from .phases import (
     ASSESSMENTS,
     DROP_PHASE,
@@ -144,37 +149,126 @@ class Reconciliation:
         return self.render()
 
 
-def reconcile(connection: Connection) -> Reconciliation:
+def reconcile(connection: Connection, *, beside: Connection | None = None) -> Reconciliation:
     """Run every check on ``connection``; return the Reconciliation.
 
-    Writes nothing but a temporary table (the expected addresses), dropped at the end of the
-    transaction, and gives the transaction's sorts and hashes `database.connection.WORK_MEM` each.
+    ``beside``: another connection whose transaction sees ``connection``'s snapshot
+    (`database.snapshot.sharing_snapshot`, as `migrate.check` opens it); the checks are
+    then shared between the two and run at the same time, on two server processes.
+    Writes nothing but a temporary table (the expected addresses), dropped at the end of
+    the transaction, and gives the transactions' sorts and hashes `database.connection.WORK_MEM`
+    each. Raises MigrationError, in one line, when the database fails a check's query.
     """
-    try:
-        raise_work_mem(connection, transaction=True)  # the caller's engine may be any
+    lanes = [lane for lane in (connection, beside) if lane is not None]
+    with failing_as_migration_error():
+        for lane in lanes:
+            raise_work_mem(lane, transaction=True)  # the caller's engine may be any
+            if beside is not None:  # the lanes are the parallelism: a parallel plan in each oversubscribes the cores
+                lane.execute(sa.select(sa.func.set_config("max_parallel_workers_per_gather", "0", True)))
         present = {t.name for t in existing_tables(connection, tuple(s.table for s in SOURCES))}
         done = completed_phases(connection)
         dropped = not present and DROP_PHASE in done
-        findings: list[Finding] = []
-        identities = _identity_findings(connection, tier2_present=tier2_users.name in present)
-        if dropped:
-            findings.append(_dropped_accounting(connection))
-        else:
-            for source in SOURCES:
-                if source.name not in present:
-                    findings.append(Finding("accounting", source.name, False,
-                                            f"{source.name}: legacy table not found"))
-                    continue
-                findings.append(_accounting_finding(source, account(connection, source)))
-                findings.append(_values_finding(connection, source))
-        findings += _integrity_findings(connection) + identities
-        if not dropped:
-            findings += _view_findings(connection, present, done)
-        return Reconciliation(tuple(findings), clock(connection), legacy_dropped=dropped)
+        checks = _checks(present, done, dropped, _estimated_rows(connection))
+        found = _run_checks(checks, lanes)
+        return Reconciliation(tuple(f for findings in found for f in findings), clock(connection),
+                              legacy_dropped=dropped)
+
+
+@contextmanager
+def failing_as_migration_error() -> Iterator[None]:
+    """Turn the database's error in a check into one MigrationError naming its first line."""
+    try:
+        yield
     except (psycopg.Error, sa.exc.DBAPIError) as exc:
         cause = getattr(exc, "orig", None) or exc
         first_line = (str(cause).strip().splitlines() or [type(exc).__name__])[0]
         raise MigrationError(f"the migration check could not run: {first_line}") from exc
+
+
+@dataclass(frozen=True)
+class _Check:
+    """One independent check: its findings from a connection in the reconciliation's snapshot.
+
+    ``addresses``: reads (True) or fills ("fills") the expected addresses, a temporary table of
+    the identity check's own session, so it runs on the first connection, the filling one first.
+    ``rows``: the planner's estimate of the legacy rows it compares row by row (0: it counts),
+    so that the longest checks start first and the lanes end together.
+    """
+
+    run: Callable[[Connection], list[Finding]]
+    addresses: bool | str = False
+    rows: float = 0
+
+
+def _checks(present: set[str], done: dict, dropped: bool, rows: dict[str, float]) -> list[_Check]:
+    """The checks in the order of their findings: accounting and values per table, integrity, views.
+
+    ``rows``: the estimated rows of each legacy table (`_estimated_rows`). The integrity
+    check reads every new table: it weighs as much as the largest legacy table.
+    """
+    checks = [_Check(lambda c: [_dropped_accounting(c)])] if dropped else [
+        check for source in SOURCES for check in _table_checks(source, present, rows.get(source.name, 0))]
+    checks.append(_Check(_integrity_findings, rows=max(rows.values(), default=0)))
+    checks.append(_Check(lambda c: _identity_findings(c, tier2_present=tier2_users.name in present), "fills"))
+    if not dropped:
+        checks += [_Check(lambda c, v=view: [_view_finding(c, *v, present, done)], _reads_addresses(view[2]),
+                          rows.get(view[1].name, 0)) for view in COMPAT_VIEWS]
+    return checks
+
+
+def _table_checks(source: LegacySource, present: set[str], rows: float) -> list[_Check]:
+    """The accounting and carried-values checks of one legacy table (one failing finding if it is gone)."""
+    if source.name not in present:
+        missing = Finding("accounting", source.name, False, f"{source.name}: legacy table not found")
+        return [_Check(lambda _c: [missing])]
+    return [_Check(lambda c: [_accounting_finding(source, account(c, source))]),
+            _Check(lambda c: [_values_finding(c, source)], _reads_addresses(source.values_check), rows)]
+
+
+def _estimated_rows(connection: Connection) -> dict[str, float]:
+    """Return the planner's row estimate of each legacy table present (pg_class.reltuples; 0 if never analyzed)."""
+    c = sa.table("pg_class", sa.column("oid"), sa.column("relname"), sa.column("reltuples"))
+    tables = [sa.func.to_regclass(sa.cast(sa.literal(source.name), sa.Text)) for source in SOURCES]
+    found = connection.execute(sa.select(c.c.relname, sa.func.greatest(c.c.reltuples, 0)).where(c.c.oid.in_(tables)))
+    return {name: float(rows) for name, rows in found}
+
+
+def _reads_addresses(sql_file: str) -> bool:
+    """Whether the legacy SQL file ``sql_file`` reads the identity check's expected addresses."""
+    return expected_user_email.name in read_sql(SQL_PACKAGE, sql_file)
+
+
+def _run_checks(checks: list[_Check], lanes: list[Connection]) -> list[list[Finding]]:
+    """Run ``checks`` on the connections ``lanes`` at once, one thread each; return their findings in order.
+
+    The first lane runs the checks of the expected addresses first (the filling one before
+    the reading ones); then every lane takes the longest remaining check until none is left.
+    """
+    found: list = [None] * len(checks)
+    own = sorted((i for i, check in enumerate(checks) if check.addresses), key=lambda i: checks[i].addresses != "fills")
+    shared = deque(sorted((i for i, check in enumerate(checks) if not check.addresses), key=lambda i: -checks[i].rows))
+
+    def run(lane: Connection, first: list[int]) -> None:
+        try:
+            for i in first:
+                found[i] = checks[i].run(lane)
+            while shared:
+                try:
+                    i = shared.popleft()
+                except IndexError:  # the other lane took the last one
+                    return
+                found[i] = checks[i].run(lane)
+        except BaseException:
+            shared.clear()  # the other lane stops after its current check: the reconciliation has failed
+            raise
+
+    if len(lanes) == 1:
+        run(lanes[0], own)
+        return found
+    with ThreadPoolExecutor(len(lanes), thread_name_prefix="reconcile") as pool:
+        for running in [pool.submit(run, lane, own if n == 0 else []) for n, lane in enumerate(lanes)]:
+            running.result()
+    return found
 
 
 # --- accounting ----------------------------------------------------------------
@@ -312,29 +406,25 @@ def _identity_findings(connection: Connection, tier2_present: bool) -> list[Find
     return findings
 
 
-def _view_findings(connection: Connection, present: set[str], done: dict) -> list[Finding]:
-    """Return one Finding per compatibility view (not created yet is fine until phase 4 has run)."""
-    findings = []
-    for view, source, sql_file, phase in COMPAT_VIEWS:
-        legacy = source.name
-        exists = connection.execute(sa.select(sa.func.to_regclass(view))).scalar() is not None
-        if not exists:
-            ran = phase in done
-            summary = (f"{view}: missing although phase {phase} ran" if ran
-                       else f"{view}: not created yet (phase {phase})")
-            findings.append(Finding("views", view, not ran, summary, {"exists": False}))
-            continue
-        if legacy not in present:
-            findings.append(Finding("views", view, False, f"{view}: legacy table {legacy} not found", {}))
-            continue
-        row = compared_view(connection, view, source, sql_file)
-        row = dict(row, examples=list(row["examples"] or []), exists=True)
-        ok = row["only_in_legacy"] == 0 and row["only_in_view"] == 0 and row["legacy_rows"] == row["view_rows"]
-        if ok:
-            summary = f"{view}: {row['view_rows']} rows agree with {legacy}"
-        else:
-            summary = (f"{view}: {row['only_in_legacy']} row(s) only in {legacy}, "
-                       f"{row['only_in_view']} only in the view"
-                       f" (of {row['legacy_rows']} legacy rows; e.g. {', '.join(row['examples'])})")
-        findings.append(Finding("views", view, ok, summary, row))
-    return findings
+def _view_finding(connection: Connection, view: str, source: LegacySource, sql_file: str, phase: int,
+                  present: set[str], done: dict) -> Finding:
+    """Return the Finding of one compatibility view (not created yet is fine until phase ``phase`` has run)."""
+    legacy = source.name
+    exists = connection.execute(sa.select(sa.func.to_regclass(view))).scalar() is not None
+    if not exists:
+        ran = phase in done
+        summary = (f"{view}: missing although phase {phase} ran" if ran
+                   else f"{view}: not created yet (phase {phase})")
+        return Finding("views", view, not ran, summary, {"exists": False})
+    if legacy not in present:
+        return Finding("views", view, False, f"{view}: legacy table {legacy} not found", {})
+    row = compared_view(connection, view, source, sql_file)
+    row = dict(row, examples=list(row["examples"] or []), exists=True)
+    ok = row["only_in_legacy"] == 0 and row["only_in_view"] == 0 and row["legacy_rows"] == row["view_rows"]
+    if ok:
+        summary = f"{view}: {row['view_rows']} rows agree with {legacy}"
+    else:
+        summary = (f"{view}: {row['only_in_legacy']} row(s) only in {legacy}, "
+                   f"{row['only_in_view']} only in the view"
+                   f" (of {row['legacy_rows']} legacy rows; e.g. {', '.join(row['examples'])})")
+    return Finding("views", view, ok, summary, row)

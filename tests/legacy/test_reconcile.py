@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
 import sqlalchemy as sa
 
+from bi_workbench.database.snapshot import sharing_snapshot
+from bi_workbench.legacy import reconcile as reconciling
 from bi_workbench.legacy.migrate import check
-from bi_workbench.legacy.reconcile import SECTIONS
+from bi_workbench.legacy.reconcile import SECTIONS, reconcile
 
 from . import legacy_data as data
 
@@ -182,3 +185,41 @@ def test_a_row_a_compatibility_view_repeats_is_one_row_only_in_the_view(migrated
     assert {k: finding.details[k] for k in ("only_in_legacy", "only_in_view", "examples")} == {
         "only_in_legacy": 0, "only_in_view": 1, "examples": [str(data.FAY)]}
     assert finding.details["view_rows"] == finding.details["legacy_rows"] + 1
+
+
+def _findings(result) -> list[tuple]:
+    return [(f.section, f.name, f.ok, f.summary, json.dumps(f.details, sort_keys=True, default=str))
+            for f in result.findings]
+
+
+@pytest.mark.parametrize("case", ["a stored email padded with a tab after the migration",
+                                  "a legacy value changed after the migration", "a migrated row deleted"])
+def test_the_checks_shared_between_two_connections_find_what_one_connection_finds(migrated, case):
+    statement, _expected = TAMPERING[case]
+    with migrated.begin() as conn:
+        conn.exec_driver_sql(statement.format(**{name: getattr(data, name) for name in ("ANN_2", "A2", "FAY")}))
+    with migrated.connect().execution_options(isolation_level="REPEATABLE READ") as conn, conn.begin():
+        alone = reconcile(conn)
+        with sharing_snapshot(migrated, conn) as beside:
+            shared = reconcile(conn, beside=beside)
+    assert not alone.ok
+    assert _findings(shared) == _findings(alone)
+
+
+def test_the_check_runs_on_two_server_processes_and_the_address_checks_on_the_one_that_filled_them(
+        migrated, monkeypatch):
+    ran = []
+    planned = reconciling._checks
+
+    def traced(*args):
+        def run(conn, check):
+            ran.append((check.addresses, conn.connection.dbapi_connection.info.backend_pid))
+            return check.run(conn)
+        return [dataclasses.replace(c, run=lambda conn, c=c: run(conn, c)) for c in planned(*args)]
+
+    monkeypatch.setattr(reconciling, "_checks", traced)
+    assert check(migrated).ok
+    assert len({pid for _addresses, pid in ran}) == 2
+    address_checks = [(addresses, pid) for addresses, pid in ran if addresses]
+    assert address_checks[0][0] == "fills" and len(address_checks) == 3    # the tier2 values and view read them
+    assert len({pid for _addresses, pid in address_checks}) == 1
