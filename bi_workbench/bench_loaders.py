@@ -67,11 +67,12 @@ def fill_analytics_events(engine: Engine, rows: int) -> int:
             return 0
         user_ids, org_ids = _ensure_bench_accounts(conn)
         raw = conn.connection.driver_connection
-        with raw.cursor() as cursor:
+        # One COPY statement, written block by block: the read models' statement triggers then count the
+        # rows once (a COPY per block updated the same day rollup rows once per block, in one transaction).
+        with raw.cursor() as cursor, \
+                cursor.copy(f"COPY analytics_events ({', '.join(COLUMNS)}) FROM STDIN (FORMAT CSV)") as copy:
             for start in range(have, rows, FILL_BLOCK):
-                block = _event_block(start, min(rows, start + FILL_BLOCK), user_ids, org_ids)
-                with cursor.copy(f"COPY analytics_events ({', '.join(COLUMNS)}) FROM STDIN (FORMAT CSV)") as copy:
-                    copy.write(block)
+                copy.write(_event_block(start, min(rows, start + FILL_BLOCK), user_ids, org_ids))
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(sa.text("ANALYZE analytics_events"))
     return rows - have
