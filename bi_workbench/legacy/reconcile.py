@@ -43,8 +43,8 @@ from sqlalchemy.engine import Connection
 from ..database.connection import raise_work_mem
 from ..errors import MigrationError
 from ..schema.bookkeeping import legacy_id_map, migration_quarantine
-from .compat import compared_view
 from ..schema.sqlfiles import read_sql
+from .compat import compared_view
 from .identity_check import expected_user_email, identity_findings
 from .values import SQL_PACKAGE, compared_values
 from .phases import (
@@ -252,10 +252,10 @@ def _run_checks(checks: list[_Check], lanes: list[Connection]) -> list[list[Find
         try:
             for i in first:
                 found[i] = checks[i].run(lane)
-            while shared:
+            while True:
                 try:
                     i = shared.popleft()
-                except IndexError:  # the other lane took the last one
+                except IndexError:  # none left (the other lane may have taken the last one)
                     return
                 found[i] = checks[i].run(lane)
         except BaseException:
