@@ -122,12 +122,13 @@ def check(engine: Engine) -> Reconciliation:
     """Run the migration checks on a consistent snapshot; return the Reconciliation (see ``.ok``).
 
     The checks share the snapshot between two connections and run half each at the same time
-    (`reconcile.reconcile`). Raises MigrationError when the database fails them.
+    (`reconcile.reconcile`); on one connection when the server takes no second one. Raises
+    MigrationError when the database fails them.
     """
     with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
         with conn.begin():
             require_schema(conn)
-            with failing_as_migration_error(), sharing_snapshot(engine, conn) as beside:
+            with failing_as_migration_error(), sharing_snapshot(engine, conn, or_none=True) as beside:
                 return reconcile(conn, beside=beside)
 
 

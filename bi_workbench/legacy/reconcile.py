@@ -28,9 +28,7 @@ schema, its indexes or pandas cannot carry are NULL there, and must be kept whol
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -41,6 +39,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ..database.connection import raise_work_mem
+from ..database.lanes import lock_relations, run_in_lanes
 from ..errors import MigrationError
 from ..schema.bookkeeping import legacy_id_map, migration_quarantine
 from ..schema.sqlfiles import read_sql
@@ -154,7 +153,9 @@ def reconcile(connection: Connection, *, beside: Connection | None = None) -> Re
 
     ``beside``: another connection whose transaction sees ``connection``'s snapshot
     (`database.snapshot.sharing_snapshot`, as `migrate.check` opens it); the checks are
-    then shared between the two and run at the same time, on two server processes.
+    then shared between the two and run at the same time, on two server processes, and
+    ``connection`` first locks every table and view in ACCESS SHARE mode, to the end of its
+    transaction (`database.lanes`: a schema change waits for the check, never the check for it).
     Writes nothing but a temporary table (the expected addresses), dropped at the end of
     the transaction, and gives the transactions' sorts and hashes `database.connection.WORK_MEM`
     each. Raises MigrationError, in one line, when the database fails a check's query.
@@ -165,6 +166,8 @@ def reconcile(connection: Connection, *, beside: Connection | None = None) -> Re
             raise_work_mem(lane, transaction=True)  # the caller's engine may be any
             if beside is not None:  # the lanes are the parallelism: a parallel plan in each oversubscribes the cores
                 lane.execute(sa.select(sa.func.set_config("max_parallel_workers_per_gather", "0", True)))
+        if beside is not None:
+            lock_relations(connection)
         present = {t.name for t in existing_tables(connection, tuple(s.table for s in SOURCES))}
         done = completed_phases(connection)
         dropped = not present and DROP_PHASE in done
@@ -239,36 +242,14 @@ def _reads_addresses(sql_file: str) -> bool:
 
 
 def _run_checks(checks: list[_Check], lanes: list[Connection]) -> list[list[Finding]]:
-    """Run ``checks`` on the connections ``lanes`` at once, one thread each; return their findings in order.
+    """Run ``checks`` on the connections ``lanes`` (`database.lanes.run_in_lanes`); return their findings in order.
 
     The first lane runs the checks of the expected addresses first (the filling one before
     the reading ones); then every lane takes the longest remaining check until none is left.
     """
-    found: list = [None] * len(checks)
     own = sorted((i for i, check in enumerate(checks) if check.addresses), key=lambda i: checks[i].addresses != "fills")
-    shared = deque(sorted((i for i, check in enumerate(checks) if not check.addresses), key=lambda i: -checks[i].rows))
-
-    def run(lane: Connection, first: list[int]) -> None:
-        try:
-            for i in first:
-                found[i] = checks[i].run(lane)
-            while True:
-                try:
-                    i = shared.popleft()
-                except IndexError:  # none left (the other lane may have taken the last one)
-                    return
-                found[i] = checks[i].run(lane)
-        except BaseException:
-            shared.clear()  # the other lane stops after its current check: the reconciliation has failed
-            raise
-
-    if len(lanes) == 1:
-        run(lanes[0], own)
-        return found
-    with ThreadPoolExecutor(len(lanes), thread_name_prefix="reconcile") as pool:
-        for running in [pool.submit(run, lane, own if n == 0 else []) for n, lane in enumerate(lanes)]:
-            running.result()
-    return found
+    rest = sorted((i for i, check in enumerate(checks) if not check.addresses), key=lambda i: -checks[i].rows)
+    return run_in_lanes([check.run for check in checks], lanes, first=own, rest=rest)
 
 
 # --- accounting ----------------------------------------------------------------

@@ -72,3 +72,22 @@ def _tenancy(request, server: str, databases):
         conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     if admin is not databases.admin:
         admin.dispose()
+
+
+@pytest.fixture(params=["embedded", "postgresql15"])
+def counted(request):
+    """(An Engine, the name of its table ``counted_<hex>(n int)`` holding one row), on either server.
+
+    Dropped at the end with whatever depends on it.
+    """
+    if request.param == "embedded":
+        engine = request.getfixturevalue("empty_database")
+    else:
+        engine = create_engine(request.getfixturevalue("system_server_url"))
+    table = f"counted_{uuid.uuid4().hex[:8]}"
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"CREATE TABLE {table} (n int)")
+        conn.exec_driver_sql(f"INSERT INTO {table} VALUES (1)")
+    yield engine, table
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"DROP TABLE {table} CASCADE")

@@ -2,29 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
-
-import pytest
-import sqlalchemy as sa
-
-from bi_workbench.database import create_engine
 from bi_workbench.database.snapshot import sharing_snapshot
-
-
-@pytest.fixture(params=["embedded", "postgresql15"])
-def counted(request):
-    """(An Engine, the name of its table ``counted_<hex>(n int)`` holding one row), on either server."""
-    if request.param == "embedded":
-        engine = request.getfixturevalue("empty_database")
-    else:
-        engine = create_engine(request.getfixturevalue("system_server_url"))
-    table = f"counted_{uuid.uuid4().hex[:8]}"
-    with engine.begin() as conn:
-        conn.exec_driver_sql(f"CREATE TABLE {table} (n int)")
-        conn.exec_driver_sql(f"INSERT INTO {table} VALUES (1)")
-    yield engine, table
-    with engine.begin() as conn:
-        conn.exec_driver_sql(f"DROP TABLE {table}")
 
 
 def _rows(conn, table) -> int:

@@ -8,6 +8,7 @@ import json
 import pytest
 import sqlalchemy as sa
 
+from bi_workbench.database import create_engine
 from bi_workbench.database.snapshot import sharing_snapshot
 from bi_workbench.legacy import reconcile as reconciling
 from bi_workbench.legacy.migrate import check
@@ -223,3 +224,12 @@ def test_the_check_runs_on_two_server_processes_and_the_address_checks_on_the_on
     address_checks = [(addresses, pid) for addresses, pid in ran if addresses]
     assert address_checks[0][0] == "fills" and len(address_checks) == 3    # the tier2 values and view read them
     assert len({pid for _addresses, pid in address_checks}) == 1
+
+
+def test_the_check_runs_on_one_connection_when_the_pool_gives_no_second(migrated):
+    single = create_engine(migrated.url, pool_size=1, max_overflow=0, pool_timeout=0.2)
+    try:
+        result = check(single)
+    finally:
+        single.dispose()
+    assert result.ok and _findings(result) == _findings(check(migrated))

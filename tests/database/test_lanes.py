@@ -1,0 +1,151 @@
+"""Work shared between connections on one snapshot (`database.lanes`): schema changes, failures, interrupts."""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+
+import psycopg
+import pytest
+import sqlalchemy as sa
+
+from bi_workbench.database import create_engine
+from bi_workbench.database.lanes import lock_relations, run_in_lanes
+from bi_workbench.database.snapshot import sharing_snapshot
+
+#: How long a test waits for a state it expects before it fails instead of hanging.
+PATIENCE_S = 20
+
+
+def _pid(conn) -> int:
+    return conn.connection.dbapi_connection.info.backend_pid
+
+
+def _until(condition, what: str) -> None:
+    deadline = time.monotonic() + PATIENCE_S
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {PATIENCE_S} s for {what}")
+        time.sleep(0.05)
+
+
+def _waiting_for_lock(engine, pid: int) -> bool:
+    with engine.connect() as conn:
+        return conn.execute(sa.text("SELECT count(*) FROM pg_locks WHERE pid = :pid AND NOT granted"),
+                            {"pid": pid}).scalar() > 0
+
+
+def _leader(engine):
+    return engine.connect().execution_options(isolation_level="REPEATABLE READ")
+
+
+def test_the_leader_holds_a_share_lock_on_every_table_and_view_of_the_schema(counted):
+    engine, table = counted
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"CREATE VIEW {table}_v AS SELECT n FROM {table}")
+    with _leader(engine) as conn, conn.begin():
+        locked = lock_relations(conn)
+        held = set(conn.execute(sa.text(
+            "SELECT relation::regclass::text FROM pg_locks WHERE pid = pg_backend_pid() "
+            "AND mode = 'AccessShareLock' AND granted AND relation IS NOT NULL")).scalars())
+        schema = set(conn.execute(sa.text(
+            "SELECT c.oid::regclass::text FROM pg_class c WHERE c.relkind IN ('r', 'p', 'v') "
+            "AND c.relnamespace::regnamespace::text = ANY(current_schemas(false))")).scalars())
+    assert {table, f"{table}_v"} <= schema <= held
+    assert locked == len(schema)
+
+
+def test_a_lane_queued_behind_a_schema_change_hands_its_task_back_to_the_leader(counted):
+    """The change waits for the leader's lock; a lane waiting for the change would wait for ever."""
+    engine, table = counted
+    started, queued = threading.Event(), threading.Event()
+    altered: list = []
+    changer = create_engine(engine.url)
+
+    def alter() -> None:
+        with changer.begin() as conn:
+            conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{PATIENCE_S}s'")
+            altered.append(_pid(conn))
+            conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN m int")
+        altered.append("done")
+
+    alteration = threading.Thread(target=alter)
+
+    def leaders_own(conn):
+        assert started.wait(PATIENCE_S)
+        alteration.start()
+        _until(lambda: altered and _waiting_for_lock(engine, altered[0]), "the schema change to queue")
+        queued.set()
+
+    def reads_the_table(conn):
+        started.set()
+        assert queued.wait(PATIENCE_S)
+        conn.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar()
+        return _pid(conn)
+
+    with _leader(engine) as conn, conn.begin():
+        lock_relations(conn)
+        with sharing_snapshot(engine, conn) as beside:
+            results = run_in_lanes([leaders_own, reads_the_table], [conn, beside], first=[0], rest=[1])
+            assert results[1] == _pid(conn)
+            assert altered[-1] != "done"          # the change still waits for the leader
+    alteration.join(PATIENCE_S)
+    assert altered[-1] == "done"
+    changer.dispose()
+
+
+def _fail(_ended) -> None:
+    raise ValueError("a task failed")
+
+
+def _interrupt(ended) -> None:
+    signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)   # Ctrl-C, delivered to the waiting thread
+    _until(lambda: ended, "the other lane's statement to be cancelled")   # then this lane takes no further task
+
+
+@pytest.mark.parametrize("stop, raised", [(_fail, ValueError),
+                                          (_interrupt, KeyboardInterrupt)], ids=["a task fails", "Ctrl-C"])
+def test_a_failing_task_or_an_interrupt_cancels_the_statement_of_the_other_lane(counted, stop, raised):
+    engine, _table = counted
+    sleeping: list = []
+    ended: list = []
+
+    def stops(conn):
+        _until(lambda: sleeping and not _idle(engine, sleeping[0]), "the other lane to sleep")
+        stop(ended)
+
+    def sleeps(conn):
+        sleeping.append(_pid(conn))
+        try:
+            conn.exec_driver_sql(f"SELECT pg_sleep({PATIENCE_S * 3})")
+        except sa.exc.OperationalError as exc:
+            ended.append(type(exc.orig))
+            raise
+
+    with _leader(engine) as conn, conn.begin():
+        with sharing_snapshot(engine, conn) as beside:
+            with pytest.raises(raised):
+                run_in_lanes([stops, sleeps, sleeps], [conn, beside], first=[0], rest=[1, 2])
+    assert ended == [psycopg.errors.QueryCanceled]
+
+
+def _idle(engine, pid: int) -> bool:
+    with engine.connect() as conn:
+        state = conn.execute(sa.text("SELECT state FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}).scalar()
+    return state != "active"
+
+
+def test_without_a_second_connection_the_work_runs_on_the_first(counted):
+    engine, table = counted
+    single = create_engine(engine.url, pool_size=1, max_overflow=0, pool_timeout=0.2)
+    with _leader(single) as conn, conn.begin():
+        with pytest.raises(sa.exc.TimeoutError):
+            with sharing_snapshot(single, conn):
+                pass
+        with sharing_snapshot(single, conn, or_none=True) as beside:
+            assert beside is None
+            lanes = [lane for lane in (conn, beside) if lane is not None]
+            count = lambda c: c.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar()  # noqa: E731
+            assert run_in_lanes([count, count], lanes, first=[], rest=[0, 1]) == [1, 1]
+    single.dispose()
