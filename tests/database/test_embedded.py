@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from bi_workbench.database import EmbeddedServer, create_engine, server_user
+from bi_workbench.database.embedded import shared_buffers_mb
 from bi_workbench.errors import EmbeddedServerError, PortInUseError
 from tests.conftest import free_port
 
@@ -26,7 +27,9 @@ def test_start_initialises_and_serves_sql(server):
     engine = create_engine(server.url("postgres"))
     with engine.connect() as conn:
         assert conn.execute(sa.text("SHOW server_version_num")).scalar_one() >= "150000"
+        cache_mb = conn.execute(sa.text("SELECT pg_size_bytes(current_setting('shared_buffers')) / 2^20")).scalar()
     engine.dispose()
+    assert cache_mb == shared_buffers_mb()   # a quarter of the memory, not the default 128 MB
 
 
 def test_a_second_process_reuses_the_running_server(server):
