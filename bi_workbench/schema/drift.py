@@ -1,7 +1,8 @@
 """Schema awareness: compare a live database with the model and list every difference.
 
 Tables, columns, types, nullability, server defaults, indexes, UNIQUE and
-foreign keys are compared by Alembic's autogenerate; partitioning here; and the
+foreign keys are compared by Alembic's autogenerate; partitioning and the INCLUDE
+columns of indexes (which Alembic does not compare) here; and the
 security-relevant catalog (row-level security flags, policies and their
 expressions, grants to any role, view options and definitions, CHECK
 expressions, triggers and whether they are enabled, functions) by `catalog`,
@@ -53,6 +54,7 @@ def compare(connection: Connection, *, ignore_tables: frozenset[str] = frozenset
     )
     found = [_describe(diff) for diff in _flatten(compare_metadata(context, metadata))]
     found += _compare_partitioning(connection)
+    found += _compare_included(connection)
     found += compare_catalog(connection, ignore_tables=frozenset(ignore_tables))
     return sorted(found)
 
@@ -136,6 +138,29 @@ def _compare_partitioning(connection: Connection) -> list[Difference]:
         if connection.execute(sa.text("SELECT to_regclass(:n)"), {"n": f"{table.name}_default"}).scalar() is None:
             found.append(Difference("missing default partition", f"{table.name}_default"))
     return found
+
+
+#: Per index: its table and its INCLUDE columns in order (indkey past the key columns; indkey counts from 0).
+_INCLUDED = sa.text(
+    "SELECT i.relname, t.relname, ARRAY(SELECT a.attname::text FROM generate_series(x.indnkeyatts, x.indnatts - 1) k(n) "
+    "JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = x.indkey[k.n] ORDER BY k.n) "
+    "FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid "
+    "WHERE i.relname = ANY(:names) AND i.relnamespace = current_schema()::regnamespace"
+)
+
+
+def _compare_included(connection: Connection) -> list[Difference]:
+    """The model's indexes whose INCLUDE columns the database's index of that name lacks or changes.
+
+    Alembic compares an index's key columns only: an index created without its INCLUDE list
+    would pass, and the index-only scans it exists for would read the table instead.
+    """
+    expected = {index.name: (table.name, list(index.dialect_options["postgresql"]["include"] or []))
+                for table in metadata.tables.values() for index in table.indexes}
+    live = connection.execute(_INCLUDED, {"names": list(expected)}).all()
+    return [Difference("different included columns", f"{table}.{name}",
+                       f"database has ({', '.join(found)}), model has ({', '.join(expected[name][1])})")
+            for name, table, found in live if expected[name][0] == table and list(found) != expected[name][1]]
 
 
 def index_findings(connection: Connection) -> dict[str, list[tuple]]:

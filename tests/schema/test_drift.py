@@ -21,6 +21,10 @@ from bi_workbench.schema import catalog, drift, init_schema
         ("ALTER TABLE users ALTER COLUMN role SET DEFAULT 'admin'", "different default: users.role (database has 'admin'::text, model has user)"),
         ("DROP INDEX ix_users_company", "missing index: users.ix_users_company"),
         ("CREATE INDEX ix_users_title ON users (title)", "extra index: users.ix_users_title"),
+        ("DROP INDEX ix_assessment_scores_latest_covering; CREATE INDEX ix_assessment_scores_latest_covering "
+         "ON assessment_scores (assessment_id, created_at DESC NULLS LAST, id DESC) INCLUDE (bracket)",
+         "different included columns: assessment_scores.ix_assessment_scores_latest_covering (database has (bracket), "
+         "model has (overall_score, confidence_score, bracket))"),
         ("ALTER TABLE events DROP CONSTRAINT uq_events_aggregate_id_aggregate_type_version",
          "missing constraint: events.uq_events_aggregate_id_aggregate_type_version"),
         ("ALTER TABLE assessments DROP CONSTRAINT fk_assessments_user_id_users", "missing foreign key: assessments."),
