@@ -199,9 +199,11 @@ class EmbeddedServer:
             self._run(
                 "initdb", "-D", str(self.cluster_dir), "-U", SUPERUSER, f"--auth={secrets.AUTH_METHOD}",
                 f"--pwfile={pwfile}", "--encoding=UTF8", "--locale=C", "--no-instructions",
-                "-c", f"shared_buffers={shared_buffers_mb()}MB",
                 failure="could not initialise the embedded PostgreSQL data directory",
             )
+        # The last setting of a name in postgresql.conf wins (initdb -c is PostgreSQL 16's, the system server is 15).
+        with open(self.cluster_dir / "postgresql.conf", "a", encoding="utf-8") as conf:
+            conf.write(f"\n# bi-workbench: a quarter of the machine's memory\nshared_buffers = {shared_buffers_mb()}MB\n")
 
     @contextmanager
     def _password_file(self):
