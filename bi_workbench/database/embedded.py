@@ -58,15 +58,31 @@ SHARED_BUFFERS_MAX_MB = 4096
 
 
 def shared_buffers_mb() -> int:
-    """Return the shared_buffers (MB) a new embedded cluster gets: a quarter of the machine's memory.
+    """Return the shared_buffers (MB) a new embedded cluster gets: a quarter of the memory it may use.
 
     PostgreSQL's documentation suggests 25% of the memory of a dedicated server; its
     default of 128 MB holds none of a large scale's analytics events, so every report
-    copied them from the kernel's cache page by page. At least 128 MB, at most
-    `SHARED_BUFFERS_MAX_MB`. Set at initdb, in postgresql.conf: ALTER SYSTEM still overrides it.
+    copied them from the kernel's cache page by page. The memory is the machine's, or the
+    container's where a cgroup limits it (`_memory_limit_mb`). At least 128 MB, at most
+    `SHARED_BUFFERS_MAX_MB`. Written to postgresql.conf at initdb: ALTER SYSTEM still overrides it.
     """
     total_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
-    return max(128, min(SHARED_BUFFERS_MAX_MB, total_mb // 4))
+    return max(128, min(SHARED_BUFFERS_MAX_MB, min(total_mb, _memory_limit_mb() or total_mb) // 4))
+
+
+#: Where a container's memory limit is read: cgroup v2, then v1 (bytes, or "max").
+_CGROUP_LIMITS = (Path("/sys/fs/cgroup/memory.max"), Path("/sys/fs/cgroup/memory/memory.limit_in_bytes"))
+
+
+def _memory_limit_mb() -> int | None:
+    """Return this process's cgroup memory limit in MB, or None where there is none or it cannot be read."""
+    for path in _CGROUP_LIMITS:
+        try:
+            text = path.read_text().strip()
+        except OSError:
+            continue
+        return int(text) // 2**20 if text.isdigit() else None
+    return None
 
 
 @dataclass(frozen=True)

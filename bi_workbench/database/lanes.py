@@ -6,8 +6,10 @@ starts, so it never waits for a lock again. The other lanes wait at most
 queued behind the leader's locks, and the leader, finishing its own work, would never let
 that change through (a wait PostgreSQL's deadlock detector cannot see, since the lanes wait
 for one another in Python). Such a lane rolls back, releasing its locks, and hands its
-task back to the leader. A failing task or an interrupt stops every lane: the lanes take
-no further task and their running statements are cancelled on the server.
+task back to the leader; a lane with no task left rolls back at once too, so that no schema
+change queues behind an idle lane and the leader behind the change. A failing task or an
+interrupt stops every lane: the lanes take no further task and their running statements
+are cancelled on the server.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from contextlib import suppress
 from typing import Any
 
 import psycopg
@@ -65,26 +68,29 @@ def run_in_lanes(tasks: Sequence[Callable[[Connection], Any]], lanes: Sequence[C
     queue, handed_back, stop = deque(rest), deque(), threading.Event()
 
     def run(lane: Connection, own: Sequence[int]) -> None:
-        for i in own:
-            if stop.is_set():
-                return
-            results[i] = tasks[i](lane)
-        while not stop.is_set():
-            try:
-                i = queue.popleft()
-            except IndexError:  # none left (another lane may have taken the last one)
-                return
-            try:
+        try:
+            for i in own:
+                if stop.is_set():
+                    return
                 results[i] = tasks[i](lane)
-            except sa.exc.OperationalError as exc:
-                if lane is lanes[0] or not isinstance(exc.orig, psycopg.errors.LockNotAvailable):
-                    raise
-                lane.get_transaction().rollback()  # its locks go, so the schema change and the leader go on
-                handed_back.append(i)
-                return
+            while not stop.is_set():
+                try:
+                    i = queue.popleft()
+                except IndexError:  # none left (another lane may have taken the last one)
+                    return
+                try:
+                    results[i] = tasks[i](lane)
+                except (sa.exc.DBAPIError, psycopg.Error) as exc:
+                    if lane is lanes[0] or not isinstance(getattr(exc, "orig", exc), psycopg.errors.LockNotAvailable):
+                        raise
+                    handed_back.append(i)
+                    return
+        finally:
+            if lane is not lanes[0]:
+                _release(lane)  # an idle lane's locks would let a schema change queue in the leader's way
 
     if len(lanes) == 1:
-        run(lanes[0], [*first, *rest])
+        run(lanes[0], first)
         return results
     with ThreadPoolExecutor(len(lanes), thread_name_prefix="lane") as pool:
         running = [pool.submit(run, lane, first if n == 0 else []) for n, lane in enumerate(lanes)]
@@ -104,7 +110,19 @@ def run_in_lanes(tasks: Sequence[Callable[[Connection], Any]], lanes: Sequence[C
 
 
 def _cancel(lane: Connection) -> None:
-    """Ask the server to cancel the statement ``lane`` runs, if any (a no-op between statements)."""
-    dbapi = lane.connection.dbapi_connection
-    if dbapi is not None and not dbapi.closed:
-        dbapi.cancel_safe()
+    """Ask the server to cancel the statement ``lane`` runs, if any (a no-op between statements).
+
+    Best effort, on the way out of a failure: a lane whose connection is already lost is left alone.
+    """
+    with suppress(sa.exc.SQLAlchemyError, psycopg.Error):
+        dbapi = None if lane.closed or lane.invalidated else lane.connection.dbapi_connection
+        if dbapi is not None and not dbapi.closed:
+            dbapi.cancel_safe()
+
+
+def _release(lane: Connection) -> None:
+    """Roll back ``lane``'s transaction, releasing its locks (best effort, as `_cancel`)."""
+    with suppress(sa.exc.SQLAlchemyError, psycopg.Error):
+        transaction = lane.get_transaction()
+        if transaction is not None and transaction.is_active:
+            transaction.rollback()

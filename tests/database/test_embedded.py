@@ -1,5 +1,6 @@
 """The embedded server: start on demand, reuse across processes, stop cleanly, clear errors."""
 
+import os
 import socket
 import subprocess
 import sys
@@ -9,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from bi_workbench.database import EmbeddedServer, create_engine, server_user
+from bi_workbench.database import embedded
 from bi_workbench.database.embedded import shared_buffers_mb
 from bi_workbench.errors import EmbeddedServerError, PortInUseError
 from tests.conftest import free_port
@@ -30,6 +32,15 @@ def test_start_initialises_and_serves_sql(server):
         cache_mb = conn.execute(sa.text("SELECT pg_size_bytes(current_setting('shared_buffers')) / 2^20")).scalar()
     engine.dispose()
     assert cache_mb == shared_buffers_mb()   # a quarter of the memory, not the default 128 MB
+
+
+@pytest.mark.parametrize("limit, expected_mb", [("2147483648", 512), ("max", None), ("268435456", 128)],
+                         ids=["a 2 GB container", "no limit", "a 256 MB container"])
+def test_the_page_cache_is_a_quarter_of_the_containers_memory_limit(tmp_path, monkeypatch, limit, expected_mb):
+    (tmp_path / "memory.max").write_text(limit + "\n")
+    monkeypatch.setattr(embedded, "_CGROUP_LIMITS", (tmp_path / "memory.max",))
+    machine_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
+    assert shared_buffers_mb() == (expected_mb or max(128, min(embedded.SHARED_BUFFERS_MAX_MB, machine_mb // 4)))
 
 
 def test_a_second_process_reuses_the_running_server(server):

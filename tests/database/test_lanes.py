@@ -56,7 +56,19 @@ def test_the_leader_holds_a_share_lock_on_every_table_and_view_of_the_schema(cou
     assert locked == len(schema)
 
 
-def test_a_lane_queued_behind_a_schema_change_hands_its_task_back_to_the_leader(counted):
+def _through_sqlalchemy(conn, sql: str) -> None:
+    conn.exec_driver_sql(sql).scalar()
+
+
+def _through_the_driver(conn, sql: str) -> None:
+    """As the checks that stream rows read (`database.cursors`): psycopg's own errors, not SQLAlchemy's."""
+    with conn.connection.dbapi_connection.cursor() as cursor:
+        cursor.execute(sql)
+        cursor.fetchall()
+
+
+@pytest.mark.parametrize("read", [_through_sqlalchemy, _through_the_driver])
+def test_a_lane_queued_behind_a_schema_change_hands_its_task_back_to_the_leader(counted, read):
     """The change waits for the leader's lock; a lane waiting for the change would wait for ever."""
     engine, table = counted
     started, queued = threading.Event(), threading.Event()
@@ -81,7 +93,7 @@ def test_a_lane_queued_behind_a_schema_change_hands_its_task_back_to_the_leader(
     def reads_the_table(conn):
         started.set()
         assert queued.wait(PATIENCE_S)
-        conn.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar()
+        read(conn, f"SELECT count(*) FROM {table}")
         return _pid(conn)
 
     with _leader(engine) as conn, conn.begin():
@@ -128,6 +140,7 @@ def test_a_failing_task_or_an_interrupt_cancels_the_statement_of_the_other_lane(
             with pytest.raises(raised):
                 run_in_lanes([stops, sleeps, sleeps], [conn, beside], first=[0], rest=[1, 2])
     assert ended == [psycopg.errors.QueryCanceled]
+    assert len(sleeping) == 1       # the stopped leader took no further task
 
 
 def _idle(engine, pid: int) -> bool:
@@ -146,6 +159,37 @@ def test_without_a_second_connection_the_work_runs_on_the_first(counted):
         with sharing_snapshot(single, conn, or_none=True) as beside:
             assert beside is None
             lanes = [lane for lane in (conn, beside) if lane is not None]
-            count = lambda c: c.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar()  # noqa: E731
-            assert run_in_lanes([count, count], lanes, first=[], rest=[0, 1]) == [1, 1]
+            calls = []
+
+            def count(c):
+                calls.append(_pid(c))
+                return c.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar()
+
+            assert run_in_lanes([count, count, count], lanes, first=[2], rest=[0, 1]) == [1, 1, 1]
+            assert calls == [_pid(conn)] * 3        # each task once, on the one connection
     single.dispose()
+
+
+def test_a_lane_with_no_task_left_releases_its_locks_while_the_leader_works(counted):
+    """Else a schema change would queue behind the idle lane, and the leader behind the change."""
+    engine, table = counted
+    lane_pid: list = []
+
+    def reads_the_table(conn):
+        rows = conn.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar()   # locks the table to the end
+        lane_pid.append(_pid(conn))
+        return rows
+
+    def leaders_own(conn):
+        _until(lambda: lane_pid, "the other lane to read the table")
+        _until(lambda: not _holds_lock_on(engine, lane_pid[0], table), "the idle lane to release its lock")
+
+    with _leader(engine) as conn, conn.begin():
+        with sharing_snapshot(engine, conn) as beside:
+            assert run_in_lanes([leaders_own, reads_the_table], [conn, beside], first=[0], rest=[1]) == [None, 1]
+
+
+def _holds_lock_on(engine, pid: int, table: str) -> bool:
+    with engine.connect() as conn:
+        return conn.execute(sa.text("SELECT count(*) FROM pg_locks WHERE pid = :pid AND relation = to_regclass(:t)"),
+                            {"pid": pid, "t": table}).scalar() > 0
