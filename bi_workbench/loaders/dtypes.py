@@ -438,8 +438,9 @@ def from_arrow(spec: ColumnSpec, array: pa.ChunkedArray, options: Options):
     if kind in TIME_KINDS:
         array = _times_in_range(spec, array, options)
     if kind == "uuid":
-        if options.uuid_as == "str":
-            text = pa.chunked_array([uuid_text(chunk) for chunk in array.chunks], type=pa.string())
+        if options.uuid_as == "str":  # text already where the reader wrote it as the rows arrived
+            text = array if array.type == pa.string() else \
+                pa.chunked_array([uuid_text(chunk) for chunk in array.chunks], type=pa.string())
             return pd.arrays.ArrowExtensionArray(text) if options.backend == "pyarrow" else STRING.__from_arrow__(text)
         return uuid_objects(array)
     if kind == "array":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 import numpy as np
@@ -20,7 +21,7 @@ from sqlalchemy.sql.expression import ClauseElement, Executable
 from ..database.cursors import every_row
 from ..errors import InvalidFilterError
 from . import fast
-from .dtypes import OUT_OF_RANGE, ColumnSpec, Options, empty_frame, from_arrow, from_python, paused_gc
+from .dtypes import OUT_OF_RANGE, ColumnSpec, Options, empty_frame, from_arrow, from_python, paused_gc, uuid_text
 from .query import LoadQuery
 
 #: ``fast=None`` picks the Arrow path when the planner expects more rows than this.
@@ -77,10 +78,35 @@ def read(engine: Engine, built: LoadQuery, options: Options, *, use_fast: bool) 
         (4, 19)
     """
     if use_fast:
-        return frame_from_arrow(built.specs, fast.arrow_table(engine, built.statement), options)
+        return frame_from_arrow(built.specs, _arrow_table(engine, built, options), options)
     with engine.connect() as conn, tolerant_times(conn), paused_gc():
         rows = conn.execute(built.statement).all()
     return frame_from_rows(built.specs, rows, options)
+
+
+def _arrow_table(engine: Engine, built: LoadQuery, options: Options) -> pa.Table:
+    """Return ``built``'s rows as one Arrow table (ADBC), its UUID columns already text where they are to be.
+
+    ADBC reads the next batch without the GIL, so a second thread writes each batch's UUIDs as text
+    (`dtypes.uuid_text`, a third of a plain load's time) while the rows still arrive.
+    """
+    uuids = [i for i, spec in enumerate(built.specs) if spec.kind == "uuid"] if options.uuid_as == "str" else []
+    with fast.record_batches(engine, built.statement) as reader:
+        if not uuids:
+            return reader.read_all()
+        schema = reader.schema
+        for i in uuids:
+            schema = schema.set(i, pa.field(schema.field(i).name, pa.string()))
+        with ThreadPoolExecutor(1, thread_name_prefix="uuid-text") as pool:
+            converting = [pool.submit(_uuids_as_text, batch, uuids, schema) for batch in reader]
+            return pa.Table.from_batches([batch.result() for batch in converting], schema=schema)
+
+
+def _uuids_as_text(batch: pa.RecordBatch, uuids: list[int], schema: pa.Schema) -> pa.RecordBatch:
+    arrays = list(batch.columns)
+    for i in uuids:
+        arrays[i] = uuid_text(arrays[i])
+    return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
 
 def read_chunks(engine: Engine, built: LoadQuery, options: Options, *, chunksize: int,

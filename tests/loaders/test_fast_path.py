@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from bi_workbench.loaders import frames, iter_load, load, select_for
 from bi_workbench.loaders import fast as fastpath
 from bi_workbench.loaders.dtypes import uuid_objects, uuid_text
-from bi_workbench.schema.tables import users
+from bi_workbench.schema.tables import analytics_events, users
 
 
 def test_values_move_out_of_the_sql_into_settings(sample):
@@ -170,3 +170,15 @@ def test_uuid_conversions_from_arrow_handle_nulls_and_slices():
     assert made == values[0] and hash(made) == hash(values[0]) and str(made) == str(values[0])
     repeated = uuid_objects(pa.chunked_array([pa.array([values[0].bytes] * 2000, type=pa.binary(16))]))
     assert set(repeated) == {values[0]}
+
+
+@pytest.mark.parametrize("options", [{}, {"dtype_backend": "pyarrow"}, {"uuid_as": "uuid"}])
+def test_rows_arriving_in_many_batches_load_as_they_do_in_one(sample, monkeypatch, options):
+    """The UUIDs of each batch become text on a second thread while the next batches arrive."""
+    monkeypatch.setattr(fastpath, "BATCH_BYTES", 512)
+    with fastpath.record_batches(sample.engine, sa.select(analytics_events)) as reader:
+        assert sum(1 for _batch in reader) > 1
+    normal = load("analytics_events", engine=sample.engine, fast=False, order_by="id", **options)
+    arrow = load("analytics_events", engine=sample.engine, fast=True, order_by="id", **options)
+    pd.testing.assert_frame_equal(normal, arrow)
+    assert normal["id"].notna().all() and normal["session_id"].isna().all()   # UUIDs, and NULL ones
