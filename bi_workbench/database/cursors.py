@@ -9,7 +9,7 @@ the plan of a query read whole. `every_row` declares the cursor with the fractio
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor, wait
 
 import sqlalchemy as sa
@@ -19,26 +19,30 @@ from sqlalchemy.engine import Connection, CursorResult
 _FRACTION = "cursor_tuple_fraction"
 
 
-def every_row(conn: Connection, statement, batch: int) -> CursorResult:
+def every_row(conn: Connection, statement, batch: int, *, planner: Mapping[str, str] | None = None) -> CursorResult:
     """Execute ``statement`` on ``conn`` for reading every row; return its result, ``batch`` rows per fetch.
 
     In a transaction, a server-side cursor (SQLAlchemy's ``stream_results``) planned for
     reading every row: ``cursor_tuple_fraction`` is 1 while the cursor is declared, then
-    the transaction's own value again. On an autocommit connection, which holds no
-    cursor between statements, a plain query fetched at once. ``batch``: rows per fetch
-    (a positive integer). Database errors are SQLAlchemy's.
+    the transaction's own value again; so are the ``planner`` settings (e.g.
+    ``{"enable_hashjoin": "off"}`` for a plan that streams). On an autocommit connection,
+    which holds no cursor between statements, a plain query fetched at once. ``batch``:
+    rows per fetch (a positive integer). Database errors are SQLAlchemy's.
     """
     if conn.connection.driver_connection.autocommit:
         return conn.execute(statement)
-    previous = conn.execute(sa.select(sa.func.current_setting(_FRACTION))).scalar()
-    conn.execute(sa.select(sa.func.set_config(_FRACTION, "1", True)))
+    settings = {_FRACTION: "1", **(planner or {})}
+    previous = {name: conn.execute(sa.select(sa.func.current_setting(name))).scalar() for name in settings}
+    for name, value in settings.items():
+        conn.execute(sa.select(sa.func.set_config(name, value, True)))
     try:
         result = conn.execute(statement.execution_options(stream_results=True))  # planned here, at DECLARE
     finally:
         # Also when the statement failed before the server saw it (an unbound parameter, Ctrl-C); a
-        # transaction the failure aborted drops the setting itself, and would refuse the statement.
+        # transaction the failure aborted drops the settings itself, and would refuse the statement.
         if conn.connection.driver_connection.info.transaction_status == TransactionStatus.INTRANS:
-            conn.execute(sa.select(sa.func.set_config(_FRACTION, previous, True)))
+            for name, value in previous.items():
+                conn.execute(sa.select(sa.func.set_config(name, value, True)))
     return result.yield_per(batch)  # on the result: a text() statement's own yield_per option is not passed on
 
 

@@ -55,7 +55,10 @@ def replay_streams(conn: Connection, recorder: PostgresRecorder | None = None, a
     """
     recorder = recorder or PostgresRecorder()
     mismatches, aggregates, events = [], Counter(), Counter()
-    for kind, key, document in prefetched(every_row(conn, _streams_with_rows(recorder, among, having), batch)):
+    # Merged along the stream index, the first streams arrive at once and the replay overlaps the server's
+    # work; hashed, every stream's events were aggregated first (2.4 s of 3.1 s at large scale).
+    streamed = every_row(conn, _streams_with_rows(recorder, among, having), batch, planner={"enable_hashjoin": "off"})
+    for kind, key, document in prefetched(streamed):
         stream, stored = loads(document)
         stream = [_StreamEvent(*event) for event in stream]
         aggregates[kind] += 1

@@ -16,14 +16,14 @@ from bi_workbench.schema import tables as t
 SERIES = sa.text("SELECT n FROM generate_series(1, 50) AS n")
 
 
-def declared_fractions(engine) -> list[str]:
-    """Record, for each server-side cursor the engine declares, the cursor_tuple_fraction it is planned with."""
+def declared_fractions(engine, setting: str = "cursor_tuple_fraction") -> list[str]:
+    """Record, for each server-side cursor the engine declares, the ``setting`` it is planned with."""
     seen = []
 
     @sa.event.listens_for(engine, "before_cursor_execute")
     def before(conn, cursor, statement, parameters, context, executemany):
         if context.execution_options.get("stream_results"):  # a server-side cursor: DECLARE plans it now
-            seen.append(cursor.connection.execute("SELECT current_setting('cursor_tuple_fraction')").fetchone()[0])
+            seen.append(cursor.connection.execute("SELECT current_setting(%s)", [setting]).fetchone()[0])
 
     return seen
 
@@ -45,6 +45,15 @@ def test_a_cursor_read_whole_is_planned_for_every_row_and_the_callers_setting_co
         assert [row[0] for row in prefetched(every_row(conn, SERIES, 7))] == list(range(1, 51))
         assert [row["n"] for row in prefetched(every_row(conn, SERIES, 7).mappings())] == list(range(1, 51))
     assert seen == ["1"]  # autocommit holds no cursor between statements: a plain query
+
+
+def test_planner_settings_hold_while_the_cursor_is_declared_and_the_replay_check_streams_its_join(schema_database):
+    seen = declared_fractions(schema_database, "enable_hashjoin")
+    with schema_database.begin() as conn:
+        assert sum(1 for _row in every_row(conn, SERIES, 7, planner={"enable_hashjoin": "off"})) == 50
+        assert conn.execute(sa.text("SELECT current_setting('enable_hashjoin')")).scalar() == "on"
+        replay_streams(conn, batch=2)      # merged along the stream index: its first streams arrive at once
+    assert seen == ["off", "off"]
 
 
 def test_the_package_reads_every_row_through_cursors_planned_for_it(schema_database):
