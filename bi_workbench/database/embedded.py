@@ -219,7 +219,7 @@ class EmbeddedServer:
             )
         # The last setting of a name in postgresql.conf wins (initdb -c is PostgreSQL 16's, the system server is 15).
         with open(self.cluster_dir / "postgresql.conf", "a", encoding="utf-8") as conf:
-            conf.write(f"\n# bi-workbench: a quarter of the machine's memory\nshared_buffers = {shared_buffers_mb()}MB\n")
+            conf.write(f"\n# bi-workbench: a quarter of the memory (shared_buffers_mb)\nshared_buffers = {shared_buffers_mb()}MB\n")
 
     @contextmanager
     def _password_file(self):

@@ -260,18 +260,6 @@ def _discard(connection) -> None:
         pass
 
 
-def arrow_table(engine: Engine, statement: sa.Select) -> pa.Table:
-    """Return all of ``statement``'s rows as one Arrow table (read through ADBC).
-
-    Example::
-
-        >>> arrow_table(engine, sa.select(users.c.id)).num_rows
-        3
-    """
-    with record_batches(engine, statement) as reader:
-        return reader.read_all()
-
-
 def _first_line(error: BaseException) -> str:
     text = str(error).strip()
     return text.splitlines()[0] if text else type(error).__name__
