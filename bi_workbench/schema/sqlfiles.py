@@ -26,3 +26,17 @@ def select_columns(connection: Connection, select: str) -> list[str]:
     end with a line comment; it must not modify data (a data-modifying CTE would run).
     """
     return list(connection.exec_driver_sql(f"SELECT * FROM (\n{select}\n) AS q LIMIT 0").keys())
+
+
+#: The statements a read model's triggers follow; its trigger on each is named ``<read model>_<statement>``.
+TRIGGERED_STATEMENTS = ("insert", "update", "delete", "truncate")
+
+
+def drop_read_model_triggers(connection: Connection, read_model: str, source: str = "analytics_events") -> None:
+    """Drop the statement triggers on ``source`` that keep ``read_model`` (those that exist).
+
+    A revision that drops a read model's table drops its triggers first: left behind, they would
+    write into a table that is no longer there, and every write to ``source`` would fail.
+    """
+    for statement in TRIGGERED_STATEMENTS:
+        connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {read_model}_{statement} ON {source}")

@@ -12,7 +12,7 @@ Revises: 0013
 
 from alembic import op
 
-from bi_workbench.schema.sqlfiles import run_sql_file
+from bi_workbench.schema.sqlfiles import drop_read_model_triggers, run_sql_file
 
 revision = "0014"
 down_revision = "0013"
@@ -25,8 +25,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for trigger in ("insert", "update", "delete", "truncate"):
-        op.execute(f"DROP TRIGGER IF EXISTS session_sources_{trigger} ON analytics_events")
+    drop_read_model_triggers(op.get_bind(), "session_sources")
     for function in ("session_sources_inserted()", "session_sources_changed()", "session_sources_truncated()",
                      "refresh_session_sources(uuid[])"):
         op.execute(f"DROP FUNCTION IF EXISTS {function}")

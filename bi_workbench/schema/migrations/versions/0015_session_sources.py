@@ -2,8 +2,10 @@
 
 Creates the table where missing (a database whose revision 0001 built it from a
 newer model already has it) and counts every session from the events once; from
-then on the triggers of revision 0014 keep it. Its tenant policy comes with the
-others (a session's owner reads it: `entities.PARENT_ENTITY`).
+then on the triggers of revision 0014 keep it. They are declared again here,
+before the count, since a downgrade past this revision drops them with the table.
+Its tenant policy comes with the others (a session's owner reads it:
+`entities.PARENT_ENTITY`).
 
 Revision ID: 0015
 Revises: 0014
@@ -12,6 +14,7 @@ Revises: 0014
 import sqlalchemy as sa
 from alembic import op
 
+from bi_workbench.schema.sqlfiles import drop_read_model_triggers, run_sql_file
 from bi_workbench.schema.tables import metadata, session_sources
 
 revision = "0015"
@@ -23,8 +26,12 @@ depends_on = None
 def upgrade() -> None:
     bind = op.get_bind()
     metadata.create_all(bind, tables=[session_sources], checkfirst=True)
+    # Its triggers again (a downgrade past this revision dropped them), before the count: no write is missed.
+    run_sql_file(bind, "bi_workbench.schema", "session_sources.sql")
     bind.execute(sa.text("SELECT refresh_session_sources()"))
 
 
 def downgrade() -> None:
-    metadata.drop_all(bind=op.get_bind(), tables=[session_sources], checkfirst=True)
+    bind = op.get_bind()
+    drop_read_model_triggers(bind, "session_sources")
+    metadata.drop_all(bind=bind, tables=[session_sources], checkfirst=True)

@@ -12,7 +12,7 @@ Revises: 0015
 
 from alembic import op
 
-from bi_workbench.schema.sqlfiles import run_sql_file
+from bi_workbench.schema.sqlfiles import drop_read_model_triggers, run_sql_file
 
 revision = "0016"
 down_revision = "0015"
@@ -25,8 +25,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for trigger in ("insert", "update", "delete", "truncate"):
-        op.execute(f"DROP TRIGGER IF EXISTS analytics_event_days_{trigger} ON analytics_events")
+    drop_read_model_triggers(op.get_bind(), "analytics_event_days")
     for function in ("analytics_event_days_changed()", "analytics_event_days_truncated()",
                      "refresh_analytics_event_days()", "analytics_event_day(timestamptz)"):
         op.execute(f"DROP FUNCTION IF EXISTS {function}")

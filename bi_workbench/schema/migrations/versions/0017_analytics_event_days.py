@@ -2,8 +2,9 @@
 
 Creates the table where missing (a database whose revision 0001 built it from a
 newer model already has it) and counts every day from the events once; from then on
-the triggers of revision 0016 keep it. Its tenant policy is the events' own
-(`entities.ROLLUPS`).
+the triggers of revision 0016 keep it. They are declared again here, before the
+count, since a downgrade past this revision drops them with the table. Its tenant
+policy is the events' own (`entities.ROLLUPS`).
 
 Revision ID: 0017
 Revises: 0016
@@ -12,6 +13,7 @@ Revises: 0016
 import sqlalchemy as sa
 from alembic import op
 
+from bi_workbench.schema.sqlfiles import drop_read_model_triggers, run_sql_file
 from bi_workbench.schema.tables import analytics_event_days, metadata
 
 revision = "0017"
@@ -23,8 +25,12 @@ depends_on = None
 def upgrade() -> None:
     bind = op.get_bind()
     metadata.create_all(bind, tables=[analytics_event_days], checkfirst=True)
+    # Its triggers again (a downgrade past this revision dropped them), before the count: no write is missed.
+    run_sql_file(bind, "bi_workbench.schema", "analytics_event_days.sql")
     bind.execute(sa.text("SELECT refresh_analytics_event_days()"))
 
 
 def downgrade() -> None:
-    metadata.drop_all(bind=op.get_bind(), tables=[analytics_event_days], checkfirst=True)
+    bind = op.get_bind()
+    drop_read_model_triggers(bind, "analytics_event_days")
+    metadata.drop_all(bind=bind, tables=[analytics_event_days], checkfirst=True)
