@@ -102,14 +102,14 @@ def run_in_lanes(tasks: Sequence[Callable[[Connection], Any]], lanes: Sequence[C
         except BaseException:
             stop.set()
             for lane in lanes:
-                _cancel(lane)
+                cancel_statement(lane)
             raise
     for i in handed_back:
         results[i] = tasks[i](lanes[0])
     return results
 
 
-def _cancel(lane: Connection) -> None:
+def cancel_statement(lane: Connection) -> None:
     """Ask the server to cancel the statement ``lane`` runs, if any (a no-op between statements).
 
     Best effort, on the way out of a failure: a lane whose connection is already lost is left alone.
@@ -121,7 +121,7 @@ def _cancel(lane: Connection) -> None:
 
 
 def _release(lane: Connection) -> None:
-    """Roll back ``lane``'s transaction, releasing its locks (best effort, as `_cancel`)."""
+    """Roll back ``lane``'s transaction, releasing its locks (best effort, as `cancel_statement`)."""
     with suppress(sa.exc.SQLAlchemyError, psycopg.Error):
         transaction = lane.get_transaction()
         if transaction is not None and transaction.is_active:

@@ -15,7 +15,7 @@ columns, never an error.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import pandas as pd
 import sqlalchemy as sa
@@ -38,6 +38,23 @@ HEADLINES = ("active_users", "events", "sessions", "widgets")
 SHARE = ("events", "event_type")
 #: Sources of analytics events shown apart; any other counts in ``other_sources``.
 SOURCES = ("web", "mobile", "api")
+
+
+def sections(bounds: metrics.Bounds, granularity: str = "week") -> dict[str, Callable[[Connection], object]]:
+    """Return the report's sections below its key numbers, {name: function of a Connection}, in the report's order.
+
+    For `bi_workbench.reports.prefetch`, which computes them two at a time: activity
+    (`activity` per ``granularity``), mix (`event_mix`), funnel (`funnel_steps`), retention
+    (`retention_matrix`), sessions (`session_lengths_by`), widgets (`widgets_by_type`),
+    organizations (`top_organizations`); none depends on another.
+    """
+    return {"activity": lambda conn: activity(conn, bounds, granularity),
+            "mix": lambda conn: event_mix(conn, bounds),
+            "funnel": lambda conn: funnel_steps(conn, bounds),
+            "retention": lambda conn: retention_matrix(conn, bounds),
+            "sessions": lambda conn: session_lengths_by(conn, bounds),
+            "widgets": lambda conn: widgets_by_type(conn, bounds),
+            "organizations": lambda conn: top_organizations(conn, bounds)}
 
 
 def empty_frame(columns: Mapping[str, str]) -> pd.DataFrame:

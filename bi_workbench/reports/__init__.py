@@ -6,6 +6,7 @@ In a notebook (see `bi_workbench.reports.kernel`)::
     params = reports.setup("01_users_orgs", globals())   # typed, validated parameters
     reports.controls("01_users_orgs", globals(), draw)   # widgets when interactive
     reports.key_findings(headline, conn, bounds, share=("users", "industry"))   # sentences with numbers
+    sections = reports.prefetch(engine, {"mix": lambda conn: ...})   # sections computed ahead, two at a time
     reports.hide_contacts(frame, params["mask_contacts"])
     reports.provenance(params)                            # the last cell
 
@@ -23,6 +24,7 @@ from .findings import key_findings
 from .headlines import headlines
 from .kernel import ReportParameters, configure_plotly, controls, is_batch, provenance, setup
 from .masking import hide_contacts, mask_notebook, mask_text
+from .prefetch import Prefetch, prefetch
 
 _LAZY = {
     "prepare": "render", "render": "render", "RenderOptions": "render", "RunRequest": "render", "RunResult": "render",
@@ -43,5 +45,5 @@ def __getattr__(name: str):
 
 __all__ = [
     "Parameter", "Report", "ReportParameters", "configure_plotly", "controls", "get", "headlines", "hide_contacts", "is_batch", "key_findings",
-    "mask_notebook", "mask_text", "provenance", "register", "reports", "setup", *_LAZY,
+    "mask_notebook", "mask_text", "Prefetch", "prefetch", "provenance", "register", "reports", "setup", *_LAZY,
 ]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import signal
 import threading
-import time
 
 import psycopg
 import pytest
@@ -13,22 +12,7 @@ import sqlalchemy as sa
 from bi_workbench.database import create_engine
 from bi_workbench.database.lanes import lock_relations, run_in_lanes
 from bi_workbench.database.snapshot import sharing_snapshot
-
-#: How long a test waits for a state it expects before it fails instead of hanging.
-PATIENCE_S = 20
-
-
-def _pid(conn) -> int:
-    return conn.connection.dbapi_connection.info.backend_pid
-
-
-def _until(condition, what: str) -> None:
-    deadline = time.monotonic() + PATIENCE_S
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"waited {PATIENCE_S} s for {what}")
-        time.sleep(0.05)
-
+from tests.waiting import PATIENCE_S, backend_pid, until
 
 def _waiting_for_lock(engine, pid: int) -> bool:
     with engine.connect() as conn:
@@ -78,7 +62,7 @@ def test_a_lane_queued_behind_a_schema_change_hands_its_task_back_to_the_leader(
     def alter() -> None:
         with changer.begin() as conn:
             conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{PATIENCE_S}s'")
-            altered.append(_pid(conn))
+            altered.append(backend_pid(conn))
             conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN m int")
         altered.append("done")
 
@@ -87,20 +71,20 @@ def test_a_lane_queued_behind_a_schema_change_hands_its_task_back_to_the_leader(
     def leaders_own(conn):
         assert started.wait(PATIENCE_S)
         alteration.start()
-        _until(lambda: altered and _waiting_for_lock(engine, altered[0]), "the schema change to queue")
+        until(lambda: altered and _waiting_for_lock(engine, altered[0]), "the schema change to queue")
         queued.set()
 
     def reads_the_table(conn):
         started.set()
         assert queued.wait(PATIENCE_S)
         read(conn, f"SELECT count(*) FROM {table}")
-        return _pid(conn)
+        return backend_pid(conn)
 
     with _leader(engine) as conn, conn.begin():
         lock_relations(conn)
         with sharing_snapshot(engine, conn) as beside:
             results = run_in_lanes([leaders_own, reads_the_table], [conn, beside], first=[0], rest=[1])
-            assert results[1] == _pid(conn)
+            assert results[1] == backend_pid(conn)
             assert altered[-1] != "done"          # the change still waits for the leader
     alteration.join(PATIENCE_S)
     assert altered[-1] == "done"
@@ -113,7 +97,7 @@ def _fail(_ended) -> None:
 
 def _interrupt(ended) -> None:
     signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)   # Ctrl-C, delivered to the waiting thread
-    _until(lambda: ended, "the other lane's statement to be cancelled")   # then this lane takes no further task
+    until(lambda: ended, "the other lane's statement to be cancelled")   # then this lane takes no further task
 
 
 @pytest.mark.parametrize("stop, raised", [(_fail, ValueError),
@@ -124,11 +108,11 @@ def test_a_failing_task_or_an_interrupt_cancels_the_statement_of_the_other_lane(
     ended: list = []
 
     def stops(conn):
-        _until(lambda: sleeping and not _idle(engine, sleeping[0]), "the other lane to sleep")
+        until(lambda: sleeping and not _idle(engine, sleeping[0]), "the other lane to sleep")
         stop(ended)
 
     def sleeps(conn):
-        sleeping.append(_pid(conn))
+        sleeping.append(backend_pid(conn))
         try:
             conn.exec_driver_sql(f"SELECT pg_sleep({PATIENCE_S * 3})")
         except sa.exc.OperationalError as exc:
@@ -162,11 +146,11 @@ def test_without_a_second_connection_the_work_runs_on_the_first(counted):
             calls = []
 
             def count(c):
-                calls.append(_pid(c))
+                calls.append(backend_pid(c))
                 return c.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar()
 
             assert run_in_lanes([count, count, count], lanes, first=[2], rest=[0, 1]) == [1, 1, 1]
-            assert calls == [_pid(conn)] * 3        # each task once, on the one connection
+            assert calls == [backend_pid(conn)] * 3        # each task once, on the one connection
     single.dispose()
 
 
@@ -177,12 +161,12 @@ def test_a_lane_with_no_task_left_releases_its_locks_while_the_leader_works(coun
 
     def reads_the_table(conn):
         rows = conn.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar()   # locks the table to the end
-        lane_pid.append(_pid(conn))
+        lane_pid.append(backend_pid(conn))
         return rows
 
     def leaders_own(conn):
-        _until(lambda: lane_pid, "the other lane to read the table")
-        _until(lambda: not _holds_lock_on(engine, lane_pid[0], table), "the idle lane to release its lock")
+        until(lambda: lane_pid, "the other lane to read the table")
+        until(lambda: not _holds_lock_on(engine, lane_pid[0], table), "the idle lane to release its lock")
 
     with _leader(engine) as conn, conn.begin():
         with sharing_snapshot(engine, conn) as beside:

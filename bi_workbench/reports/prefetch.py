@@ -1,0 +1,145 @@
+"""A report's sections computed ahead, a few at a time, while the notebook shows the earlier ones.
+
+A dashboard tool sends all of a dashboard's queries at once (Superset, Cube); a report
+notebook runs its cells one after the other, and most of a report's sections do not
+depend on one another. `prefetch` starts each named section, a function of a
+Connection, on `WORKERS` threads, each section on a connection of its own from the
+report's engine (a tenant's engine stays the tenant's), in the order given, so the
+server works on the next sections while the kernel draws the figures of the earlier
+ones. ``sections[name]`` waits for that section and returns its value, or raises its
+error in the cell that reads it.
+
+Closing a Prefetch cancels the sections not started and the statements still running
+on the server. The kernel keeps one at a time: a new one (as a redraw of the report's
+controls starts, `bi_workbench.reports.redraw`) closes the one before, and an interrupt
+while a cell waits closes it too.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import CancelledError, Future
+from typing import Any
+
+from sqlalchemy.engine import Connection, Engine
+
+from ..database.lanes import cancel_statement
+
+#: Sections computed at once: the server's two cores on this project's reference machine, one
+#: section each, while the kernel reads and draws in its own thread.
+WORKERS = 2
+
+#: This kernel's open Prefetch (one report per kernel).
+_current: "Prefetch | None" = None
+_current_lock = threading.Lock()
+
+
+class Prefetch(Mapping):
+    """The sections of one report, computed on ``workers`` connections of ``engine`` in the order given.
+
+    A read-only mapping: ``prefetch[name]`` blocks until the section is done and returns its
+    value (or raises its exception); ``in``, ``len`` and iteration are over the names.
+    """
+
+    def __init__(self, engine: Engine, sections: Mapping[str, Callable[[Connection], Any]], *,
+                 workers: int = WORKERS):
+        if not isinstance(engine, Engine):
+            raise TypeError(f"prefetch needs an Engine (each section takes a connection of its own), "
+                            f"not {type(engine).__name__}")
+        self._engine = engine
+        self._futures = {name: Future() for name in sections}
+        self._pending: queue.SimpleQueue = queue.SimpleQueue()
+        for name, compute in sections.items():
+            self._pending.put((name, compute))
+        self._running: dict[int, Connection] = {}
+        self._lock = threading.Lock()
+        self._closed = threading.Event()
+        # Daemon threads: a kernel shutting down never waits for a section nobody will read.
+        self._threads = [threading.Thread(target=self._work, name=f"prefetch-{n}", daemon=True)
+                         for n in range(max(1, min(workers, len(self._futures))))]
+        for thread in self._threads:
+            thread.start()
+
+    def __getitem__(self, name: str) -> Any:
+        future = self._futures[name]
+        try:
+            return future.result()
+        except CancelledError:
+            raise RuntimeError(f"the section {name!r} was cancelled (its prefetch was closed)") from None
+        except KeyboardInterrupt:
+            self.close()
+            raise
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._futures)
+
+    def __len__(self) -> int:
+        return len(self._futures)
+
+    def done(self, name: str) -> bool:
+        """Whether the section ``name`` has finished (with a value or an error) or was cancelled."""
+        return self._futures[name].done()
+
+    def close(self) -> None:
+        """Cancel the sections not started and the statements still running; idempotent, never raises."""
+        self._closed.set()
+        for future in self._futures.values():
+            future.cancel()  # a section already running is not cancelled here, but on the server below
+        with self._lock:
+            running = list(self._running.values())
+        for conn in running:
+            cancel_statement(conn)
+
+    def __enter__(self) -> "Prefetch":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _work(self) -> None:
+        while not self._closed.is_set():
+            try:
+                name, compute = self._pending.get_nowait()
+            except queue.Empty:
+                return
+            future = self._futures[name]
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(self._compute(compute))
+            except BaseException as exc:  # noqa: BLE001 - raised again in the cell that reads the section
+                future.set_exception(exc)
+
+    def _compute(self, compute: Callable[[Connection], Any]) -> Any:
+        with self._engine.connect() as conn:
+            with self._lock:
+                self._running[threading.get_ident()] = conn
+            try:
+                if self._closed.is_set():  # closed before it could see this connection to cancel it
+                    raise CancelledError
+                return compute(conn)
+            finally:
+                with self._lock:
+                    self._running.pop(threading.get_ident(), None)
+
+
+def prefetch(engine: Engine, sections: Mapping[str, Callable[[Connection], Any]], *,
+             workers: int = WORKERS) -> Prefetch:
+    """Start computing ``sections`` ({name: function of a Connection}) and return their `Prefetch`.
+
+    The kernel's previous Prefetch, if any, is closed first (its sections are out of date: a
+    redraw starts a new one). Example, in a report notebook::
+
+        sections = reports.prefetch(engine, {"mix": lambda conn: event_mix(conn, bounds)})
+        mix = sections["mix"]   # waits for it, or raises its error
+    """
+    global _current
+    started = Prefetch(engine, sections, workers=workers)
+    with _current_lock:
+        previous, _current = _current, started
+    if previous is not None:
+        previous.close()
+    return started
+
