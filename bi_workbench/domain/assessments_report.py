@@ -21,7 +21,7 @@ data gives an empty frame with the same columns.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -82,6 +82,17 @@ def _bracket(bracket) -> str | None:
     """The bracket filter as the latest score's bracket is stored (trimmed, lower case); None = all."""
     text = _text(bracket, "bracket")
     return None if text is None else text.strip().lower()
+
+
+def sections(bounds: metrics.Bounds, bracket=None) -> dict[str, Callable[[Connection], object]]:
+    """Return the report's sections that read the most, {name: function of a Connection}, in the report's order.
+
+    For `bi_workbench.reports.prefetch`, which computes them while the report shows the
+    others: categories (`category_scores`) and comparison (`legacy_comparison`), of
+    ``bracket`` when given; neither depends on the other.
+    """
+    return {"categories": lambda conn: category_scores(conn, bounds, bracket),
+            "comparison": lambda conn: legacy_comparison(conn, bounds, bracket)}
 
 
 def _chosen(bounds: metrics.Bounds, bracket=None):

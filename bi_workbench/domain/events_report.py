@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -67,18 +67,33 @@ PARTITION_COLUMNS = ["parent", "partition", "month", "rows"]
 PARTITION_SUMMARY_COLUMNS = ["parent", "partitions_with_rows", "rows", "first_month", "last_month", "rows_in_default"]
 
 
-def read_only_connection(engine: Engine | None = None) -> Connection:
-    """Return a connection (to close when done) whose transactions are READ ONLY: any write raises an error.
-
-    ``engine`` defaults to `bi_workbench.get_engine()`. Example:
-    ``conn = read_only_connection(); conn.execute(sa.text("DELETE FROM events"))`` raises
-    ``sqlalchemy.exc.InternalError`` (cannot execute DELETE in a read-only transaction).
-    """
+def read_only_engine(engine: Engine | None = None) -> Engine:
+    """Return ``engine`` (default `bi_workbench.get_engine()`) whose transactions are READ ONLY: any write raises."""
     if engine is None:
         from ..database import get_engine
 
         engine = get_engine()
-    return engine.connect().execution_options(postgresql_readonly=True)
+    return engine.execution_options(postgresql_readonly=True)
+
+
+def read_only_connection(engine: Engine | None = None) -> Connection:
+    """Return a connection (to close when done) of `read_only_engine`: any write raises an error.
+
+    Example: ``conn = read_only_connection(); conn.execute(sa.text("DELETE FROM events"))`` raises
+    ``sqlalchemy.exc.InternalError`` (cannot execute DELETE in a read-only transaction).
+    """
+    return read_only_engine(engine).connect()
+
+
+def sections(bounds: metrics.Bounds, aggregate_type=None) -> dict[str, Callable[[Connection], object]]:
+    """Return the report's sections that read the most, {name: function of a Connection}, in the report's order.
+
+    For `bi_workbench.reports.prefetch` (on a `read_only_engine`), which computes them while
+    the report shows the others: replay (`replay_check`, of ``aggregate_type`` when given)
+    and partitions (`partition_rows`); neither depends on the other.
+    """
+    return {"replay": lambda conn: replay_check(conn, bounds, aggregate_type),
+            "partitions": lambda conn: partition_rows(conn, bounds)}
 
 
 def selected_events(bounds: metrics.Bounds, aggregate_type=None, *, grain=None):

@@ -22,6 +22,7 @@ from datetime import datetime, timezone
 import pandas as pd
 import pytest
 
+from bi_workbench import reports
 from bi_workbench.domain import assessments_report as ar
 from bi_workbench.domain.scoring import score_responses
 from bi_workbench.errors import InvalidParameterError
@@ -216,6 +217,16 @@ def test_legacy_comparison_matches_the_latest_legacy_score(hand):
     assert list(by_bracket["legacy_bracket"]) == ["developing", "leading"] and list(by_bracket["assessments"]) == [1, 1]
     only_leading = ar.legacy_comparison(hand, sel(hand), "leading")
     assert only_leading.summary["matched"] == 1
+
+
+@pytest.mark.parametrize("bracket", [None, "leading"])
+def test_the_sections_computed_ahead_equal_them_alone(hand_engine, hand, bracket):
+    bounds = sel(hand)
+    with reports.prefetch(hand_engine, ar.sections(bounds, bracket)) as ahead:
+        assert ahead["categories"].equals(ar.category_scores(hand, bounds, bracket))
+        alone = ar.legacy_comparison(hand, bounds, bracket)
+        assert ahead["comparison"].summary == alone.summary and not alone.rows.empty
+        assert ahead["comparison"].rows.equals(alone.rows)
 
 
 def test_a_legacy_score_without_a_time_is_older_than_any_dated_one(hand):

@@ -32,12 +32,13 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 
+from bi_workbench import reports
 from bi_workbench.database import create_engine
 from bi_workbench.domain import analytics, events_report
 from bi_workbench.domain.events_report import (
     audit_activity, describe_audit, describe_order, events_by_month, events_by_type, global_order, latest_partitions,
-    monthly_table, partition_rows, partition_summary, position_gaps, read_only_connection, replay_check,
-    snapshot_coverage,
+    monthly_table, partition_rows, partition_summary, position_gaps, read_only_connection, read_only_engine, replay_check,
+    sections, snapshot_coverage,
 )
 from bi_workbench.errors import InvalidParameterError
 from bi_workbench.events.audit import acting_as, auditing_off
@@ -156,6 +157,17 @@ def test_the_read_only_connection_refuses_to_write(hand):
         hand.execute(sa.text("DELETE FROM audit_log"))
     hand.rollback()
     assert hand.execute(sa.text("SELECT count(*) FROM audit_log")).scalar() == 2
+
+
+def test_the_reports_sections_computed_ahead_equal_them_alone_and_cannot_write(hand_engine, hand):
+    bounds = sel(hand)
+    engine = read_only_engine(hand_engine)
+    with reports.prefetch(engine, {**sections(bounds), "write": lambda c: c.execute(sa.text("DELETE FROM audit_log"))},
+                          ) as ahead:
+        assert ahead["replay"].summary.equals(replay_check(hand, bounds).summary)
+        assert ahead["partitions"].equals(partition_rows(hand, bounds))
+        with pytest.raises(DBAPIError, match="read-only transaction"):
+            ahead["write"]
 
 
 def test_bad_selections_are_refused_naming_the_parameter(hand):
