@@ -100,24 +100,35 @@ EVENT_MIX_COLUMNS = {"event_type": "str", "events": "int", "users": "int", "shar
 def event_mix(conn: Connection, bounds: metrics.Bounds) -> pd.DataFrame:
     """Return the selection's analytics events per event type: event_type, events, users, share, events per source.
 
-    Sources: web, mobile, api, other_sources. Most frequent type first; share of all
-    events selected, rounded to 4.
+    Event type and source are the metrics layer's dimensions of the same names (trimmed, lower
+    case; a blank type reads 'unknown'), so ``event_type`` and ``events`` are the metric events by
+    event_type, as the key findings state them. Sources: web, mobile, api, other_sources (any
+    other, blank or none). Most frequent type first; share of all events selected, rounded to 4.
     """
-    rows = metrics.selected_rows("analytics_event", bounds).subquery("events")
-    kind = label(rows.c.event_type)
+    rows = metrics.selected_rows("analytics_event", bounds, dimensions=("event_type", "source")).subquery("events")
+    kind = label(rows.c.dim_event_type)
     count = sa.func.count()
-    per_source = [count.filter(rows.c.source == source) for source in SOURCES]
-    per_source.append(count.filter(sa.func.coalesce(rows.c.source, "").not_in(SOURCES)))
     # Counted per type and user first, as `metrics.compile` counts users: count(DISTINCT) would sort every event.
     per_user = (sa.select(kind.label("event_type"), rows.c.user_id, count.label("n"),
-                          *[n.label(f"n_{i}") for i, n in enumerate(per_source)])
+                          *[count.filter(_is_source(rows, source)).label(source) for source in SOURCES])
                 .group_by(kind, rows.c.user_id).subquery("per_user"))
     events = sa.func.sum(per_user.c.n)
-    sources = [sa.func.sum(per_user.c[f"n_{i}"]) for i in range(len(per_source))]
+    sources = [sa.func.sum(per_user.c[source]) for source in SOURCES]
     query = (sa.select(per_user.c.event_type, events.label("events"), sa.func.count(per_user.c.user_id),
-                       sa.cast(events, sa.Float) / sa.func.sum(events).over(), *sources)
+                       sa.cast(events, sa.Float) / sa.func.sum(events).over(), *sources,
+                       events - sum(sources[1:], sources[0]))
              .group_by(per_user.c.event_type).order_by(sa.desc("events"), per_user.c.event_type))
     return typed_frame(conn.execute(query), EVENT_MIX_COLUMNS).round({"share": 4})
+
+
+def _is_source(rows, source: str):
+    """Whether a selected event's source dimension is ``source`` (one of `SOURCES`).
+
+    The same as ``dim_source == source``; a stored source already spelled as one of `SOURCES`
+    is decided without trimming and lowering it again for every event and every source.
+    """
+    stored = rows.c.source
+    return sa.or_(stored == source, sa.and_(stored.not_in(SOURCES), rows.c.dim_source == source))
 
 
 # --- funnel and retention ----------------------------------------------------------------------

@@ -82,12 +82,15 @@ def largest_share_sentence(frame, metric: str, dimension: str) -> str | None:
             f"of {unit} ({values.iloc[top]:,.0f} of {total:,.0f}).")
 
 
-def key_findings(headlines: Headlines, conn=None, bounds=None, *, share: tuple[str, str] | None = None) -> Findings:
+def key_findings(headlines: Headlines, conn=None, bounds=None, *, share: tuple[str, str] | None = None,
+                 breakdown=None) -> Findings:
     """Return the key findings of a report: 2-4 sentences from its headline numbers and one breakdown.
 
     The largest changes of ``headlines`` (at most `MOST_CHANGES`; values stated instead when fewer
     changes are defined), then, with ``share`` = (metric, dimension), the largest group of that metric
-    in ``bounds`` (`metrics.Bounds`) queried on ``conn`` (an Engine or Connection).
+    in ``bounds`` (`metrics.Bounds`) queried on ``conn`` (an Engine or Connection); or in
+    ``breakdown``, that query's frame (columns dimension and metric, one row per group) when the
+    report has it already, as a section computed ahead.
     """
     records = headlines.records
     moved = sorted((r for r in records if change_sentence(r) is not None), key=lambda r: -abs(r["change"]))
@@ -96,7 +99,8 @@ def key_findings(headlines: Headlines, conn=None, bounds=None, *, share: tuple[s
     sentences += stated[:max(0, 2 - len(sentences))]
     if share is not None:
         metric, dimension = share
-        sentence = largest_share_sentence(metrics.query(metric, by=dimension, engine=conn, bounds=bounds),
-                                          metric, dimension)
+        if breakdown is None:
+            breakdown = metrics.query(metric, by=dimension, engine=conn, bounds=bounds)
+        sentence = largest_share_sentence(breakdown, metric, dimension)
         sentences += [sentence] if sentence else []
     return Findings(sentences)

@@ -27,6 +27,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from bi_workbench import metrics, reports
 from bi_workbench.domain import analytics
 from bi_workbench.domain import engagement_report as er
 from bi_workbench.errors import InvalidParameterError
@@ -108,6 +109,24 @@ def test_event_mix_counts_events_users_and_sources(hand):
         {"event_type": "signup", "events": 1, "users": 1, "share": 0.2, "web": 0, "mobile": 0, "api": 1,
          "other_sources": 0},
     ]
+
+
+def test_event_mix_spells_types_and_sources_as_the_metrics_do_so_the_findings_agree(hand):
+    with hand.begin() as conn:
+        conn.execute(t.analytics_events.insert(), [
+            {"user_id": U2, "organization_id": ORG_A, "event_type": e, "source": s, "created_at": at("2025-01-09 10:00")}
+            for e, s in [(" Page_View", "Web "), ("PAGE_VIEW", "API"), ("signup ", None), ("signup", "kiosk")]])
+    with hand.connect() as conn:
+        bounds = sel(conn)
+        mix = er.event_mix(conn, bounds)
+        queried = metrics.query("events", by="event_type", engine=conn, bounds=bounds)
+        headline = reports.headlines(er.HEADLINES, {}, conn, bounds=bounds)
+        told = reports.key_findings(headline, conn, bounds, share=er.SHARE).sentences[-1]
+    assert mix[["event_type", "events"]].values.tolist() == [["page_view", 6], ["signup", 3]]
+    assert dict(zip(mix["event_type"], mix["events"])) == dict(zip(queried["event_type"], queried["events"]))
+    assert mix[["web", "mobile", "api", "other_sources"]].values.tolist() == [[4, 1, 1, 0], [0, 0, 1, 2]]
+    assert reports.key_findings(headline, share=er.SHARE, breakdown=mix).sentences[-1] == told
+    assert told == "The largest event type is page_view, with 66.7% of events (6 of 9)."
 
 
 def test_event_mix_honours_organization_industry_and_inclusive_days(hand):
