@@ -15,11 +15,12 @@ the replay (`replay_check` replays every stream, then reports on the selected
 ones) and the global order (`global_order`). Partitions are storage: only the
 period applies.
 
-Everything here only reads: `read_only_connection` gives a connection whose
-transactions PostgreSQL refuses to write in, so a report cannot change what it
-reports on. Functions take an SQLAlchemy Connection (and never open one, except
-`read_only_connection`); a selection without data gives empty frames with the
-same columns.
+Everything here only reads: `read_only_engine` gives an engine (and
+`read_only_connection` a connection) whose transactions PostgreSQL refuses to
+write in, so a report cannot change what it reports on, nor the sections it
+computes ahead (`sections`). Functions take an SQLAlchemy Connection (and never
+open one, except `read_only_connection`); a selection without data gives empty
+frames with the same columns.
 """
 
 from __future__ import annotations

@@ -92,6 +92,8 @@ def key_findings(headlines: Headlines, conn=None, bounds=None, *, share: tuple[s
     ``breakdown``, that query's frame (columns dimension and metric, one row per group) when the
     report has it already, as a section computed ahead.
     """
+    if breakdown is not None and share is None:
+        raise ValueError("key_findings: a breakdown needs share=(metric, dimension) to say what it breaks down")
     records = headlines.records
     moved = sorted((r for r in records if change_sentence(r) is not None), key=lambda r: -abs(r["change"]))
     sentences = [change_sentence(r) for r in moved[:MOST_CHANGES]]

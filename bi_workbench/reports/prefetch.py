@@ -9,26 +9,31 @@ server works on the next sections while the kernel draws the figures of the earl
 ones. ``sections[name]`` waits for that section and returns its value, or raises its
 error in the cell that reads it.
 
-Closing a Prefetch cancels the sections not started and the statements still running
-on the server. The kernel keeps one at a time: a new one (as a redraw of the report's
-controls starts, `bi_workbench.reports.redraw`) closes the one before, and an interrupt
-while a cell waits closes it too.
+Closing a Prefetch cancels the sections not started and the statement each running
+section has on the server, and a closed section's next statement raises instead of
+running; its connection is discarded, never handed back to the pool where a late cancel
+could reach another query. The kernel keeps one at a time: a new one (as a redraw of
+the report's controls starts, `bi_workbench.reports.redraw`) closes the one before
+first, as do an interrupt while a cell waits and the kernel's exit. A section's value is
+computed once: to compute it again, run the cell that starts the prefetch again.
 """
 
 from __future__ import annotations
 
+import atexit
 import queue
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import CancelledError, Future
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from ..database.lanes import cancel_statement
 
-#: Sections computed at once: the server's two cores on this project's reference machine, one
-#: section each, while the kernel reads and draws in its own thread.
+#: Sections computed at once, beside what the kernel's own cells query meanwhile: the server's
+#: two cores on this project's reference machine.
 WORKERS = 2
 
 #: This kernel's open Prefetch (one report per kernel).
@@ -40,7 +45,8 @@ class Prefetch(Mapping):
     """The sections of one report, computed on ``workers`` connections of ``engine`` in the order given.
 
     A read-only mapping: ``prefetch[name]`` blocks until the section is done and returns its
-    value (or raises its exception); ``in``, ``len`` and iteration are over the names.
+    value (or raises its exception); ``in``, ``len`` and iteration are over the names and
+    never wait; ``get`` is not offered (a section's KeyError would pass for a missing name).
     """
 
     def __init__(self, engine: Engine, sections: Mapping[str, Callable[[Connection], Any]], *,
@@ -67,10 +73,18 @@ class Prefetch(Mapping):
         try:
             return future.result()
         except CancelledError:
-            raise RuntimeError(f"the section {name!r} was cancelled (its prefetch was closed)") from None
+            raise RuntimeError(f"the section {name!r} was cancelled when its prefetch was closed; "
+                               "run the cell that starts the prefetch again") from None
         except KeyboardInterrupt:
             self.close()
             raise
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._futures
+
+    def get(self, name, default=None):
+        """Not offered: read ``prefetch[name]`` (a section's own KeyError must not look like a missing name)."""
+        raise TypeError("read a section as prefetch[name]; get() would turn its KeyError into the default")
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._futures)
@@ -87,10 +101,9 @@ class Prefetch(Mapping):
         self._closed.set()
         for future in self._futures.values():
             future.cancel()  # a section already running is not cancelled here, but on the server below
-        with self._lock:
-            running = list(self._running.values())
-        for conn in running:
-            cancel_statement(conn)
+        with self._lock:  # held while cancelling: a worker cannot hand its connection back meanwhile
+            for conn in self._running.values():
+                cancel_statement(conn)
 
     def __enter__(self) -> "Prefetch":
         return self
@@ -110,19 +123,29 @@ class Prefetch(Mapping):
             try:
                 future.set_result(self._compute(compute))
             except BaseException as exc:  # noqa: BLE001 - raised again in the cell that reads the section
-                future.set_exception(exc)
+                # Closed meanwhile: whatever the cancel raised (QueryCanceled, ...), it reads as cancelled.
+                future.set_exception(CancelledError() if self._closed.is_set() else exc)
 
     def _compute(self, compute: Callable[[Connection], Any]) -> Any:
-        with self._engine.connect() as conn:
+        conn = self._engine.connect()
+        try:
             with self._lock:
                 self._running[threading.get_ident()] = conn
-            try:
-                if self._closed.is_set():  # closed before it could see this connection to cancel it
-                    raise CancelledError
-                return compute(conn)
-            finally:
-                with self._lock:
-                    self._running.pop(threading.get_ident(), None)
+            sa.event.listen(conn, "before_cursor_execute", self._refuse_when_closed)
+            if self._closed.is_set():  # closed before it could see this connection to cancel it
+                raise CancelledError
+            return compute(conn)
+        finally:
+            with self._lock:
+                self._running.pop(threading.get_ident(), None)
+                if self._closed.is_set():  # a cancel sent to it may still arrive: never reuse it
+                    conn.invalidate()
+            conn.close()
+
+    def _refuse_when_closed(self, *_args) -> None:
+        # A cancel that reaches the server between two statements is lost: the next one must not start.
+        if self._closed.is_set():
+            raise CancelledError
 
 
 def prefetch(engine: Engine, sections: Mapping[str, Callable[[Connection], Any]], *,
@@ -136,10 +159,17 @@ def prefetch(engine: Engine, sections: Mapping[str, Callable[[Connection], Any]]
         mix = sections["mix"]   # waits for it, or raises its error
     """
     global _current
-    started = Prefetch(engine, sections, workers=workers)
     with _current_lock:
-        previous, _current = _current, started
-    if previous is not None:
-        previous.close()
-    return started
+        if _current is not None:
+            _current.close()
+        _current = Prefetch(engine, sections, workers=workers)
+        return _current
+
+
+@atexit.register
+def _close_current() -> None:
+    """Close the kernel's Prefetch at exit: its statements would otherwise run on, read by nobody."""
+    with _current_lock:
+        if _current is not None:
+            _current.close()
 

@@ -40,3 +40,14 @@ def drop_read_model_triggers(connection: Connection, read_model: str, source: st
     """
     for statement in TRIGGERED_STATEMENTS:
         connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {read_model}_{statement} ON {source}")
+
+
+def declare_read_model(connection: Connection, package: str, sql_file: str, read_model: str) -> None:
+    """Run ``sql_file`` (a read model's functions and triggers, idempotent); keep its triggers only beside its table.
+
+    The revision that declares the functions may run without the table (a database upgraded again
+    after a downgrade dropped it): triggers writing into no table would fail every write to the events.
+    """
+    run_sql_file(connection, package, sql_file)
+    if connection.exec_driver_sql(f"SELECT to_regclass('{read_model}') IS NULL").scalar():
+        drop_read_model_triggers(connection, read_model)

@@ -50,6 +50,16 @@ def test_each_revision_downgraded_to_takes_writes(schema_database):
         write_event(schema_database)
 
 
+@pytest.mark.parametrize("down, up", [("0013", "0014"), ("0015", "0016")])
+def test_upgraded_again_to_the_triggers_revision_alone_it_takes_writes(schema_database, down, up):
+    # the triggers' revision runs without its table (dropped by the downgrade): it must not leave triggers
+    with schema_database.begin() as conn:
+        command.downgrade(_alembic_config(conn), down)
+    with schema_database.begin() as conn:
+        command.upgrade(_alembic_config(conn), up)
+    write_event(schema_database)
+
+
 @pytest.mark.parametrize("revision", ["0013", "0014", "0016"])
 def test_upgraded_again_the_read_models_have_their_triggers_and_count_what_was_written_without(
         schema_database, revision):

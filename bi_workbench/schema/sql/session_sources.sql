@@ -77,18 +77,14 @@ BEGIN
 END
 $fn$;
 
-DROP TRIGGER IF EXISTS session_sources_insert ON analytics_events;
-CREATE TRIGGER session_sources_insert AFTER INSERT ON analytics_events
+CREATE OR REPLACE TRIGGER session_sources_insert AFTER INSERT ON analytics_events
     REFERENCING NEW TABLE AS inserted_events FOR EACH STATEMENT EXECUTE FUNCTION session_sources_inserted();
-DROP TRIGGER IF EXISTS session_sources_update ON analytics_events;
-CREATE TRIGGER session_sources_update AFTER UPDATE ON analytics_events
+CREATE OR REPLACE TRIGGER session_sources_update AFTER UPDATE ON analytics_events
     REFERENCING OLD TABLE AS old_events NEW TABLE AS new_events
     FOR EACH STATEMENT EXECUTE FUNCTION session_sources_changed();
-DROP TRIGGER IF EXISTS session_sources_delete ON analytics_events;
-CREATE TRIGGER session_sources_delete AFTER DELETE ON analytics_events
+CREATE OR REPLACE TRIGGER session_sources_delete AFTER DELETE ON analytics_events
     REFERENCING OLD TABLE AS old_events FOR EACH STATEMENT EXECUTE FUNCTION session_sources_changed();
-DROP TRIGGER IF EXISTS session_sources_truncate ON analytics_events;
-CREATE TRIGGER session_sources_truncate AFTER TRUNCATE ON analytics_events
+CREATE OR REPLACE TRIGGER session_sources_truncate AFTER TRUNCATE ON analytics_events
     FOR EACH STATEMENT EXECUTE FUNCTION session_sources_truncated();
 
 -- Nobody but the owner runs these: the triggers run them for whoever writes the events.

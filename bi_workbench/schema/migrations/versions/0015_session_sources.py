@@ -14,7 +14,7 @@ Revises: 0014
 import sqlalchemy as sa
 from alembic import op
 
-from bi_workbench.schema.sqlfiles import drop_read_model_triggers, run_sql_file
+from bi_workbench.schema.sqlfiles import declare_read_model, drop_read_model_triggers
 from bi_workbench.schema.tables import metadata, session_sources
 
 revision = "0015"
@@ -27,7 +27,7 @@ def upgrade() -> None:
     bind = op.get_bind()
     metadata.create_all(bind, tables=[session_sources], checkfirst=True)
     # Its triggers again (a downgrade past this revision dropped them), before the count: no write is missed.
-    run_sql_file(bind, "bi_workbench.schema", "session_sources.sql")
+    declare_read_model(bind, "bi_workbench.schema", "session_sources.sql", "session_sources")
     bind.execute(sa.text("SELECT refresh_session_sources()"))
 
 

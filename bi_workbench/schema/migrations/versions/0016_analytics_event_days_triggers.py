@@ -4,7 +4,9 @@ Declares `refresh_analytics_event_days` (recount every day from the events) and 
 statement triggers on analytics_events that add and subtract each statement's events
 per UTC day, user and organization in the transaction of the write. Idempotent, so the
 catalog's repair runs it again (`catalog.REDECLARING_REVISIONS`). The table comes with
-revision 0017 (PL/pgSQL resolves it when a trigger first runs).
+revision 0017 (PL/pgSQL resolves it when a trigger first runs); the triggers are kept only where
+the table is (`sqlfiles.declare_read_model`): a database that revision 0001 built
+from the newer model has it, one upgraded again after a downgrade gets them from 0017.
 
 Revision ID: 0016
 Revises: 0015
@@ -12,7 +14,7 @@ Revises: 0015
 
 from alembic import op
 
-from bi_workbench.schema.sqlfiles import drop_read_model_triggers, run_sql_file
+from bi_workbench.schema.sqlfiles import declare_read_model, drop_read_model_triggers
 
 revision = "0016"
 down_revision = "0015"
@@ -21,7 +23,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    run_sql_file(op.get_bind(), "bi_workbench.schema", "analytics_event_days.sql")
+    declare_read_model(op.get_bind(), "bi_workbench.schema", "analytics_event_days.sql", "analytics_event_days")
 
 
 def downgrade() -> None:

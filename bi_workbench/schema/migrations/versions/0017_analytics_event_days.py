@@ -13,7 +13,7 @@ Revises: 0016
 import sqlalchemy as sa
 from alembic import op
 
-from bi_workbench.schema.sqlfiles import drop_read_model_triggers, run_sql_file
+from bi_workbench.schema.sqlfiles import declare_read_model, drop_read_model_triggers
 from bi_workbench.schema.tables import analytics_event_days, metadata
 
 revision = "0017"
@@ -26,7 +26,7 @@ def upgrade() -> None:
     bind = op.get_bind()
     metadata.create_all(bind, tables=[analytics_event_days], checkfirst=True)
     # Its triggers again (a downgrade past this revision dropped them), before the count: no write is missed.
-    run_sql_file(bind, "bi_workbench.schema", "analytics_event_days.sql")
+    declare_read_model(bind, "bi_workbench.schema", "analytics_event_days.sql", "analytics_event_days")
     bind.execute(sa.text("SELECT refresh_analytics_event_days()"))
 
 
