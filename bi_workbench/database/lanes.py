@@ -28,6 +28,9 @@ from sqlalchemy.engine import Connection
 #: How long a lane other than the leader waits for a lock before handing its task back.
 LANE_LOCK_TIMEOUT = "1s"
 
+#: How long a cancel waits for the server to take it (a lost server must not hold up an interrupt for 30 s).
+CANCEL_TIMEOUT_S = 3.0
+
 #: The relations the leader locks: tables, partitioned tables and views of the search path's schemas.
 _LOCKED_KINDS = ("r", "p", "v")
 
@@ -117,7 +120,7 @@ def cancel_statement(lane: Connection) -> None:
     with suppress(sa.exc.SQLAlchemyError, psycopg.Error):
         dbapi = None if lane.closed or lane.invalidated else lane.connection.dbapi_connection
         if dbapi is not None and not dbapi.closed:
-            dbapi.cancel_safe()
+            dbapi.cancel_safe(timeout=CANCEL_TIMEOUT_S)
 
 
 def _release(lane: Connection) -> None:

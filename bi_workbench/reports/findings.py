@@ -74,7 +74,7 @@ def largest_share_sentence(frame, metric: str, dimension: str) -> str | None:
     total = float(values.sum())
     if frame.empty or total <= 0:
         return None
-    top = values.idxmax()
+    top = int(values.to_numpy().argmax())  # a position: the frame may be sorted or filtered
     name = frame[dimension].iloc[top]
     name = UNKNOWN if name is None or (isinstance(name, float) and math.isnan(name)) or str(name) == "<NA>" else name
     unit = metrics.metric(metric).unit

@@ -24,7 +24,7 @@ import atexit
 import queue
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import CancelledError, Future
+from concurrent.futures import CancelledError, Future, TimeoutError
 from typing import Any
 
 import sqlalchemy as sa
@@ -35,6 +35,9 @@ from ..database.lanes import cancel_statement
 #: Sections computed at once, beside what the kernel's own cells query meanwhile: the server's
 #: two cores on this project's reference machine.
 WORKERS = 2
+
+#: How often a cell waiting for a section checks whether its prefetch was closed meanwhile (seconds).
+_POLL_S = 0.1
 
 #: This kernel's open Prefetch (one report per kernel).
 _current: "Prefetch | None" = None
@@ -71,13 +74,22 @@ class Prefetch(Mapping):
     def __getitem__(self, name: str) -> Any:
         future = self._futures[name]
         try:
-            return future.result()
+            return self._result(future)
         except CancelledError:
             raise RuntimeError(f"the section {name!r} was cancelled when its prefetch was closed; "
                                "run the cell that starts the prefetch again") from None
         except KeyboardInterrupt:
             self.close()
             raise
+
+    def _result(self, future: Future) -> Any:
+        # Closed, a section still busy in Python (or between a cursor's fetches) is not waited for.
+        while True:
+            try:
+                return future.result(timeout=_POLL_S)
+            except TimeoutError:
+                if self._closed.is_set():
+                    raise CancelledError from None
 
     def __contains__(self, name: object) -> bool:
         return name in self._futures
@@ -121,10 +133,14 @@ class Prefetch(Mapping):
             if not future.set_running_or_notify_cancel():
                 continue
             try:
-                future.set_result(self._compute(compute))
+                value = self._compute(compute)
+                if self._closed.is_set():  # finished after the close: it reads as cancelled, as it was
+                    raise CancelledError
             except BaseException as exc:  # noqa: BLE001 - raised again in the cell that reads the section
                 # Closed meanwhile: whatever the cancel raised (QueryCanceled, ...), it reads as cancelled.
                 future.set_exception(CancelledError() if self._closed.is_set() else exc)
+            else:
+                future.set_result(value)
 
     def _compute(self, compute: Callable[[Connection], Any]) -> Any:
         conn = self._engine.connect()

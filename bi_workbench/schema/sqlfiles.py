@@ -51,3 +51,20 @@ def declare_read_model(connection: Connection, package: str, sql_file: str, read
     run_sql_file(connection, package, sql_file)
     if connection.exec_driver_sql(f"SELECT to_regclass('{read_model}') IS NULL").scalar():
         drop_read_model_triggers(connection, read_model)
+
+
+def start_read_model(connection: Connection, sql_file: str, read_model: str, recount: str) -> None:
+    """Declare a read model's triggers beside its table just created, then count it once with ``recount``.
+
+    The triggers first (`declare_read_model`): they lock the events' table, so no write
+    commits between the count and them. ``recount``: the read model's refresh, e.g.
+    ``SELECT refresh_session_sources()``.
+    """
+    declare_read_model(connection, "bi_workbench.schema", sql_file, read_model)
+    connection.exec_driver_sql(recount)
+
+
+def drop_read_model(connection: Connection, table) -> None:
+    """Drop a read model (a Table of the model) and, first, the triggers that keep it (`drop_read_model_triggers`)."""
+    drop_read_model_triggers(connection, table.name)
+    table.drop(connection, checkfirst=True)

@@ -61,3 +61,11 @@ def test_the_largest_industry_of_users_agrees_with_hand_written_sql(demo_engine)
     assert findings.sentences[-1] == (f"The largest industry is {top}, with {count / total:.1%} of users "
                                       f"({count:,} of {total:,}).")
     assert all(any(ch.isdigit() for ch in sentence) for sentence in findings.sentences)
+
+
+def test_a_breakdown_sorted_or_filtered_names_its_largest_group():
+    frame = pd.DataFrame({"event_type": ["page_view", "report_viewed", "signup"], "events": [100, 30, 5]})
+    assert largest_share_sentence(frame.sort_values("events"), "events", "event_type") == \
+        "The largest event type is page_view, with 74.1% of events (100 of 135)."
+    assert largest_share_sentence(frame[frame["events"] < 100], "events", "event_type") == \
+        "The largest event type is report_viewed, with 85.7% of events (30 of 35)."

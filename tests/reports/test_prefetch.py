@@ -116,6 +116,23 @@ def test_a_closed_section_runs_no_further_statement_and_its_connection_is_not_re
     until(lambda: not _connected(schema_database, ran[0]), "the closed section's connection to be discarded")
 
 
+def test_a_closed_section_busy_in_python_reads_as_cancelled_at_once(schema_database):
+    busy = threading.Event()
+    release = threading.Event()
+
+    def python_work(conn):
+        busy.set()
+        release.wait(PATIENCE_S)   # no statement for a cancel to reach
+        return "computed after the close"
+
+    sections = reports.prefetch(schema_database, {"busy": python_work}, workers=1)
+    until(busy.is_set, "the section to start its Python work")
+    sections.close()
+    with pytest.raises(RuntimeError, match="'busy' was cancelled"):
+        sections["busy"]
+    release.set()
+
+
 def _connected(engine, pid: int) -> bool:
     with engine.connect() as conn:
         return conn.execute(sa.text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}).scalar() > 0

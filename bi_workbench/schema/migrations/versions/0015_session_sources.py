@@ -11,10 +11,9 @@ Revision ID: 0015
 Revises: 0014
 """
 
-import sqlalchemy as sa
 from alembic import op
 
-from bi_workbench.schema.sqlfiles import declare_read_model, drop_read_model_triggers
+from bi_workbench.schema.sqlfiles import drop_read_model, start_read_model
 from bi_workbench.schema.tables import metadata, session_sources
 
 revision = "0015"
@@ -24,14 +23,9 @@ depends_on = None
 
 
 def upgrade() -> None:
-    bind = op.get_bind()
-    metadata.create_all(bind, tables=[session_sources], checkfirst=True)
-    # Its triggers again (a downgrade past this revision dropped them), before the count: no write is missed.
-    declare_read_model(bind, "bi_workbench.schema", "session_sources.sql", "session_sources")
-    bind.execute(sa.text("SELECT refresh_session_sources()"))
+    metadata.create_all(op.get_bind(), tables=[session_sources], checkfirst=True)
+    start_read_model(op.get_bind(), "session_sources.sql", "session_sources", "SELECT refresh_session_sources()")
 
 
 def downgrade() -> None:
-    bind = op.get_bind()
-    drop_read_model_triggers(bind, "session_sources")
-    metadata.drop_all(bind=bind, tables=[session_sources], checkfirst=True)
+    drop_read_model(op.get_bind(), session_sources)

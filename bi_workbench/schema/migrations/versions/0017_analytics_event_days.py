@@ -10,10 +10,9 @@ Revision ID: 0017
 Revises: 0016
 """
 
-import sqlalchemy as sa
 from alembic import op
 
-from bi_workbench.schema.sqlfiles import declare_read_model, drop_read_model_triggers
+from bi_workbench.schema.sqlfiles import drop_read_model, start_read_model
 from bi_workbench.schema.tables import analytics_event_days, metadata
 
 revision = "0017"
@@ -23,14 +22,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    bind = op.get_bind()
-    metadata.create_all(bind, tables=[analytics_event_days], checkfirst=True)
-    # Its triggers again (a downgrade past this revision dropped them), before the count: no write is missed.
-    declare_read_model(bind, "bi_workbench.schema", "analytics_event_days.sql", "analytics_event_days")
-    bind.execute(sa.text("SELECT refresh_analytics_event_days()"))
+    metadata.create_all(op.get_bind(), tables=[analytics_event_days], checkfirst=True)
+    start_read_model(op.get_bind(), "analytics_event_days.sql", "analytics_event_days",
+                     "SELECT refresh_analytics_event_days()")
 
 
 def downgrade() -> None:
-    bind = op.get_bind()
-    drop_read_model_triggers(bind, "analytics_event_days")
-    metadata.drop_all(bind=bind, tables=[analytics_event_days], checkfirst=True)
+    drop_read_model(op.get_bind(), analytics_event_days)
